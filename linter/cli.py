@@ -1,0 +1,148 @@
+"""The `cilint` command line (see CONTRACT.md): check, rules, explain, graph, config."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from .. import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"cilint: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cilint")
+def main() -> None:
+    """Pipeline policy linter for GitHub Actions and CircleCI."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
+              default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="Configuration file (default: .cilint.yml or [tool.cilint], searched upward).")
+@click.option("--select", multiple=True, help="Only these rules (ids or names, comma-separated).")
+@click.option("--ignore", multiple=True, help="Not these rules (ids or names, comma-separated).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="warning",
+              show_default=True, help="Exit 1 when a finding is at or above this level.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings.")
+@click.option("--protection", "protection_files", multiple=True, type=click.Path(path_type=Path),
+              help="Branch protection JSON (REST response, ruleset or list of rulesets).")
+@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not in this baseline.")
+@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record current findings as a baseline.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def check(paths: tuple[Path, ...], output_format: str, output: Path | None, config_path: Path | None,
+          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, exit_zero: bool,
+          protection_files: tuple[Path, ...], baseline: Path | None, write_baseline: Path | None,
+          no_color: bool, quiet: bool, debug: bool) -> None:
+    """Check the pipelines under PATHS (default: the current directory)."""
+    from .run import CheckRequest, run_check
+
+    request = CheckRequest(
+        paths=list(paths) or [Path(".")],
+        output_format=output_format,
+        config_path=config_path,
+        select=_split(select),
+        ignore=_split(ignore),
+        fail_on=fail_on,
+        protection_files=list(protection_files),
+        baseline=baseline,
+        write_baseline=write_baseline,
+        color=not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty(),
+        quiet=quiet,
+        debug=debug,
+    )
+    try:
+        report, code = run_check(request)
+    except UsageError as exc:
+        _fail(str(exc))
+    if output is not None:
+        try:
+            output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    elif report:
+        click.echo(report, nl=not report.endswith("\n"))
+    sys.exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+class UsageError(Exception):
+    """A bad option, config or input the user must fix; exit 2 with a one-line message."""
+
+
+@main.command(name="rules")
+def list_rules() -> None:
+    """List every rule: id, name, default level, summary."""
+    from .engine import all_rules
+
+    for rule in all_rules():
+        click.echo(f"{rule.id}  {rule.name:<24} {rule.level:<8} {rule.summary}")
+
+
+@main.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Show a rule's documentation (by id or name)."""
+    from .engine import find_rule
+
+    found = find_rule(rule)
+    if found is None:
+        _fail(f"no rule {rule!r}; `cilint rules` lists them")
+    click.echo(f"{found.id} {found.name} (default level: {found.level})\n")
+    click.echo(found.doc)
+    if found.options:
+        click.echo("\nOptions (defaults):")
+        for key, value in sorted(found.options.items()):
+            click.echo(f"  {key}: {value!r}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid",
+              show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None) -> None:
+    """Print the normalised job DAG."""
+    from .graph import render_graph
+    from .run import load_for
+
+    try:
+        project, _ = load_for(list(paths) or [Path(".")], config_path, [])
+    except UsageError as exc:
+        _fail(str(exc))
+    click.echo(render_graph(project, output_format), nl=False)
+
+
+@main.command()
+@click.option("--show", is_flag=True, help="Print the effective configuration.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+def config(show: bool, config_path: Path | None, path: Path | None) -> None:
+    """Show the effective configuration."""
+    import json
+
+    from .config import ConfigError, config_as_dict, load_config
+
+    try:
+        loaded = load_config(config_path, path or Path("."))
+    except ConfigError as exc:
+        _fail(str(exc))
+    data: dict[str, Any] = config_as_dict(loaded)
+    click.echo(json.dumps(data, indent=2, sort_keys=True))

@@ -1,0 +1,160 @@
+"""The rule registry and runner.
+
+A rule is a module (see `rules/`) with `ID`, `NAME`, `LEVEL`, `SUMMARY`, `OPTIONS` (name -> default),
+a docstring that is its documentation, and `check(project, options)`, a generator of `Finding`s.
+Built-in rules are listed in `rules/__init__.py`; third-party rules are modules (or objects with
+the same attributes) registered under the entry-point group `cilint.rules`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from .findings import Finding
+from .model import Project, Span
+
+ENTRY_POINT_GROUP = "cilint.rules"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    level: str
+    summary: str
+    doc: str
+    options: dict[str, Any]
+    check: Callable[[Project, dict[str, Any]], Iterator[Finding]]
+    tags: tuple[str, ...] = ()
+    security_severity: str | None = None
+    precision: str = "high"
+
+
+@dataclass
+class InternalError:
+    rule: str
+    path: str
+    message: str
+
+
+def _rule_from(obj: Any) -> Rule:
+    return Rule(
+        id=obj.ID,
+        name=obj.NAME,
+        level=obj.LEVEL,
+        summary=obj.SUMMARY,
+        doc=inspect.cleandoc(obj.__doc__ or ""),
+        options=dict(getattr(obj, "OPTIONS", {})),
+        check=obj.check,
+        tags=tuple(getattr(obj, "TAGS", ())),
+        security_severity=getattr(obj, "SECURITY_SEVERITY", None),
+        precision=getattr(obj, "PRECISION", "high"),
+    )
+
+
+_RULES: list[Rule] | None = None
+
+
+def all_rules() -> list[Rule]:
+    """Built-in rules, then plug-ins, sorted by id."""
+    global _RULES
+    if _RULES is None:
+        from ..rules import BUILTIN
+
+        rules = [_rule_from(module) for module in BUILTIN]
+        rules.extend(_plugin_rules())
+        _RULES = sorted(rules, key=lambda rule: rule.id)
+    return _RULES
+
+
+def _plugin_rules() -> list[Rule]:
+    from importlib.metadata import entry_points
+
+    found: list[Rule] = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            loaded: ModuleType | Any = entry.load()
+            found.append(_rule_from(loaded))
+        except Exception as exc:  # a broken plug-in must not stop the built-in rules
+            import sys
+
+            print(f"cilint: could not load rule plug-in {entry.name}: {exc}", file=sys.stderr)
+    return found
+
+
+def find_rule(key: str) -> Rule | None:
+    for rule in all_rules():
+        if key in (rule.id, rule.name):
+            return rule
+    return None
+
+
+@dataclass
+class RunResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InternalError] = field(default_factory=list)
+
+
+def run_rules(
+    project: Project,
+    rules: list[Rule],
+    options: dict[str, dict[str, Any]],
+    levels: dict[str, str],
+) -> RunResult:
+    """Run each rule; an exception in one is contained and reported, the others still run."""
+    result = RunResult()
+    for rule in rules:
+        rule_options = {**rule.options, **options.get(rule.id, {})}
+        try:
+            for finding in rule.check(project, rule_options):
+                finding.rule_id = rule.id
+                finding.rule = rule.name
+                finding.level = levels.get(rule.id) or finding.level or rule.level
+                result.findings.append(finding)
+        except Exception as exc:
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = frames[-1] if frames else None
+            path = _path_in_progress(frames)
+            detail = f"{type(exc).__name__}: {exc}"
+            if where is not None:
+                detail += f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+            result.errors.append(InternalError(rule.name, path, detail))
+    fingerprint(project, result.findings)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _path_in_progress(frames: Any) -> str:
+    return "<project>"
+
+
+_NUMBERS = re.compile(r"\b\d+\b")
+
+
+def fingerprint(project: Project, findings: list[Finding]) -> None:
+    """A fingerprint that survives lines added above: the rule, file, job, message with numbers
+    removed and the text of the flagged line, plus an occurrence count among identical ones."""
+    seen: dict[str, int] = {}
+    for finding in sorted(findings, key=Finding.sort_key):
+        source = project.file(finding.span.path)
+        line = ""
+        if source is not None and 0 < finding.span.line <= len(source.lines):
+            line = source.lines[finding.span.line - 1].strip()
+        basis = "\0".join(
+            (finding.rule_id, finding.span.path, finding.job or "", _NUMBERS.sub("#", finding.message), line)
+        )
+        digest = hashlib.sha256(basis.encode()).hexdigest()[:16]
+        count = seen.get(digest, 0)
+        seen[digest] = count + 1
+        finding.fingerprint = f"{digest}:{count + 1}"
+
+
+def span_of_file(path: str) -> Span:
+    return Span(path, 1, 1, 1, 1)

@@ -1,0 +1,34 @@
+"""What a rule reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Span
+
+LEVELS = ("note", "warning", "error")
+
+
+def level_rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+@dataclass
+class Finding:
+    """One problem at one place. Rules fill `message`, `span`, optionally `job`, `level` (else the
+    rule's level) and `related` (annotated locations, e.g. the jobs of an unapproved path); the
+    engine fills the rule id and name, the configured level and the fingerprint."""
+
+    message: str
+    span: Span
+    job: str | None = None
+    level: str | None = None
+    related: list[tuple[Span, str]] = field(default_factory=list)
+    rule_id: str = ""
+    rule: str = ""
+    fingerprint: str = ""
+    suppressed: str | None = None  # None, "inSource" or "external"
+    justification: str = ""
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message)

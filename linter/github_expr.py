@@ -1,0 +1,331 @@
+"""GitHub Actions expressions (`${{ ... }}`), read just far enough to lint.
+
+Two uses:
+* `substitute(text, values)` replaces `${{ matrix.x }}`-style references whose value is known
+  (matrix values, literal inputs) and leaves the rest as written;
+* `evaluate(expression, context)` evaluates an `if:` condition in three-valued logic: True, False,
+  or UNKNOWN when it depends on something we cannot know from the files (a PR's labels, secrets,
+  step outputs). Strings compare case-insensitively, as GitHub does.
+
+The grammar is GitHub's: literals, property access (`a.b`, `a['b']`, `a.*`), function calls,
+`!`, `<`, `<=`, `>`, `>=`, `==`, `!=`, `&&`, `||`, parentheses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __bool__(self) -> bool:  # pragma: no cover - guard against silent misuse
+        raise TypeError("UNKNOWN has no truth value; use truth()")
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A string known only up to a glob (`refs/heads/*`): a ref we cannot pin down."""
+
+    glob: str
+
+    def prefix(self) -> str:
+        match = re.match(r"[^*?\[]*", self.glob)
+        return match.group(0) if match else ""
+
+
+EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?))"
+    r"|(?P<str>'(?:[^']|'')*')"
+    r"|(?P<op>&&|\|\||==|!=|<=|>=|[!<>()\[\].,*])"
+    r"|(?P<name>[A-Za-z_][A-Za-z0-9_-]*))"
+)
+
+
+def strip(condition: str) -> str:
+    """`${{ x }}` -> `x` when the whole condition is one expression (GitHub allows both forms)."""
+    text = condition.strip()
+    match = EXPRESSION.fullmatch(text)
+    return match.group(1).strip() if match else text
+
+
+def substitute(text: str, lookup: Callable[[str], Any]) -> tuple[str, bool]:
+    """Replace each `${{ expr }}` whose value `lookup` knows; (result, fully resolved)."""
+    resolved = True
+
+    def replace(match: re.Match[str]) -> str:
+        nonlocal resolved
+        value = lookup(match.group(1).strip())
+        if value is UNKNOWN:
+            resolved = False
+            return match.group(0)
+        return to_str(value)
+
+    return EXPRESSION.sub(replace, text), resolved
+
+
+def to_str(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, Pattern):
+        return value.glob
+    return str(value)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens: list[tuple[str, str]] = []
+        pos = 0
+        text = text.rstrip()
+        while pos < len(text):
+            match = _TOKEN.match(text, pos)
+            if not match or match.end() == pos:
+                raise ValueError(f"cannot read expression at {text[pos:pos + 10]!r}")
+            kind = match.lastgroup or ""
+            self.tokens.append((kind, match.group(kind)))
+            pos = match.end()
+        self.i = 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i][1] if self.i < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.tokens[self.i]
+        self.i += 1
+        return token
+
+    def expect(self, value: str) -> None:
+        if self.peek() != value:
+            raise ValueError(f"expected {value!r}")
+        self.i += 1
+
+
+# The AST is nested tuples: ("lit", v), ("ctx", [path...]), ("call", name, [args]), ("not", x),
+# ("op", op, a, b), ("and", a, b), ("or", a, b).
+Node = tuple[Any, ...]
+_COMPARE = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def parse(text: str) -> Node:
+    parser = _Parser(text)
+    node = _or(parser)
+    if parser.peek() is not None:
+        raise ValueError(f"unexpected {parser.peek()!r}")
+    return node
+
+
+def _or(p: _Parser) -> Node:
+    node = _and(p)
+    while p.peek() == "||":
+        p.take()
+        node = ("or", node, _and(p))
+    return node
+
+
+def _and(p: _Parser) -> Node:
+    node = _compare(p)
+    while p.peek() == "&&":
+        p.take()
+        node = ("and", node, _compare(p))
+    return node
+
+
+def _compare(p: _Parser) -> Node:
+    node = _unary(p)
+    while p.peek() in _COMPARE:
+        op = p.take()[1]
+        node = ("op", op, node, _unary(p))
+    return node
+
+
+def _unary(p: _Parser) -> Node:
+    if p.peek() == "!":
+        p.take()
+        return ("not", _unary(p))
+    return _primary(p)
+
+
+def _primary(p: _Parser) -> Node:
+    kind, value = p.take()
+    if value == "(":
+        node = _or(p)
+        p.expect(")")
+        return node
+    if kind == "num":
+        return ("lit", float(int(value, 16)) if value.startswith("0x") else float(value))
+    if kind == "str":
+        return ("lit", value[1:-1].replace("''", "'"))
+    if kind != "name":
+        raise ValueError(f"unexpected {value!r}")
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return ("lit", lowered == "true")
+    if lowered == "null":
+        return ("lit", None)
+    if p.peek() == "(":
+        p.take()
+        args: list[Node] = []
+        while p.peek() != ")":
+            args.append(_or(p))
+            if p.peek() == ",":
+                p.take()
+        p.expect(")")
+        return ("call", lowered, args)
+    path = [value]
+    while p.peek() in (".", "["):
+        if p.take()[1] == ".":
+            path.append(p.take()[1])
+        else:
+            index = _or(p)
+            p.expect("]")
+            path.append(to_str(index[1]) if index[0] == "lit" else "*")
+    return ("ctx", path)
+
+
+def truth(value: Any) -> Any:
+    """GitHub truthiness, or UNKNOWN."""
+    if value is UNKNOWN or isinstance(value, Pattern):
+        return UNKNOWN
+    return value not in (None, False, 0, 0.0, "")
+
+
+def _not(value: Any) -> Any:
+    value = truth(value)
+    return UNKNOWN if value is UNKNOWN else not value
+
+
+def _equal(a: Any, b: Any) -> Any:
+    if a is UNKNOWN or b is UNKNOWN:
+        return UNKNOWN
+    if isinstance(a, Pattern) or isinstance(b, Pattern):
+        pattern, other = (a, b) if isinstance(a, Pattern) else (b, a)
+        if isinstance(other, Pattern):
+            return UNKNOWN
+        return UNKNOWN if fnmatchcase(to_str(other).lower(), pattern.glob.lower()) else False
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    if isinstance(a, str) != isinstance(b, str):  # GitHub coerces to numbers; rare in `if:`
+        return UNKNOWN
+    return a == b
+
+
+def _starts_with(a: Any, b: Any) -> Any:
+    if a is UNKNOWN or b is UNKNOWN or isinstance(b, Pattern):
+        return UNKNOWN
+    needle = to_str(b).lower()
+    if isinstance(a, Pattern):
+        prefix = a.prefix().lower()
+        if prefix.startswith(needle):
+            return True
+        return UNKNOWN if needle.startswith(prefix) else False
+    return to_str(a).lower().startswith(needle)
+
+
+def _ends_with(a: Any, b: Any) -> Any:
+    if a is UNKNOWN or b is UNKNOWN or isinstance(a, Pattern) or isinstance(b, Pattern):
+        return UNKNOWN
+    return to_str(a).lower().endswith(to_str(b).lower())
+
+
+def _contains(a: Any, b: Any) -> Any:
+    if a is UNKNOWN or b is UNKNOWN or isinstance(a, Pattern) or isinstance(b, Pattern):
+        return UNKNOWN
+    if isinstance(a, list):
+        return any(_equal(item, b) is True for item in a)
+    return to_str(b).lower() in to_str(a).lower()
+
+
+# Status functions, as seen when deciding whether a job can run at all.
+_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "success": lambda: True,
+    "always": lambda: True,
+    "cancelled": lambda: False,
+    "failure": lambda: UNKNOWN,
+    "startswith": _starts_with,
+    "endswith": _ends_with,
+    "contains": _contains,
+}
+
+
+def evaluate(node: Node, context: Mapping[str, Any]) -> Any:
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "ctx":
+        return _lookup(context, node[1])
+    if kind == "not":
+        return _not(evaluate(node[1], context))
+    if kind == "and":
+        left = truth(evaluate(node[1], context))
+        if left is False:
+            return False
+        right = truth(evaluate(node[2], context))
+        if right is False:
+            return False
+        return UNKNOWN if UNKNOWN in (left, right) else True
+    if kind == "or":
+        left = truth(evaluate(node[1], context))
+        if left is True:
+            return True
+        right = truth(evaluate(node[2], context))
+        if right is True:
+            return True
+        return UNKNOWN if UNKNOWN in (left, right) else False
+    if kind == "op":
+        a, b = evaluate(node[2], context), evaluate(node[3], context)
+        if node[1] == "==":
+            return _equal(a, b)
+        if node[1] == "!=":
+            return _not(_equal(a, b))
+        return UNKNOWN
+    if kind == "call":
+        function = _FUNCTIONS.get(node[1])
+        if function is None:
+            return UNKNOWN
+        args = [evaluate(arg, context) for arg in node[2]]
+        try:
+            return function(*args)
+        except TypeError:
+            return UNKNOWN
+    return UNKNOWN
+
+
+def _lookup(context: Mapping[str, Any], path: list[str]) -> Any:
+    value: Any = context
+    for part in path:
+        if isinstance(value, Mapping):
+            lowered = {str(k).lower(): v for k, v in value.items()}
+            if part.lower() not in lowered:
+                return UNKNOWN
+            value = lowered[part.lower()]
+        else:
+            return UNKNOWN
+    return value
+
+
+def condition_value(condition: str, context: Mapping[str, Any]) -> Any:
+    """Truth of an `if:` condition in `context`; UNKNOWN when unreadable."""
+    try:
+        return truth(evaluate(parse(strip(condition)), context))
+    except (ValueError, IndexError, RecursionError):
+        return UNKNOWN
+
+
+def uses_status_function(condition: str) -> bool:
+    """`always()`, `failure()`, `cancelled()`: the job may run although a need did not succeed."""
+    return bool(re.search(r"\b(always|failure|cancelled)\s*\(", condition))

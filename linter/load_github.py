@@ -1,0 +1,870 @@
+"""GitHub Actions: workflows and actions into the model.
+
+Everything cilint knows about GitHub Actions as a platform is here (with `github_expr` for the
+expression language): triggers and their filters, `needs`, `if` narrowing, matrix expansion,
+check-run names, environments, containers and services, steps, caches (incl. the setup-*
+actions' built-in ones), secrets, local reusable workflows (caller -> callee jobs in one DAG) and
+local composite actions (their steps inlined where they are used).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import networkx as nx
+
+from . import github_expr as expr
+from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, str_list, walk_literals
+from .model import (
+    Cache,
+    CheckName,
+    EnvVar,
+    Image,
+    JobRun,
+    Pipeline,
+    Reference,
+    SecretRef,
+    Span,
+    Step,
+    Text,
+    Trigger,
+    Workflow,
+    qualified,
+)
+from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
+
+ACTIONS_APP_ID = 15368  # GitHub Actions' app id in branch protection (domain-facts §1.4)
+MAX_MATRIX = 256  # GitHub's limit of jobs per matrix
+MAX_CALL_DEPTH = 4  # reusable workflows nest at most 4 levels
+_SECRET = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+_USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
+
+# setup-* actions whose built-in cache is keyed on a hash of these files (domain-facts §5).
+_BUILTIN_CACHES: dict[str, tuple[str, dict[str, list[str]]]] = {
+    "actions/setup-node": ("cache", {
+        "npm": ["package-lock.json", "npm-shrinkwrap.json"],
+        "yarn": ["yarn.lock"],
+        "pnpm": ["pnpm-lock.yaml"],
+    }),
+    "actions/setup-python": ("cache", {
+        "pip": ["**/requirements.txt"],
+        "pipenv": ["**/Pipfile.lock"],
+        "poetry": ["**/poetry.lock"],
+    }),
+    "actions/setup-go": ("cache", {"true": ["go.mod"]}),
+    "actions/setup-java": ("cache", {
+        "maven": ["**/pom.xml"],
+        "gradle": ["**/*.gradle*", "**/gradle-wrapper.properties"],
+        "sbt": ["**/*.sbt"],
+    }),
+    "ruby/setup-ruby": ("bundler-cache", {"true": ["Gemfile.lock"]}),
+    "actions/setup-dotnet": ("cache", {"true": ["**/packages.lock.json"]}),
+}
+_DEFAULT_ON = {"actions/setup-go"}  # caching on unless `cache: false`
+_CACHE_ACTIONS = {
+    "actions/cache": "save+restore",
+    "actions/cache/save": "save",
+    "actions/cache/restore": "restore",
+}
+
+
+def is_reference(value: str) -> bool:
+    """A GitHub value is not a literal when an expression supplies it."""
+    return "${{" in value
+
+
+LocalLoader = Callable[[str], "tuple[Source, YMap] | None"]
+
+
+@dataclass
+class _Context:
+    """What a job is built in: its file, the workflow around it, the caller chain."""
+
+    source: Source
+    pipeline: Pipeline
+    workflow_name: str
+    env: dict[str, EnvVar]
+    load_local: LocalLoader
+    default_branch: str
+    key_prefix: str = ""
+    name_prefix: str = ""
+    caller_triggers: list[Trigger] | None = None
+    depth: int = 0
+    seen_calls: tuple[str, ...] = ()
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workflows
+
+
+def load_workflow(
+    source: Source, root: YMap, load_local: LocalLoader, default_branch: str = "main",
+    merge_keys: list[Pos] | None = None,
+) -> Pipeline:
+    name = scalar_str(root.get("name")) or source.path
+    pipeline = Pipeline("github", source.path, name, source.span(root.pos))
+    for pos in merge_keys or []:
+        source.problem("invalid-reference", "`<<` merge keys are not supported by GitHub Actions "
+                       "(anchors and aliases are); write the keys out", pos)
+    pipeline.triggers = _triggers(source, root)
+    pipeline.env = env_map(source, root.get("env"), "workflow", is_reference)
+    pipeline.literals = walk_literals(source, root, is_reference)
+    pipeline.called_by_workflow_call = any(t.event == "workflow_call" for t in pipeline.triggers)
+    if isinstance(root.get("concurrency"), (str, YMap)):
+        pipeline.concurrency = source.text(_concurrency_group(root["concurrency"]), root.pos_of("concurrency"))
+    workflow = Workflow(name, source.span(root.pos), nx.DiGraph(), pipeline, pipeline.triggers)
+    workflow.concurrency = pipeline.concurrency
+    pipeline.workflows.append(workflow)
+    jobs = root.get("jobs")
+    if not isinstance(jobs, YMap):
+        source.problem("parse-error", "a workflow needs a `jobs` mapping", root.key_pos_of("jobs"))
+        return pipeline
+    context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch)
+    _add_jobs(context, workflow, jobs, pipeline.triggers)
+    return pipeline
+
+
+def _concurrency_group(value: Any) -> Any:
+    return value.get("group", "") if isinstance(value, YMap) else value
+
+
+def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[Trigger]) -> dict[str, list[str]]:
+    """Add every job of `jobs` (and of the local workflows they call) to the workflow's graph;
+    returns job id -> the keys of its runs (matrix legs, callee jobs)."""
+    source = context.source
+    graph = workflow.graph
+    runs_of: dict[str, list[str]] = {}
+    leaves_of: dict[str, list[str]] = {}  # a caller job's final callee runs: what `needs` waits for
+    needs_of: dict[str, list[tuple[str, Pos]]] = {}
+    for job_id, job in jobs.items():
+        if not isinstance(job, YMap):
+            source.problem("parse-error", f"job `{job_id}` must be a mapping", jobs.pos_of(job_id))
+            continue
+        needs_of[job_id] = [(scalar_str(n), pos) for n, pos in items_with_pos(job.get("needs"))]
+        runs = _job_runs(context, workflow, job_id, job, jobs.key_pos_of(job_id))
+        runs_of[job_id] = [run.key for run in runs]
+        leaves_of[job_id] = [run.key for run in runs]
+        for run in runs:
+            graph.add_node(run.key, job=run)
+        if isinstance(job.get("uses"), str) and runs:
+            leaves_of[job_id] = _add_call(context, workflow, runs[0], job)
+    for job_id, needs in needs_of.items():
+        for need, pos in needs:
+            if need not in runs_of:
+                source.problem("invalid-reference", f"job `{job_id}` needs `{need}`, which is not a job "
+                               "of this workflow", pos, qualified(source.path, context.workflow_name, job_id))
+                continue
+            for upstream in leaves_of[need]:
+                for downstream in runs_of[job_id]:
+                    graph.add_edge(upstream, downstream)
+    _report_cycles(context, workflow, runs_of, jobs)
+    _narrow_triggers(context, workflow, triggers)
+    return runs_of
+
+
+def _report_cycles(context: _Context, workflow: Workflow, runs_of: dict[str, list[str]], jobs: YMap) -> None:
+    try:
+        cycle = nx.find_cycle(workflow.graph)
+    except nx.NetworkXNoCycle:
+        return
+    names = [workflow.job(edge[0]).job_id for edge in cycle]
+    first = names[0]
+    context.source.problem(
+        "invalid-reference",
+        "`needs` form a cycle: " + " -> ".join([*names, first]) + "; none of these jobs can start",
+        jobs.key_pos_of(first) if first in jobs else jobs.pos,
+    )
+    workflow.graph.remove_edges_from(cycle)  # so that later walks terminate
+
+
+# ---------------------------------------------------------------------------------------------
+# Jobs
+
+
+def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key_pos: Pos) -> list[JobRun]:
+    source = context.source
+    key_base = context.key_prefix + job_id
+    display = job.get("name")
+    display_text = scalar_str(display) if display is not None else job_id
+    legs, dimensions, matrix_known = _matrix(job)
+    env = {**context.env, **env_map(source, job.get("env"), "job", is_reference)}
+    runs: list[JobRun] = []
+    for index, leg in enumerate(legs):
+        lookup = _lookup_for(leg, context.inputs)
+        name, name_known = expr.substitute(display_text, lookup)
+        key = key_base if len(legs) == 1 else f"{key_base} ({_leg_label(leg, dimensions)})"
+        if key in {run.key for run in runs}:
+            key = f"{key} #{index + 1}"
+        run = JobRun(
+            key=key,
+            job_id=job_id,
+            name=context.name_prefix + name,
+            span=source.span(key_pos),
+            qualified=qualified(source.path, context.workflow_name, context.key_prefix + job_id),
+            definition=source.span(job.pos),
+            matrix=dict(leg),
+            env=env,
+        )
+        run.checks = _check_names(context, job, display, name, name_known, leg, dimensions, matrix_known, key_pos)
+        _fill_job(context, run, job, lookup)
+        runs.append(run)
+    return runs
+
+
+def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str], Any]) -> None:
+    source = context.source
+    if "if" in job and job["if"] is not None:
+        run.condition = source.text(scalar_str(job["if"]), job.pos_of("if"))
+    run.runs_on = [source.text(v, p) for v, p in items_with_pos(job.get("runs-on"))
+                   if not isinstance(v, (YMap, YSeq))]
+    if isinstance(job.get("runs-on"), YMap):
+        run.runs_on = [source.text(v, p) for v, p in items_with_pos(job["runs-on"].get("labels"))]
+    if "timeout-minutes" in job:
+        run.timeout = source.text(scalar_str(job["timeout-minutes"]), job.pos_of("timeout-minutes"))
+    if "concurrency" in job:
+        run.concurrency = source.text(scalar_str(_concurrency_group(job["concurrency"])),
+                                      job.pos_of("concurrency"))
+    run.continue_on_error = job.get("continue-on-error") is True
+    environment = job.get("environment")
+    if isinstance(environment, YMap):
+        environment, env_pos = environment.get("name"), environment.pos_of("name")
+    else:
+        env_pos = job.pos_of("environment")
+    if environment is not None and not isinstance(environment, (YMap, YSeq)):
+        value, _ = expr.substitute(scalar_str(environment), lookup)
+        run.environment = Text(value, source.span(env_pos))
+    _images(context, run, job, lookup)
+    steps = job.get("steps")
+    if isinstance(steps, YSeq):
+        run.steps = _steps(context, run, steps, run.env, origin=None, depth=0)
+    elif steps is not None:
+        source.problem("parse-error", "`steps` must be a list", job.pos_of("steps"), run.qualified)
+    _job_secrets(context, run, job)
+    run.needs_results_checked = _checks_needs_results(job, run)
+    uses = job.get("uses")
+    if isinstance(uses, str):
+        run.kind = "call"
+        run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
+        context.pipeline.references.append(run.uses)
+    context.pipeline.references.extend(
+        step.uses for step in run.steps
+        if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")
+    )
+
+
+def _checks_needs_results(job: YMap, run: JobRun) -> bool:
+    """An aggregator that fails when a need failed: runs `always()` and reads needs' results."""
+    condition = scalar_str(job.get("if", ""))
+    if not re.search(r"always\(\)|!\s*cancelled\(\)", condition):
+        return False
+    for step in run.steps:
+        text = " ".join([step.run.value if step.run else "", *(t.value for t in step.inputs.values())])
+        if "needs" in text and "result" in text:
+            return True
+        if step.uses is not None and step.uses.name.endswith("alls-green"):
+            return True
+    return False
+
+
+def _images(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str], Any]) -> None:
+    source = context.source
+    container = job.get("container")
+    if container is not None:
+        run.images.extend(_image(source, container, job.pos_of("container"), "container", lookup))
+    services = job.get("services")
+    if isinstance(services, YMap):
+        for service_name, service in services.items():
+            run.images.extend(_image(source, service, services.pos_of(service_name), "service", lookup))
+
+
+def _image(source: Source, value: Any, pos: Pos, kind: str, lookup: Callable[[str], Any]) -> list[Image]:
+    auth: dict[str, Text] = {}
+    if isinstance(value, YMap):
+        credentials = value.get("credentials")
+        if isinstance(credentials, YMap):
+            auth = {k: source.text(v, credentials.pos_of(k)) for k, v in credentials.items()
+                    if not isinstance(v, (YMap, YSeq))}
+        pos, value = value.pos_of("image"), value.get("image")
+    if value is None or isinstance(value, (YMap, YSeq)) or scalar_str(value) == "":
+        return []
+    written = scalar_str(value)
+    ref, resolved = expr.substitute(written, lookup)
+    via = [Text(written, source.span(pos))] if ref != written else []
+    return [Image(ref, source.span(pos), kind, written, resolved, via, auth)]
+
+
+def _job_secrets(context: _Context, run: JobRun, job: YMap) -> None:
+    source = context.source
+    for index, step in enumerate(run.steps):
+        if step.run is not None:
+            run.secrets.extend(_secrets_in(step.run, "run", index))
+        for env in step.env.values():
+            if env.level == "step":
+                run.secrets.extend(_secrets_in(env.value, "env", index))
+        for value in step.inputs.values():
+            run.secrets.extend(_secrets_in(value, "with", index))
+    for env in run.env.values():
+        if env.level == "job":
+            run.secrets.extend(_secrets_in(env.value, "env", None))
+    for image in run.images:
+        for value in image.auth.values():
+            run.secrets.extend(_secrets_in(value, "auth", None))
+    secrets = job.get("secrets")
+    if isinstance(secrets, str) and secrets == "inherit":
+        run.secrets.append(SecretRef("*", source.span(job.pos_of("secrets")), "inherit", "secrets"))
+    elif isinstance(secrets, YMap):
+        for key, value in secrets.items():
+            run.secrets.extend(_secrets_in(source.text(value, secrets.pos_of(key)), "secrets", None))
+
+
+def _secrets_in(text: Text, where: str, step: int | None) -> list[SecretRef]:
+    found: list[SecretRef] = []
+    for block in expr.EXPRESSION.finditer(text.value):
+        for match in _SECRET.finditer(block.group(1)):
+            name = match.group(1) or match.group(2)
+            offset = block.start()
+            line = text.value.count("\n", 0, offset)
+            column = offset - (text.value.rfind("\n", 0, offset) + 1)
+            span = text.line_span(line, column, column + len(block.group(0)))
+            found.append(SecretRef(name, span, "expression", where, step))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Matrix and check names
+
+
+def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
+    """The legs of a job's matrix (one empty leg without one), its declared dimensions in order,
+    and whether all values are known (not `${{ fromJSON(...) }}`)."""
+    strategy = job.get("strategy")
+    matrix = strategy.get("matrix") if isinstance(strategy, YMap) else None
+    if matrix is None:
+        return [{}], [], True
+    if not isinstance(matrix, YMap):
+        return [{}], [], False
+    dimensions = [k for k in matrix if k not in ("include", "exclude")]
+    known = True
+    values: list[list[Any]] = []
+    for key in dimensions:
+        items = matrix[key]
+        if isinstance(items, list):
+            values.append(list(items))
+        else:
+            known = False
+            values.append([expr.UNKNOWN])
+    legs: list[dict[str, Any]] = []
+    if dimensions:
+        for combo in itertools.islice(itertools.product(*values), MAX_MATRIX * 4):
+            legs.append(dict(zip(dimensions, combo, strict=True)))
+    excludes = matrix.get("exclude")
+    if isinstance(excludes, list):
+        legs = [leg for leg in legs if not any(_matches(leg, ex) for ex in excludes if isinstance(ex, dict))]
+    elif excludes is not None:
+        known = False
+    includes = matrix.get("include")
+    if isinstance(includes, list):
+        _apply_includes(legs, includes, dimensions)
+    elif includes is not None:
+        known = False
+    if not legs:
+        return [{}], dimensions, known
+    return legs[:MAX_MATRIX], dimensions, known
+
+
+def _matches(leg: dict[str, Any], partial: dict[str, Any]) -> bool:
+    return all(key in leg and _same(leg[key], value) for key, value in partial.items())
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return _matches(a, b)
+    return scalar_str(a) == scalar_str(b)
+
+
+def _apply_includes(legs: list[dict[str, Any]], includes: list[Any], dimensions: list[str]) -> None:
+    """GitHub's `include`: extend every leg whose original values it does not contradict; an
+    entry that extends none becomes a leg of its own."""
+    original = [dict(leg) for leg in legs]
+    for entry in includes:
+        if not isinstance(entry, dict):
+            continue
+        extended = False
+        for leg, base in zip(legs, original, strict=True):
+            if all(_same(base[k], v) for k, v in entry.items() if k in dimensions and k in base):
+                for key, value in entry.items():
+                    if key not in dimensions or key not in base:
+                        leg[key] = value
+                extended = True
+        if not extended:
+            legs.append(dict(entry))
+            original.append({})
+
+
+def _leg_values(leg: dict[str, Any], dimensions: list[str]) -> list[str]:
+    """The values GitHub puts in a matrix check name: the declared dimensions' values in order
+    (objects flattened to their leaves), or all of an include-only leg's values."""
+    keys = [k for k in dimensions if k in leg] or list(leg)
+    out: list[str] = []
+    for key in keys:
+        _flatten(leg[key], out)
+    return out
+
+
+def _flatten(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _flatten(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _flatten(item, out)
+    elif value is expr.UNKNOWN:
+        out.append("*")
+    elif value is not None and scalar_str(value) != "":
+        out.append(scalar_str(value))
+
+
+def _leg_label(leg: dict[str, Any], dimensions: list[str]) -> str:
+    return ", ".join(_leg_values(leg, dimensions))
+
+
+def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any]) -> Callable[[str], Any]:
+    def lookup(expression: str) -> Any:
+        match = re.fullmatch(r"(matrix|inputs)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*'([^']+)'\s*\])"
+                             r"((?:\.[A-Za-z0-9_-]+)*)", expression)
+        if not match:
+            return expr.UNKNOWN
+        scope = leg if match.group(1) == "matrix" else inputs
+        value: Any = scope.get(match.group(2) or match.group(3), expr.UNKNOWN)
+        for part in filter(None, (match.group(4) or "").split(".")):
+            value = value.get(part, expr.UNKNOWN) if isinstance(value, dict) else expr.UNKNOWN
+        if isinstance(value, (dict, list)):
+            return expr.UNKNOWN
+        return value
+
+    return lookup
+
+
+def _check_names(
+    context: _Context, job: YMap, display: Any, name: str, name_known: bool,
+    leg: dict[str, Any], dimensions: list[str], matrix_known: bool, key_pos: Pos,
+) -> list[CheckName]:
+    """The check-run names a job run reports (domain-facts §1.1-1.3)."""
+    if isinstance(job.get("uses"), str):
+        return []  # a caller reports nothing itself; its callee jobs do
+    span = context.source.span(job.pos_of("name") if display is not None else key_pos)
+    base = display if display is not None else None
+    template = scalar_str(base) if base is not None else ""
+    prefix = context.name_prefix
+    if leg and (base is None or "${{" not in template):
+        values = _leg_values(leg, dimensions)
+        full = f"{prefix}{name} ({', '.join(values)})"
+        pattern = "*" in values or not matrix_known
+    else:
+        full, pattern = prefix + name, not name_known
+    if pattern:
+        full = expr.EXPRESSION.sub("*", full)
+    checks = [CheckName(full, "check-run", span, ACTIONS_APP_ID, pattern=pattern)]
+    if leg and job.get("if") is not None:
+        # A matrix job skipped by its `if:` is not expanded: one check with the raw name.
+        checks.append(CheckName(prefix + (template or scalar_str(job.get("name", "")) or name), "check-run",
+                                span, ACTIONS_APP_ID, when_skipped=True))
+    return checks
+
+
+# ---------------------------------------------------------------------------------------------
+# Reusable workflows
+
+
+def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) -> list[str]:
+    """Put the jobs of a local reusable workflow into the caller's graph, after the caller;
+    returns the callee runs that jobs needing the caller wait for."""
+    source = context.source
+    uses = scalar_str(job["uses"]).strip()
+    if not uses.startswith("./"):
+        caller.checks = [CheckName(f"{caller.name} / *", "check-run", caller.span, ACTIONS_APP_ID, pattern=True)]
+        return [caller.key]
+    path = uses[2:].split("@", 1)[0]
+    if context.depth >= MAX_CALL_DEPTH or path in context.seen_calls:
+        source.problem("invalid-reference", f"reusable workflow `{uses}` nests deeper than "
+                       f"{MAX_CALL_DEPTH} levels or calls itself", job.pos_of("uses"), caller.qualified)
+        return [caller.key]
+    loaded = context.load_local(path)
+    if loaded is None:
+        source.problem("invalid-reference", f"reusable workflow `{uses}` does not exist in the repository",
+                       job.pos_of("uses"), caller.qualified)
+        return [caller.key]
+    callee_source, callee_root = loaded
+    callee_jobs = callee_root.get("jobs")
+    triggers = _triggers(callee_source, callee_root)
+    if not any(t.event == "workflow_call" for t in triggers):
+        source.problem("invalid-reference", f"`{uses}` is not a reusable workflow (no `on: workflow_call`)",
+                       job.pos_of("uses"), caller.qualified)
+    if not isinstance(callee_jobs, YMap):
+        return [caller.key]
+    inputs = _call_inputs(job, callee_root)
+    callee_context = replace(
+        context,
+        source=callee_source,
+        env=env_map(callee_source, callee_root.get("env"), "workflow", is_reference),
+        key_prefix=caller.key + "/",
+        name_prefix=caller.name + " / ",
+        caller_triggers=caller.triggers,
+        depth=context.depth + 1,
+        seen_calls=(*context.seen_calls, source.path),
+        inputs=inputs,
+    )
+    callee_graph = Workflow(workflow.name, workflow.span, nx.DiGraph(), workflow.pipeline)
+    runs_of = _add_jobs(callee_context, callee_graph, callee_jobs, [])
+    for run in callee_graph.jobs():
+        run.caller = caller.key
+    workflow.graph.update(callee_graph.graph)
+    keys = [key for keys in runs_of.values() for key in keys]
+    for key in keys:
+        if callee_graph.graph.in_degree(key) == 0:
+            workflow.graph.add_edge(caller.key, key)
+    return [key for key in keys if callee_graph.graph.out_degree(key) == 0] or [caller.key]
+
+
+def _call_inputs(job: YMap, callee: YMap) -> dict[str, Any]:
+    """Inputs a caller passes (literal ones) over the callee's defaults."""
+    values: dict[str, Any] = {}
+    on = callee.get("on")
+    call = on.get("workflow_call") if isinstance(on, YMap) else None
+    declared = call.get("inputs") if isinstance(call, YMap) else None
+    if isinstance(declared, YMap):
+        for key, spec in declared.items():
+            if isinstance(spec, YMap) and "default" in spec:
+                values[key] = spec["default"]
+    given = job.get("with")
+    if isinstance(given, YMap):
+        for key, value in given.items():
+            if not (isinstance(value, str) and "${{" in value):
+                values[key] = value
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps
+
+
+def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], origin: str | None,
+           depth: int) -> list[Step]:
+    source = context.source
+    out: list[Step] = []
+    for index, item in enumerate(steps):
+        pos = steps.pos_of(index)
+        if not isinstance(item, YMap):
+            source.problem("parse-error", "a step must be a mapping", pos, run.qualified)
+            continue
+        step = Step(source.span(pos), "other", origin=origin)
+        step.name = scalar_str(item["name"]) if "name" in item else None
+        step.env = {**env, **env_map(source, item.get("env"), "step", is_reference)}
+        step.continue_on_error = item.get("continue-on-error") is True
+        with_ = item.get("with")
+        if isinstance(with_, YMap):
+            step.inputs = {k: source.text(v, with_.pos_of(k)) for k, v in with_.items()
+                           if not isinstance(v, (YMap, YSeq))}
+        if "run" in item:
+            step.kind = "run"
+            step.run = source.text(item["run"], item.pos_of("run"))
+            step.shell = scalar_str(item["shell"]) if "shell" in item else None
+        elif isinstance(item.get("uses"), str):
+            step.kind = "uses"
+            kind = "docker" if item["uses"].startswith("docker://") else "action"
+            step.uses = _reference(source, item["uses"], item.pos_of("uses"), kind, run.qualified)
+            if kind == "docker":
+                run.images.append(Image(step.uses.name, step.uses.text.span, "step", item["uses"]))
+            elif step.uses.name in ("actions/checkout",):
+                step.kind = "checkout"
+            step.cache = _cache(source, step, item)
+        out.append(step)
+        if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
+            out.extend(_composite_steps(context, run, step, env, depth))
+    return out
+
+
+def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, EnvVar],
+                     depth: int) -> list[Step]:
+    """A local composite action's steps, inlined after the step that uses it."""
+    assert step.uses is not None
+    folder = step.uses.name[2:].rstrip("/")
+    for name in ("action.yml", "action.yaml"):
+        loaded = context.load_local(f"{folder}/{name}" if folder else name)
+        if loaded is not None:
+            break
+    else:
+        context.source.problem("invalid-reference", f"local action `{step.uses.name}` has no action.yml "
+                               "in the repository", _pos(step.uses.text.span), run.qualified)
+        return []
+    action_source, action_root = loaded
+    runs = action_root.get("runs")
+    if not isinstance(runs, YMap) or not isinstance(runs.get("steps"), YSeq):
+        return []
+    inner = replace(context, source=action_source)
+    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1)
+
+
+def _pos(span: Span) -> Pos:
+    return Pos(span.line, span.column, span.end_line, span.end_column)
+
+
+def _reference(source: Source, value: str, pos: Pos, kind: str, job: str | None) -> Reference:
+    text = source.text(value, pos)
+    written = value.strip()
+    if kind == "docker":
+        return Reference("docker", written[len("docker://"):], None, text, job=job)
+    match = _USES.match(written)
+    name, version = (match.group("name"), match.group("ref")) if match else (written, None)
+    return Reference(kind, name, version, text, _trailing_comment(source, pos), job)
+
+
+def _trailing_comment(source: Source, pos: Pos) -> str | None:
+    if not 0 < pos.end_line <= len(source.lines):
+        return None
+    rest = source.lines[pos.end_line - 1][pos.end_column - 1:]
+    match = re.search(r"#\s*(.*\S)", rest)
+    return match.group(1) if match else None
+
+
+def _cache(source: Source, step: Step, item: YMap) -> Cache | None:
+    assert step.uses is not None
+    action = _CACHE_ACTIONS.get(step.uses.name)
+    with_ = item.get("with") if isinstance(item.get("with"), YMap) else YMap()
+    if action is not None:
+        key = source.text(with_["key"], with_.pos_of("key")) if "key" in with_ else None
+        return Cache(action, step.span, key, _lines(source, with_, "restore-keys"), _lines(source, with_, "path"))
+    builtin = _BUILTIN_CACHES.get(step.uses.name)
+    if builtin is None:
+        return None
+    input_name, defaults = builtin
+    setting = scalar_str(with_.get(input_name, "true" if step.uses.name in _DEFAULT_ON else "")).lower()
+    if setting in ("", "false"):
+        return None
+    tool = setting if setting in defaults else "true"
+    files = [line.value for line in _lines(source, with_, "cache-dependency-path")] or defaults.get(tool, [])
+    span = source.span(with_.pos_of(input_name)) if input_name in with_ else step.span
+    return Cache("builtin", span, tool=tool if tool != "true" else step.uses.name.split("-")[-1], key_files=files)
+
+
+def _lines(source: Source, with_: YMap, key: str) -> list[Text]:
+    """A newline-separated input (`path`, `restore-keys`) as one Text per line."""
+    if key not in with_:
+        return []
+    text = source.text(with_[key], with_.pos_of(key))
+    out = []
+    for index, line in enumerate(text.value.split("\n")):
+        if line.strip():
+            start = len(line) - len(line.lstrip())
+            out.append(Text(line.strip(), text.line_span(index, start, len(line.rstrip()))))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Triggers
+
+
+def _triggers(source: Source, root: YMap) -> list[Trigger]:
+    on = root.get("on", root.get("true"))
+    pos = root.pos_of("on")
+    if on is None:
+        source.problem("parse-error", "a workflow needs `on:` (the events that start it)", root.pos)
+        return []
+    triggers: list[Trigger] = []
+    if isinstance(on, str):
+        return [Trigger(on, source.span(pos))]
+    if isinstance(on, YSeq):
+        return [Trigger(scalar_str(e), source.span(on.pos_of(i))) for i, e in enumerate(on)]
+    if not isinstance(on, YMap):
+        source.problem("parse-error", "`on:` must be an event, a list or a mapping", pos)
+        return []
+    for event, spec in on.items():
+        span = source.span(on.key_pos_of(event))
+        if event == "schedule":
+            for item, _ in items_with_pos(spec):
+                cron = scalar_str(item.get("cron")) if isinstance(item, YMap) else None
+                triggers.append(Trigger("schedule", span, cron=cron))
+            continue
+        trigger = Trigger(event, span)
+        if isinstance(spec, YMap):
+            trigger.branches = str_list(spec.get("branches"))
+            trigger.branches_ignore = str_list(spec.get("branches-ignore"))
+            trigger.tags = str_list(spec.get("tags"))
+            trigger.tags_ignore = str_list(spec.get("tags-ignore"))
+            trigger.paths = str_list(spec.get("paths"))
+            trigger.paths_ignore = str_list(spec.get("paths-ignore"))
+            trigger.types = str_list(spec.get("types"))
+            trigger.workflows = str_list(spec.get("workflows")) or []
+        triggers.append(trigger)
+    return triggers
+
+
+@dataclass(frozen=True)
+class _Scenario:
+    """One way a trigger can start the workflow: the event and the ref it runs on."""
+
+    trigger: Trigger
+    ref: Any  # exact str, or expr.Pattern
+    branch: str | None  # the branch name narrowed to (for messages), None for tags / unknown
+
+
+def _scenarios(trigger: Trigger, default_branch: str) -> list[_Scenario]:
+    heads = "refs/heads/"
+    if trigger.event == "push":
+        out: list[_Scenario] = []
+        if trigger.branches is not None or trigger.tags is None:
+            patterns = trigger.branches if trigger.branches is not None else [default_branch, "*"]
+            if trigger.branches is None and trigger.branches_ignore:
+                patterns = ["*"]
+            for pattern in patterns:
+                if pattern.startswith("!"):
+                    continue
+                ref: Any = heads + pattern if not _is_glob(pattern) else expr.Pattern(heads + pattern)
+                out.append(_Scenario(trigger, ref, pattern))
+        if trigger.tags is not None or trigger.branches is None and trigger.branches_ignore is None:
+            for pattern in trigger.tags if trigger.tags is not None else ["*"]:
+                out.append(_Scenario(trigger, expr.Pattern("refs/tags/" + pattern), None))
+        return out
+    if trigger.event in ("pull_request", "merge_group"):
+        return [_Scenario(trigger, expr.Pattern("refs/pull/*/merge"), None)]
+    if trigger.event in ("schedule", "workflow_run"):
+        return [_Scenario(trigger, heads + default_branch, default_branch)]
+    if trigger.event == "pull_request_target":
+        return [_Scenario(trigger, expr.Pattern(heads + "*"), None)]
+    return [_Scenario(trigger, expr.Pattern("refs/*"), None)]
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
+
+
+def _github_context(scenario: _Scenario) -> dict[str, Any]:
+    ref = scenario.ref
+    if isinstance(ref, str):
+        ref_name: Any = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
+        ref_type: Any = "tag" if ref.startswith("refs/tags/") else "branch"
+    else:
+        prefix = ref.prefix()
+        ref_name = expr.Pattern(ref.glob.split("/", 2)[2]) if ref.glob.count("/") >= 2 else expr.UNKNOWN
+        ref_type = "tag" if prefix.startswith("refs/tags/") else (
+            "branch" if prefix.startswith(("refs/heads/", "refs/pull/")) else expr.UNKNOWN)
+    base_ref: Any = expr.UNKNOWN if scenario.trigger.is_pull_request else ""
+    return {"github": {"event_name": scenario.trigger.event, "ref": ref, "ref_name": ref_name,
+                       "ref_type": ref_type, "base_ref": base_ref}}
+
+
+def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigger]) -> None:
+    """Each job's triggers: the workflow's (or its caller's), narrowed by its `if:` and by its
+    needs (a job whose need did not run is skipped, unless its condition says `always()`)."""
+    try:
+        order = list(nx.topological_sort(workflow.graph))
+    except nx.NetworkXUnfeasible:  # pragma: no cover - cycles were removed
+        order = list(workflow.graph.nodes)
+    for key in order:
+        run = workflow.job(key)
+        if run.caller is not None and run.caller in workflow.graph and context.caller_triggers is None:
+            base = workflow.job(run.caller).triggers
+        else:
+            base = context.caller_triggers if context.caller_triggers is not None else triggers
+        narrowed = _narrow(base, run.condition.value if run.condition else None, context.default_branch)
+        needs = [workflow.job(k) for k in workflow.graph.predecessors(key)]
+        if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
+            for need in needs:
+                narrowed = _intersect(narrowed, need.triggers)
+        run.triggers = narrowed
+
+
+def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str) -> list[Trigger]:
+    if condition is None or condition.strip() == "":
+        return list(triggers)
+    out: list[Trigger] = []
+    for trigger in triggers:
+        kept: list[tuple[_Scenario, bool]] = []
+        for scenario in _scenarios(trigger, default_branch):
+            value = expr.condition_value(condition, _github_context(scenario))
+            if value is not False:
+                kept.append((scenario, value is True))
+        if not kept:
+            continue
+        certain = all(sure for _, sure in kept) and trigger.certain
+        all_scenarios = _scenarios(trigger, default_branch)
+        if len(kept) == len(all_scenarios):
+            out.append(replace(trigger, certain=certain))
+            continue
+        branches = [s.branch for s, _ in kept if s.branch is not None]
+        tags = [s.ref.glob[len("refs/tags/"):] for s, _ in kept
+                if isinstance(s.ref, expr.Pattern) and s.ref.glob.startswith("refs/tags/")]
+        out.append(replace(trigger, branches=branches or None if not tags else branches or None,
+                           tags=tags or None, certain=certain))
+    return out
+
+
+def _intersect(mine: list[Trigger], theirs: list[Trigger]) -> list[Trigger]:
+    """Keep my triggers that also reach the need (same event; exact branch sets intersected)."""
+    out: list[Trigger] = []
+    for trigger in mine:
+        same = [t for t in theirs if t.event == trigger.event]
+        if not same:
+            continue
+        narrowed = trigger
+        for other in same:
+            if trigger.branches and other.branches and not _is_glob("".join(trigger.branches + other.branches)):
+                common = [b for b in trigger.branches if b in other.branches]
+                narrowed = replace(trigger, branches=common)
+        if narrowed.branches == []:
+            continue
+        certain = narrowed.certain and all(t.certain for t in same)
+        out.append(replace(narrowed, certain=certain))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Actions (action.yml)
+
+
+def load_action(source: Source, root: YMap) -> Pipeline:
+    name = scalar_str(root.get("name")) or source.path
+    pipeline = Pipeline("action", source.path, name, source.span(root.pos))
+    pipeline.literals = walk_literals(source, root, is_reference)
+    runs = root.get("runs")
+    if not isinstance(runs, YMap):
+        source.problem("parse-error", "an action needs a `runs` mapping", root.key_pos_of("runs"))
+        return pipeline
+    using = scalar_str(runs.get("using"))
+    if using == "composite" and isinstance(runs.get("steps"), YSeq):
+        holder = JobRun(key=name, job_id=name, name=name, span=pipeline.span,
+                        qualified=f"{source.path}:action/{name}")
+        context = _Context(source, pipeline, "action", {}, lambda _: None, "main")
+        pipeline.action_steps = _steps(context, holder, runs["steps"], {}, origin=None, depth=MAX_CALL_DEPTH)
+        pipeline.references.extend(s.uses for s in pipeline.action_steps if s.uses is not None)
+        pipeline.action_images.extend(holder.images)
+    elif using == "docker":
+        image = scalar_str(runs.get("image"))
+        if image.startswith("docker://"):
+            span = source.span(runs.pos_of("image"))
+            pipeline.action_images.append(Image(image[len("docker://"):], span, "action", image))
+    return pipeline
+
+
+def secrets_of_action(pipeline: Pipeline) -> list[SecretRef]:
+    found: list[SecretRef] = []
+    for index, step in enumerate(pipeline.action_steps):
+        if step.run is not None:
+            found.extend(_secrets_in(step.run, "run", index))
+    return found
+
+
+def is_workflow(root: Any) -> bool:
+    return isinstance(root, YMap) and "jobs" in root and ("on" in root or "true" in root)
+
+
+def is_action(root: Any) -> bool:
+    return isinstance(root, YMap) and isinstance(root.get("runs"), YMap)
+
+
+__all__ = ["is_action", "is_workflow", "load_action", "load_workflow", "pos_of", "YStr"]

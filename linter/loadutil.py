@@ -1,0 +1,148 @@
+"""Small helpers both platform loaders use to turn positioned YAML into model values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from .model import EnvVar, Problem, Span, Text
+from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
+
+
+class Source:
+    """One file being loaded: its path, its lines, and the problems found in it."""
+
+    def __init__(self, path: str, lines: list[str], problems: list[Problem]) -> None:
+        self.path = path
+        self.lines = lines
+        self.problems = problems
+
+    def span(self, pos: Pos) -> Span:
+        """A span, with a block node's end pulled back from the start of the next line."""
+        end_line, end_column = pos.end_line, pos.end_column
+        if end_column == 1 and end_line > pos.line:
+            end_line -= 1
+            while end_line > pos.line and not self._line(end_line).strip():
+                end_line -= 1
+            end_column = len(self._line(end_line).rstrip()) + 1
+        return Span(self.path, pos.line, pos.column, end_line, end_column)
+
+    def _line(self, number: int) -> str:
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def text(self, value: Any, default: Pos | None = None) -> Text:
+        """A scalar as a `Text`; literal block scalars remember where their lines are."""
+        pos = pos_of(value, default or Pos(1, 1, 1, 1))
+        string = scalar_str(value)
+        span = self.span(pos)
+        style = getattr(value, "style", None)
+        if style == "|":
+            first = pos.line + 1
+            column = 1
+            for offset, line in enumerate(string.split("\n")):
+                if line.strip():
+                    source_line = self._line(first + offset)
+                    column = len(source_line) - len(source_line.lstrip()) + 1
+                    break
+            return Text(string, span, first, column)
+        if "\n" not in string and style != ">":
+            quote = 1 if style in ("'", '"') else 0
+            return Text(string, span, pos.line, pos.column + quote)
+        return Text(string, span)
+
+    def problem(self, rule: str, message: str, pos: Pos, job: str | None = None) -> None:
+        self.problems.append(Problem(rule, message, self.span(pos), job))
+
+
+def scalar_str(value: Any) -> str:
+    """How a scalar reads as text in a check name or a command (YAML 1.2 / JavaScript style)."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def as_map(value: Any) -> YMap:
+    return value if isinstance(value, YMap) else YMap(pos_of(value))
+
+
+def as_list(value: Any) -> list[Any]:
+    """A string or list (as GitHub and CircleCI accept for many keys) as a list."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return list(value)
+    return [value]
+
+
+def items_with_pos(value: Any) -> Iterator[tuple[Any, Pos]]:
+    """Items of a list (or the single value) with their positions."""
+    if isinstance(value, YSeq):
+        for index, item in enumerate(value):
+            yield item, value.pos_of(index)
+    elif isinstance(value, list):
+        for item in value:
+            yield item, pos_of(item)
+    elif value is not None:
+        yield value, pos_of(value)
+
+
+def str_list(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    return [scalar_str(item) for item in as_list(value)]
+
+
+def env_map(
+    source: Source, value: Any, level: str, is_reference: Callable[[str], bool]
+) -> dict[str, EnvVar]:
+    """An `env:`/`environment:` mapping (CircleCI also allows a list of `K=V`)."""
+    out: dict[str, EnvVar] = {}
+    if isinstance(value, YMap):
+        for key, item in value.items():
+            text = source.text(item, value.pos_of(key))
+            out[key] = EnvVar(key, text, is_reference(text.value), level)
+    elif isinstance(value, YSeq):
+        for index, item in enumerate(value):
+            if isinstance(item, str) and "=" in item:
+                key, _, rest = item.partition("=")
+                text = Text(rest, source.span(value.pos_of(index)))
+                out[key] = EnvVar(key, text, is_reference(rest), level)
+    return out
+
+
+def walk_literals(
+    source: Source, node: Any, is_reference: Callable[[str], bool], limit: int = 200_000
+) -> list[EnvVar]:
+    """Every `key: string` pair (and list item, under its list's key) of a document, once each
+    even when aliased: what literal-secret scans read."""
+    out: list[EnvVar] = []
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [("", node)]
+    while stack and len(out) < limit:
+        key, item = stack.pop()
+        if isinstance(item, (YMap, YSeq)):
+            if id(item) in seen:
+                continue
+            seen.add(id(item))
+        if isinstance(item, YMap):
+            for child_key, child in item.items():
+                if isinstance(child, YStr):
+                    text = source.text(child, item.pos_of(child_key))
+                    out.append(EnvVar(child_key, text, is_reference(child), "yaml"))
+                elif isinstance(child, (YMap, YSeq)):
+                    stack.append((child_key, child))
+        elif isinstance(item, YSeq):
+            for index, child in enumerate(item):
+                if isinstance(child, YStr):
+                    text = source.text(child, item.pos_of(index))
+                    out.append(EnvVar(key, text, is_reference(child), "yaml"))
+                elif isinstance(child, (YMap, YSeq)):
+                    stack.append((key, child))
+    out.sort(key=lambda env: (env.value.span.line, env.value.span.column))
+    return out

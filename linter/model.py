@@ -1,0 +1,430 @@
+"""The platform-neutral model every rule reads.
+
+Loaders (`load_github`, `load_circleci`, `load_protection`) turn each platform's files into these
+classes; rules never see raw YAML. A `Project` holds pipelines (one per GitHub workflow file, one per
+CircleCI config, composite/docker actions as step libraries) and branch protection. Each pipeline
+has workflows; a workflow's jobs form a `networkx.DiGraph` (edge A -> B: B runs after A). Every
+value a finding may point at keeps its `Span`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+import networkx as nx
+
+from .yamlsrc import Pos
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a value stands: path relative to the project root, 1-based lines and columns."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @classmethod
+    def at(cls, path: str, pos: Pos) -> Span:
+        return cls(path, pos.line, pos.column, pos.end_line, pos.end_column)
+
+    def sort_key(self) -> tuple[str, int, int]:
+        return (self.path, self.line, self.column)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string from the configuration and where it was written."""
+
+    value: str
+    span: Span
+    # For a literal block scalar (`run: |`): line k of the value stands at source line
+    # body_line + k, its text starting at body_column. None where lines are folded.
+    body_line: int | None = None
+    body_column: int = 1
+
+    def __str__(self) -> str:
+        return self.value
+
+    def line_span(self, index: int, start: int = 0, end: int | None = None) -> Span:
+        """The span of line `index` of the value (columns `start`..`end` of that line)."""
+        lines = self.value.split("\n")
+        text = lines[index] if 0 <= index < len(lines) else ""
+        end = len(text) if end is None else end
+        if self.body_line is None:
+            return self.span
+        line = self.body_line + index
+        return Span(self.span.path, line, self.body_column + start, line, self.body_column + end)
+
+
+@dataclass
+class Problem:
+    """Something a loader could not make sense of; reported by `parse-error` or `invalid-reference`."""
+
+    rule: str  # "parse-error" or "invalid-reference"
+    message: str
+    span: Span
+    job: str | None = None
+    related: list[tuple[Span, str]] = field(default_factory=list)
+
+
+@dataclass
+class Trigger:
+    """An event that starts a pipeline or workflow, with its filters (None: no filter)."""
+
+    event: str  # push, pull_request, pull_request_target, merge_group, schedule, workflow_dispatch, ...
+    span: Span
+    branches: list[str] | None = None
+    branches_ignore: list[str] | None = None
+    tags: list[str] | None = None
+    tags_ignore: list[str] | None = None
+    paths: list[str] | None = None
+    paths_ignore: list[str] | None = None
+    types: list[str] | None = None
+    workflows: list[str] = field(default_factory=list)  # workflow_run: upstream workflow names
+    cron: str | None = None
+    certain: bool = True  # False: only an unreadable condition lets it through
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.event.startswith("pull_request")
+
+    @property
+    def is_manual(self) -> bool:
+        return self.event in ("workflow_dispatch", "repository_dispatch", "manual")
+
+    def label(self) -> str:
+        """`push(main)`, `pull_request`, `push(tags: v*)` for messages."""
+        scope = []
+        if self.branches:
+            scope.append(", ".join(self.branches))
+        if self.tags:
+            scope.append("tags: " + ", ".join(self.tags))
+        return f"{self.event}({'; '.join(scope)})" if scope else self.event
+
+
+@dataclass
+class EnvVar:
+    """An environment variable as the configuration sets it."""
+
+    name: str
+    value: Text
+    reference: bool  # the value refers to a secret store/variable/expression rather than being literal
+    level: str  # workflow, job, executor, image, step
+
+
+@dataclass
+class SecretRef:
+    """A use of a secret-like value: `${{ secrets.X }}`, `$X` in a CircleCI job, a literal."""
+
+    name: str
+    span: Span
+    via: str  # "expression" (${{ secrets.X }}), "variable" ($X), "inherit"
+    where: str  # "run", "env", "with", "auth", "secrets", "image"
+    step: int | None = None  # index into JobRun.steps
+
+
+@dataclass
+class Cache:
+    """A cache a step saves or restores."""
+
+    action: str  # "save", "restore", "save+restore" (actions/cache), "builtin" (setup-* actions)
+    span: Span
+    key: Text | None = None
+    restore_keys: list[Text] = field(default_factory=list)
+    paths: list[Text] = field(default_factory=list)
+    tool: str | None = None  # builtin: npm, yarn, pnpm, pip, poetry, pipenv, go, maven, gradle...
+    key_files: list[str] = field(default_factory=list)  # builtin: files the key is hashed from
+
+
+@dataclass
+class Reference:
+    """Something fetched from elsewhere at run time: an action, a reusable workflow, an orb."""
+
+    kind: str  # "action", "workflow", "orb", "docker"
+    name: str  # owner/repo[/path], orb namespace/name, or the local path
+    version: str | None  # the ref after @ (None: none given)
+    text: Text  # as written
+    comment: str | None = None  # a trailing `# v1.2.3` comment
+    job: str | None = None  # qualified job
+
+    @property
+    def local(self) -> bool:
+        return self.name.startswith("./") or self.name.startswith("../")
+
+
+@dataclass
+class Image:
+    """A container or machine image a job runs in or next to."""
+
+    ref: str  # resolved reference
+    span: Span  # where it is written (or the invocation that supplied it)
+    kind: str  # "docker", "machine", "container", "service", "step", "action"
+    written: str  # as written before resolution
+    resolved: bool = True  # False: an expression we could not resolve
+    via: list[Text] = field(default_factory=list)  # parameters/matrix values it came through
+    auth: dict[str, Text] = field(default_factory=dict)
+
+
+@dataclass
+class Command:
+    """One simple command of a `run` script."""
+
+    argv: list[str]
+    assignments: dict[str, str]  # `VAR=x cmd` and `env VAR=x cmd`
+    span: Span  # its own line inside the script
+    text: str
+    cwd: str | None = None  # from a preceding `cd dir &&`
+    masked: bool = False  # followed by `|| true` or similar: failure does not fail the step
+
+
+@dataclass
+class Step:
+    """One step of a job: a script, an action/orb/command use, a cache operation."""
+
+    span: Span
+    kind: str  # "run", "uses", "cache", "checkout", "other"
+    name: str | None = None
+    run: Text | None = None
+    shell: str | None = None
+    uses: Reference | None = None
+    inputs: dict[str, Text] = field(default_factory=dict)  # `with:` / orb command parameters
+    env: dict[str, EnvVar] = field(default_factory=dict)  # effective: workflow < job < executor < step
+    cache: Cache | None = None
+    continue_on_error: bool = False
+    origin: str | None = None  # the reusable command / composite action it came from
+
+    @cached_property
+    def commands(self) -> list[Command]:
+        from .shell import split_script
+
+        if self.run is None:
+            return []
+        return split_script(self.run)
+
+
+@dataclass
+class CheckName:
+    """A status check a job reports on GitHub, exactly as branch protection must name it."""
+
+    name: str
+    kind: str  # "check-run" (GitHub Actions), "status" (CircleCI commit status), "workflow-check"
+    span: Span
+    app_id: int | None = None  # 15368 for GitHub Actions
+    when_skipped: bool = False  # the name reported when the whole (matrix) job is skipped
+    pattern: bool = False  # `name` is a glob: part of it is only known at run time
+
+
+@dataclass
+class JobRun:
+    """A job as it runs in one workflow (one matrix leg, one invocation)."""
+
+    key: str  # unique within its workflow
+    job_id: str  # the job definition's id
+    name: str  # display name
+    span: Span  # the invocation (CircleCI workflow entry) or the job's key (GitHub)
+    qualified: str  # "<file>:<workflow>/<job>"
+    kind: str = "job"  # "job", "approval", "call" (reusable workflow caller), "orb", "noop"
+    definition: Span | None = None
+    steps: list[Step] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    env: dict[str, EnvVar] = field(default_factory=dict)
+    contexts: list[Text] = field(default_factory=list)
+    environment: Text | None = None
+    checks: list[CheckName] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)  # what can start this job
+    condition: Text | None = None  # `if:` / CircleCI expression filter, as written
+    branch_filter: dict[str, list[str]] = field(default_factory=dict)  # CircleCI filters
+    matrix: dict[str, Any] = field(default_factory=dict)  # this leg's values
+    parameters: dict[str, Any] = field(default_factory=dict)  # resolved job parameters
+    secrets: list[SecretRef] = field(default_factory=list)
+    runs_on: list[Text] = field(default_factory=list)
+    timeout: Text | None = None
+    concurrency: Text | None = None
+    uses: Reference | None = None  # reusable workflow called / orb job
+    caller: str | None = None  # key of the reusable-workflow caller job
+    continue_on_error: bool = False
+    needs_results_checked: bool = False  # an aggregator that checks needs.*.result with always()
+    deploy: Deploy | None = None  # filled by `linter.deploy`
+
+    @property
+    def is_approval(self) -> bool:
+        return self.kind == "approval"
+
+
+@dataclass
+class Deploy:
+    """Why a job is taken for a deployment, and to what."""
+
+    evidence: list[tuple[str, Span]]  # (what, where), strongest first
+    target: str  # "production" or a non-production name
+    production: bool
+
+
+@dataclass
+class Workflow:
+    """A DAG of job runs started together."""
+
+    name: str
+    span: Span
+    graph: nx.DiGraph
+    pipeline: Pipeline
+    triggers: list[Trigger] = field(default_factory=list)
+    condition: Text | None = None  # CircleCI `when`/`unless`, as written
+    checks: list[CheckName] = field(default_factory=list)  # workflow-level checks (CircleCI checks)
+    concurrency: Text | None = None
+
+    def job(self, key: str) -> JobRun:
+        job: JobRun = self.graph.nodes[key]["job"]
+        return job
+
+    def jobs(self) -> Iterator[JobRun]:
+        for key in self.graph.nodes:
+            yield self.graph.nodes[key]["job"]
+
+    def ancestors(self, key: str) -> list[JobRun]:
+        return [self.job(k) for k in sorted(nx.ancestors(self.graph, key))]
+
+
+@dataclass
+class Pipeline:
+    """One configuration file: a GitHub workflow, a CircleCI config, or an action."""
+
+    platform: str  # "github", "circleci", "action"
+    path: str
+    name: str
+    span: Span
+    triggers: list[Trigger] = field(default_factory=list)
+    workflows: list[Workflow] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)  # actions, reusable workflows, orbs
+    env: dict[str, EnvVar] = field(default_factory=dict)
+    literals: list[EnvVar] = field(default_factory=list)  # every key: literal pair, for secret scans
+    contexts_declared: dict[str, list[str]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    concurrency: Text | None = None
+    action_steps: list[Step] = field(default_factory=list)  # composite action steps
+    action_images: list[Image] = field(default_factory=list)  # docker action image
+    called_by_workflow_call: bool = False
+
+
+@dataclass
+class RequiredCheck:
+    context: str
+    span: Span
+    app_id: int | None = None  # None or -1: any source
+
+
+@dataclass
+class Protection:
+    """Required status checks for the branches a rule covers."""
+
+    source: str  # "settings", "rest", "ruleset", "config"
+    span: Span
+    include: list[str]  # branch name patterns (fnmatch), `~DEFAULT_BRANCH`, `~ALL`
+    exclude: list[str] = field(default_factory=list)
+    checks: list[RequiredCheck] = field(default_factory=list)
+    strict: bool = False
+    merge_queue: bool = False
+    name: str = ""
+
+
+@dataclass
+class WorkflowLink:
+    """`on: workflow_run`: `downstream` runs after `upstream` completes."""
+
+    upstream: Workflow
+    downstream: Workflow
+    trigger: Trigger
+
+
+@dataclass
+class SourceFile:
+    path: str  # relative to the root, forward slashes
+    platform: str  # "github", "action", "circleci", "settings", "protection", "unknown"
+    text: str = ""
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+MAX_REPO_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass
+class Project:
+    root: Path
+    files: list[SourceFile] = field(default_factory=list)
+    pipelines: list[Pipeline] = field(default_factory=list)
+    protections: list[Protection] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    links: list[WorkflowLink] = field(default_factory=list)
+    default_branch: str = "main"
+    is_repository: bool = True  # a repository root is being checked (not only single files)
+
+    def workflows(self) -> Iterator[Workflow]:
+        for pipeline in self.pipelines:
+            yield from pipeline.workflows
+
+    def file(self, path: str) -> SourceFile | None:
+        for source in self.files:
+            if source.path == path:
+                return source
+        return None
+
+    def repo_file(self, relpath: str) -> str | None:
+        """Text of a file of the repository being checked, if it is there, inside the root,
+        not a link out of it, and not too large. Nothing is executed or fetched."""
+        if not self.is_repository:
+            return None
+        path = (self.root / relpath).resolve()
+        root = self.root.resolve()
+        if root != path and root not in path.parents:
+            return None
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_REPO_FILE_BYTES:
+                return None
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def repo_glob(self, pattern: str) -> list[str]:
+        """Repository files matching a glob (`**` allowed), relative paths, sorted; bounded walk."""
+        if not self.is_repository:
+            return []
+        from fnmatch import fnmatch
+
+        found: list[str] = []
+        root = str(self.root)
+        for count, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
+            if count > 20000:
+                break
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+            for name in filenames:
+                relpath = name if rel == "." else f"{rel}/{name}"
+                if _glob_match(relpath, pattern, fnmatch):
+                    found.append(relpath)
+        return sorted(found)
+
+
+_SKIP_DIRS = {".git", "node_modules", "_build", "deps", ".venv", "venv", "target", "__pycache__"}
+
+
+def _glob_match(path: str, pattern: str, fnmatch: Any) -> bool:
+    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
+    if pattern.startswith("**/"):
+        tail = pattern[3:]
+        return bool(fnmatch(path, tail) or fnmatch(path, "*/" + tail))
+    return bool(fnmatch(path, pattern))
+
+
+def qualified(path: str, workflow: str, job: str) -> str:
+    """The qualified job name findings carry: `<file>:<workflow>/<job>`."""
+    return f"{path}:{workflow}/{job}"

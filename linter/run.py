@@ -1,0 +1,100 @@
+"""`cilint check` from options to report and exit code, outside of click so tests can call it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+from .findings import Finding, level_rank
+from .model import Project
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .engine import Rule
+
+
+@dataclass
+class CheckRequest:
+    paths: list[Path]
+    output_format: str = "text"
+    config_path: Path | None = None
+    select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    fail_on: str = "warning"
+    protection_files: list[Path] = field(default_factory=list)
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    color: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+
+def load_for(paths: list[Path], config_path: Path | None, protection_files: list[Path]) -> tuple[Project, Config]:
+    """Configuration and project for these paths (UsageError for a bad config or path)."""
+    from .config import ConfigError, load_config
+    from .deploy import annotate_deploys
+    from .project import LoadSettings, build_project
+
+    missing = [str(p) for p in [*paths, *protection_files] if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    start = paths[0] if paths else Path(".")
+    try:
+        config = load_config(config_path, start if start.is_dir() else start.parent)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    settings = LoadSettings(
+        default_branch=config.default_branch,
+        protection_files=protection_files,
+        protection_config=config.protection,
+        config_path=str(config.path) if config.path else None,
+    )
+    project = build_project(paths, settings)
+    annotate_deploys(project, config.deploy)
+    return project, config
+
+
+def select_rules(config: Config, select: list[str], ignore: list[str]) -> list[Rule]:
+    from .engine import all_rules, find_rule
+
+    for key in [*select, *ignore]:
+        if find_rule(key) is None:
+            raise UsageError(f"unknown rule {key!r} (`cilint rules` lists them)")
+    chosen = []
+    for rule in all_rules():
+        keys = {rule.id, rule.name}
+        if select and not keys & set(select):
+            continue
+        if keys & set(ignore):
+            continue
+        if not select and not config.enabled(rule):
+            continue
+        chosen.append(rule)
+    return chosen
+
+
+def run_check(request: CheckRequest) -> tuple[str, int]:
+    from .engine import run_rules
+    from .report import render
+    from .suppress import apply_suppressions
+
+    project, config = load_for(request.paths, request.config_path, request.protection_files)
+    rules = select_rules(config, request.select, request.ignore)
+    options = {rule.id: config.options_for(rule.id) for rule in rules}
+    levels = {rule.id: level for rule in rules if (level := config.level_for(rule.id))}
+    result = run_rules(project, rules, options, levels)
+    findings = [f for f in result.findings if not config.ignored_for_path(f.rule_id, f.rule, f.span.path)]
+    findings = apply_suppressions(project, findings, request.baseline, request.write_baseline)
+    report = render(request.output_format, findings, project.files, rules, result.errors, color=request.color,
+                    quiet=request.quiet)
+    if result.errors:
+        return report, EXIT_ERROR
+    return report, exit_code(findings, request.fail_on)
+
+
+def exit_code(findings: list[Finding], fail_on: str) -> int:
+    threshold = level_rank(fail_on)
+    active = (f for f in findings if f.suppressed is None)
+    return EXIT_FINDINGS if any(level_rank(f.level or "error") >= threshold for f in active) else EXIT_OK

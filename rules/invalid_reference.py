@@ -1,0 +1,50 @@
+"""The job DAG is broken: something refers to what does not exist, or cannot run.
+
+A typo in `needs`/`requires` silently changes what gates what, so each of these is an error:
+
+* `needs` / `requires` naming a job that does not exist, or forming a cycle;
+* a workflow invoking an undefined job, executor, command or orb (CircleCI);
+* a local reusable workflow or action that does not exist in the repository;
+* duplicate job names in one workflow; an approval job named like a defined job (CircleCI);
+* a tag-filtered CircleCI job whose upstream job has no tag filters (it can never run on tags);
+* `<<` merge keys in a GitHub workflow (GitHub supports anchors, not merge keys).
+
+Failing example::
+
+    jobs:
+      test:
+        runs-on: ubuntu-latest
+        steps: [{run: make test}]
+      deploy:
+        needs: tests        # no job `tests`
+        runs-on: ubuntu-latest
+        steps: [{run: make deploy}]
+
+Passing example::
+
+      deploy:
+        needs: test
+
+How to fix: name the job as it is defined, or define what is referred to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..linter.findings import Finding
+from ..linter.model import Project
+
+ID = "CIL002"
+NAME = "invalid-reference"
+LEVEL = "error"
+SUMMARY = "needs/requires, jobs, executors, commands or reusable workflows that do not exist"
+OPTIONS: dict[str, Any] = {}
+TAGS = ("correctness",)
+
+
+def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
+    for problem in project.problems:
+        if problem.rule == NAME:
+            yield Finding(problem.message, problem.span, job=problem.job, related=list(problem.related))

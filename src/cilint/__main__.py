@@ -1,0 +1,3 @@
+from cilint.linter.cli import main
+
+main()
