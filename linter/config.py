@@ -55,27 +55,19 @@ class ConfigError(Exception):
 
 
 @dataclass
-class DeployConfig:
-    """How deploy jobs are recognised, on top of the built-in evidence (None: the built-in)."""
-
-    verbs: list[str] | None = None
-    non_production: str | None = None  # a regular expression
-    commands: list[str] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
-
-
-@dataclass
 class Config:
     path: Path | None = None
     select: frozenset[str] | None = None  # rule ids; None: every rule
     ignore: frozenset[str] = frozenset()
     levels: dict[str, str] = field(default_factory=dict)  # rule id -> error|warning|note|off
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # rule id -> configured options
-    per_path_ignores: dict[str, frozenset[str]] = field(default_factory=dict)  # glob -> ids and names
-    protected_environments: list[str] = field(default_factory=list)
+    per_path_ignores: dict[str, frozenset[str]] = field(default_factory=dict)  # glob -> rule ids
+    protected_environments: list[str] | None = None  # None: not said (protection unknown)
     contexts: dict[str, list[str]] = field(default_factory=dict)
     protection: YMap | None = None  # as written; see `protections()`
-    deploy: DeployConfig = field(default_factory=DeployConfig)
+    # How deploy jobs are recognised: only the keys written (`verbs`, `non_production` regex,
+    # `commands`, `actions`), as `deploy.DeployRecogniser` reads them over its built-in defaults.
+    deploy: dict[str, Any] = field(default_factory=dict)
     default_branch: str = "main"
     circleci_checks: str | None = None  # None: not said (status assumed, the CircleCI default)
     policies: list[Any] = field(default_factory=list)  # validated by the policies module
@@ -389,9 +381,7 @@ def _read_per_path_ignores(reader: _Reader, config: Config, value: Any, pos: Pos
     ignores = reader.mapping(value, "per_path_ignores", pos)
     for pattern, keys in ignores.items():
         at = ignores.pos_of(pattern)
-        names = reader.strings(keys, f"per_path_ignores.{pattern}", at)
-        resolved = reader.rule_list(keys, f"per_path_ignores.{pattern}", at)
-        config.per_path_ignores[str(pattern)] = resolved | frozenset(names)
+        config.per_path_ignores[str(pattern)] = reader.rule_list(keys, f"per_path_ignores.{pattern}", at)
 
 
 def _read_protected_environments(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
@@ -420,11 +410,11 @@ _DEPLOY_LISTS = ("verbs", "commands", "actions")
 def _read_deploy(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
     deploy = reader.mapping(value, "deploy", pos)
     reader.known_keys(deploy, (*_DEPLOY_LISTS, "non_production"), "`deploy`")
-    lists = {key: reader.strings(deploy[key], f"deploy.{key}", deploy.pos_of(key))
-             for key in _DEPLOY_LISTS if key in deploy}
-    config.deploy = DeployConfig(
-        verbs=lists.get("verbs"), commands=lists.get("commands", []), actions=lists.get("actions", [])
-    )
+    config.deploy = {
+        key: reader.strings(deploy[key], f"deploy.{key}", deploy.pos_of(key))
+        for key in _DEPLOY_LISTS
+        if key in deploy
+    }
     if "non_production" in deploy:
         at = deploy.pos_of("non_production")
         pattern = reader.string(deploy["non_production"], "deploy.non_production", at)
@@ -433,7 +423,7 @@ def _read_deploy(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
         except re.error as exc:
             message = f"`deploy.non_production` is not a valid regular expression: {exc}"
             raise reader.error(message, at) from exc
-        config.deploy.non_production = pattern
+        config.deploy["non_production"] = pattern
 
 
 def _read_default_branch(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
@@ -534,7 +524,6 @@ def _protection_dict(protection: Protection) -> dict[str, Any]:
 
 def config_as_dict(config: Config) -> dict[str, Any]:
     """The effective configuration, JSON-serialisable with sorted keys (`cilint config --show`)."""
-    deploy = config.deploy
     shown: dict[str, Any] = _jsonable({
         "path": _display(config.path) if config.path is not None else None,
         "select": config.select,
@@ -544,8 +533,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "protected_environments": config.protected_environments,
         "contexts": config.contexts,
         "protection": [_protection_dict(p) for p in config.protections()],
-        "deploy": {"verbs": deploy.verbs, "non_production": deploy.non_production,
-                   "commands": deploy.commands, "actions": deploy.actions},
+        "deploy": config.deploy,
         "default_branch": config.default_branch,
         "circleci": {"checks": config.circleci_checks},
         "policies": _plain(config.policies),

@@ -14,7 +14,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import Any
 
 from .findings import Finding
@@ -121,7 +121,7 @@ def run_rules(
         except Exception as exc:
             frames = traceback.extract_tb(exc.__traceback__)
             where = frames[-1] if frames else None
-            path = _path_in_progress(frames)
+            path = _path_in_progress(exc.__traceback__)
             detail = f"{type(exc).__name__}: {exc}"
             if where is not None:
                 detail += f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
@@ -131,8 +131,19 @@ def run_rules(
     return result
 
 
-def _path_in_progress(frames: Any) -> str:
-    return "<project>"
+def _path_in_progress(tb: TracebackType | None) -> str:
+    """The file a rule was looking at when it failed: the innermost frame holding a pipeline,
+    job, step or finding (anything with a `path` or a `span`)."""
+    path = "<project>"
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            span = getattr(value, "span", None)
+            candidate = getattr(value, "path", None) or getattr(span, "path", None)
+            if isinstance(candidate, str):
+                path = candidate
+                break
+        tb = tb.tb_next
+    return path
 
 
 _NUMBERS = re.compile(r"\b\d+\b")

@@ -232,7 +232,14 @@ def _starts_with(a: Any, b: Any) -> Any:
         prefix = a.prefix().lower()
         if prefix.startswith(needle):
             return True
-        return UNKNOWN if needle.startswith(prefix) else False
+        if not needle.startswith(prefix):
+            return False
+        # `[0-9]*/merge` (a pull request's ref name) cannot start with `v4`.
+        rest = a.glob[len(prefix):]
+        char_class = rest[: rest.index("]") + 1] if rest.startswith("[") and "]" in rest else None
+        if char_class is not None and not fnmatchcase(needle[len(prefix)], char_class):
+            return False
+        return UNKNOWN
     return to_str(a).lower().startswith(needle)
 
 
@@ -262,42 +269,52 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
 }
 
 
-def evaluate(node: Node, context: Mapping[str, Any]) -> Any:
+# The same, in the run where a need failed (an approval was rejected, a test went red).
+_AFTER_FAILURE: dict[str, Callable[..., Any]] = {
+    **_FUNCTIONS,
+    "success": lambda: False,
+    "failure": lambda: True,
+}
+
+
+def evaluate(
+    node: Node, context: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]] = _FUNCTIONS
+) -> Any:
     kind = node[0]
     if kind == "lit":
         return node[1]
     if kind == "ctx":
         return _lookup(context, node[1])
     if kind == "not":
-        return _not(evaluate(node[1], context))
+        return _not(evaluate(node[1], context, functions))
     if kind == "and":
-        left = truth(evaluate(node[1], context))
+        left = truth(evaluate(node[1], context, functions))
         if left is False:
             return False
-        right = truth(evaluate(node[2], context))
+        right = truth(evaluate(node[2], context, functions))
         if right is False:
             return False
         return UNKNOWN if UNKNOWN in (left, right) else True
     if kind == "or":
-        left = truth(evaluate(node[1], context))
+        left = truth(evaluate(node[1], context, functions))
         if left is True:
             return True
-        right = truth(evaluate(node[2], context))
+        right = truth(evaluate(node[2], context, functions))
         if right is True:
             return True
         return UNKNOWN if UNKNOWN in (left, right) else False
     if kind == "op":
-        a, b = evaluate(node[2], context), evaluate(node[3], context)
+        a, b = evaluate(node[2], context, functions), evaluate(node[3], context, functions)
         if node[1] == "==":
             return _equal(a, b)
         if node[1] == "!=":
             return _not(_equal(a, b))
         return UNKNOWN
     if kind == "call":
-        function = _FUNCTIONS.get(node[1])
+        function = functions.get(node[1])
         if function is None:
             return UNKNOWN
-        args = [evaluate(arg, context) for arg in node[2]]
+        args = [evaluate(arg, context, functions) for arg in node[2]]
         try:
             return function(*args)
         except TypeError:
@@ -308,7 +325,9 @@ def evaluate(node: Node, context: Mapping[str, Any]) -> Any:
 def _lookup(context: Mapping[str, Any], path: list[str]) -> Any:
     value: Any = context
     for part in path:
-        if isinstance(value, Mapping):
+        if isinstance(value, Every):
+            value = value.value
+        elif isinstance(value, Mapping):
             lowered = {str(k).lower(): v for k, v in value.items()}
             if part.lower() not in lowered:
                 return UNKNOWN
@@ -324,6 +343,35 @@ def condition_value(condition: str, context: Mapping[str, Any]) -> Any:
         return truth(evaluate(parse(strip(condition)), context))
     except (ValueError, IndexError, RecursionError):
         return UNKNOWN
+
+
+def runs_after_failed_need(condition: str | None) -> Any:
+    """Whether a job still runs when one of its needs failed (True, False or UNKNOWN).
+
+    A rejected deployment approval fails the job that waits for it; a job whose `if:` holds
+    after a failure (`always()`, `failure()`, `!cancelled()`) runs anyway, so an approval
+    upstream does not gate it. The needs' results are taken as failed (`needs.x.result`).
+    Without `if:` GitHub uses `success()`: the job is skipped."""
+    if condition is None or condition.strip() == "" or not uses_status_function(condition):
+        return False
+    context = {"needs": _failed_needs()}
+    try:
+        return truth(evaluate(parse(strip(condition)), context, _AFTER_FAILURE))
+    except (ValueError, IndexError, RecursionError):
+        return UNKNOWN
+
+
+@dataclass(frozen=True)
+class Every:
+    """A context object whose every key holds the same value (`needs.<any>`, or `inputs` of an
+    event that has none, where every input reads as null)."""
+
+    value: Any
+
+
+def _failed_needs() -> Every:
+    """`needs.<any>.result` is `failure`; other fields are unknown."""
+    return Every({"result": "failure"})
 
 
 def uses_status_function(condition: str) -> bool:

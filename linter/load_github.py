@@ -51,7 +51,7 @@ _BUILTIN_CACHES: dict[str, tuple[str, dict[str, list[str]]]] = {
         "pnpm": ["pnpm-lock.yaml"],
     }),
     "actions/setup-python": ("cache", {
-        "pip": ["**/requirements.txt"],
+        "pip": ["**/requirements.txt", "**/pyproject.toml"],  # pyproject.toml: when no requirements
         "pipenv": ["**/Pipfile.lock"],
         "poetry": ["**/poetry.lock"],
     }),
@@ -61,10 +61,13 @@ _BUILTIN_CACHES: dict[str, tuple[str, dict[str, list[str]]]] = {
         "gradle": ["**/*.gradle*", "**/gradle-wrapper.properties"],
         "sbt": ["**/*.sbt"],
     }),
-    "ruby/setup-ruby": ("bundler-cache", {"true": ["Gemfile.lock"]}),
+    # without a lockfile, setup-ruby runs `bundle lock` and keys on the generated one
+    "ruby/setup-ruby": ("bundler-cache", {"true": ["Gemfile.lock", "gems.locked", "Gemfile", "gems.rb"]}),
     "actions/setup-dotnet": ("cache", {"true": ["**/packages.lock.json"]}),
 }
 _DEFAULT_ON = {"actions/setup-go"}  # caching on unless `cache: false`
+# Before these major versions the default key files were others: setup-go v4-v5 hashed go.sum.
+_OLDER_DEFAULTS: dict[str, tuple[int, list[str]]] = {"actions/setup-go": (6, ["go.sum"])}
 _CACHE_ACTIONS = {
     "actions/cache": "save+restore",
     "actions/cache/save": "save",
@@ -647,9 +650,23 @@ def _cache(source: Source, step: Step, item: YMap) -> Cache | None:
     if setting in ("", "false"):
         return None
     tool = setting if setting in defaults else "true"
-    files = [line.value for line in _lines(source, with_, "cache-dependency-path")] or defaults.get(tool, [])
+    files = [line.value for line in _lines(source, with_, "cache-dependency-path")] or _default_key_files(
+        step.uses, defaults.get(tool, []))
     span = source.span(with_.pos_of(input_name)) if input_name in with_ else step.span
     return Cache("builtin", span, tool=tool if tool != "true" else step.uses.name.split("-")[-1], key_files=files)
+
+
+def _default_key_files(uses: Reference, files: list[str]) -> list[str]:
+    """The files a setup action's cache is keyed on by default in the version used (the ref, or
+    the `# v5.0.1` comment after a SHA); the newest defaults when the version is unknown."""
+    older = _OLDER_DEFAULTS.get(uses.name)
+    if older is None:
+        return files
+    for written in (uses.version or "", uses.comment or ""):
+        match = re.match(r"v?(\d+)(?:\.|$)", written.strip())
+        if match:
+            return older[1] if int(match.group(1)) < older[0] else files
+    return files
 
 
 def _lines(source: Source, with_: YMap, key: str) -> list[Text]:
@@ -730,8 +747,10 @@ def _scenarios(trigger: Trigger, default_branch: str) -> list[_Scenario]:
             for pattern in trigger.tags if trigger.tags is not None else ["*"]:
                 out.append(_Scenario(trigger, expr.Pattern("refs/tags/" + pattern), None))
         return out
-    if trigger.event in ("pull_request", "merge_group"):
-        return [_Scenario(trigger, expr.Pattern("refs/pull/*/merge"), None)]
+    if trigger.event == "pull_request":  # the merge ref: `refs/pull/<number>/merge`
+        return [_Scenario(trigger, expr.Pattern("refs/pull/[0-9]*/merge"), None)]
+    if trigger.event == "merge_group":
+        return [_Scenario(trigger, expr.Pattern(heads + "gh-readonly-queue/*"), None)]
     if trigger.event in ("schedule", "workflow_run"):
         return [_Scenario(trigger, heads + default_branch, default_branch)]
     if trigger.event == "pull_request_target":
@@ -754,8 +773,12 @@ def _github_context(scenario: _Scenario) -> dict[str, Any]:
         ref_type = "tag" if prefix.startswith("refs/tags/") else (
             "branch" if prefix.startswith(("refs/heads/", "refs/pull/")) else expr.UNKNOWN)
     base_ref: Any = expr.UNKNOWN if scenario.trigger.is_pull_request else ""
-    return {"github": {"event_name": scenario.trigger.event, "ref": ref, "ref_name": ref_name,
-                       "ref_type": ref_type, "base_ref": base_ref}}
+    github = {"event_name": scenario.trigger.event, "ref": ref, "ref_name": ref_name, "ref_type": ref_type,
+              "base_ref": base_ref}
+    context: dict[str, Any] = {"github": github}
+    if scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
+        context["inputs"] = expr.Every(None)  # only those events have inputs: the others read null
+    return context
 
 
 def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigger]) -> None:

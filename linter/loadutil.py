@@ -20,7 +20,10 @@ class Source:
     def span(self, pos: Pos) -> Span:
         """A span, with a block node's end pulled back from the start of the next line."""
         end_line, end_column = pos.end_line, pos.end_column
-        if end_column == 1 and end_line > pos.line:
+        # A block node ends where the next token starts: at column 1 of the next line, or at
+        # the `- ` of the next list item. Pull it back to the end of its own last line.
+        before = self._line(end_line)[: end_column - 1]
+        if end_line > pos.line and not before.strip(" -"):
             end_line -= 1
             while end_line > pos.line and not self._line(end_line).strip():
                 end_line -= 1

@@ -367,6 +367,10 @@ class Project:
     links: list[WorkflowLink] = field(default_factory=list)
     default_branch: str = "main"
     is_repository: bool = True  # a repository root is being checked (not only single files)
+    # Platform settings that live outside the YAML, as the configuration declares them:
+    protected_environments: list[str] | None = None  # GitHub environments with required reviewers
+    context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars
+    circleci_checks: str = "status"  # how CircleCI reports to GitHub: status, checks-oauth, checks-app
 
     def workflows(self) -> Iterator[Workflow]:
         for pipeline in self.pipelines:

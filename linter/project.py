@@ -30,8 +30,6 @@ class LoadSettings:
 
     default_branch: str = "main"
     protection_files: list[Path] = field(default_factory=list)
-    protection_config: Any = None  # the config's `protection` mapping
-    config_path: str | None = None
 
 
 def find_root(paths: list[Path]) -> tuple[Path, bool]:
@@ -212,11 +210,6 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
         loaded = loader.read(path, rel)
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
-    if settings.protection_config is not None:
-        from .load_protection import protection_from_config
-
-        project.protections.extend(protection_from_config(settings.config_path or ".cilint.yml",
-                                                          settings.protection_config))
     _link_workflows(project)
     project.pipelines.sort(key=lambda p: p.path)
     project.files.sort(key=lambda f: f.path)

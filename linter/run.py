@@ -45,34 +45,36 @@ def load_for(paths: list[Path], config_path: Path | None, protection_files: list
         config = load_config(config_path, start if start.is_dir() else start.parent)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    settings = LoadSettings(
-        default_branch=config.default_branch,
-        protection_files=protection_files,
-        protection_config=config.protection,
-        config_path=str(config.path) if config.path else None,
-    )
+    settings = LoadSettings(default_branch=config.default_branch, protection_files=protection_files)
     project = build_project(paths, settings)
+    if config.protection is not None:
+        project.protections.extend(config.protections(_relative(config.path, project.root)))
+    project.protected_environments = config.protected_environments
+    project.context_variables = dict(config.contexts)
+    project.circleci_checks = config.circleci_checks or "status"
     annotate_deploys(project, config.deploy)
     return project, config
 
 
-def select_rules(config: Config, select: list[str], ignore: list[str]) -> list[Rule]:
-    from .engine import all_rules, find_rule
+def _relative(path: Path | None, root: Path) -> str:
+    if path is None:
+        return ".cilint.yml"
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
-    for key in [*select, *ignore]:
-        if find_rule(key) is None:
-            raise UsageError(f"unknown rule {key!r} (`cilint rules` lists them)")
-    chosen = []
-    for rule in all_rules():
-        keys = {rule.id, rule.name}
-        if select and not keys & set(select):
-            continue
-        if keys & set(ignore):
-            continue
-        if not select and not config.enabled(rule):
-            continue
-        chosen.append(rule)
-    return chosen
+
+def select_rules(config: Config, select: list[str], ignore: list[str]) -> list[Rule]:
+    """The rules to run: `--select` replaces the configuration's list, `--ignore` adds to it."""
+    from .config import ConfigError
+    from .engine import all_rules
+
+    try:
+        chosen = config.with_selection(select or None, ignore or None)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
+    return [rule for rule in all_rules() if chosen.enabled(rule)]
 
 
 def run_check(request: CheckRequest) -> tuple[str, int]:

@@ -1,120 +1,460 @@
-"""Split a `run` script into simple commands, each with its own line.
+"""Split a `run` script into simple commands, each with its own place in the file.
 
-A reading good enough to judge flags, never to execute: continuations (`\\` at line end) are
-joined, heredoc bodies skipped, and each logical line is tokenised with `shlex` into commands
-separated by `&&`, `||`, `;`, `|`, `&` and parentheses. Leading `VAR=x` assignments, `env`,
-`sudo`, `time`, `exec` and shell keywords (`then`, `do`, ...) are peeled off; `cd dir &&` gives
-the following commands their working directory. A command followed by `||` is marked masked
-(its failure does not fail the step). When quoting is unbalanced we fall back to whitespace.
+A reading good enough to judge a command's flags, never to execute it. A small lexer walks the
+script once, as bash would tokenise it: quotes (`'…'`, `"…"`, `$'…'`), escapes, `$(…)`, `${…}`,
+backticks, GitHub `${{ … }}` and CircleCI `<< parameters.x >>` stay inside their word; `#` starts
+a comment only at the start of a word; a backslash at the end of a line continues it; `&&`, `||`,
+`;`, `|`, `&`, newlines and parentheses end a command; redirections (`2>&1`, `>> file`, `<<EOF`)
+are dropped from the arguments and heredoc bodies skipped.
+
+Each command's words are then peeled: leading `VAR=x` assignments, `env`, wrappers such as
+`sudo -E`, `time -p`, `timeout 10m`, and shell keywords (`if`, `then`, `do`, ...) are removed;
+`for`/`case` headers and `case` patterns are not commands. `cd dir` (and `pushd`/`popd`) gives
+the following commands their working directory, scoped to a `( … )` subshell; `bash -c '…'`,
+`sh -c` and `eval` are read recursively. A command followed by `||` is marked masked.
+
+Why not a parser library: the scripts are not pure shell (`${{ }}` and `<< >>` templates sit
+in them), most are a handful of lines, and a rule needs only simple commands with positions.
+bashlex is GPL-licensed and rejects much real-world shell; tree-sitter-bash needs a native
+grammar package. Both would still need the template handling done here.
 """
 
 from __future__ import annotations
 
+import bisect
+import posixpath
 import re
-import shlex
+from dataclasses import dataclass, field
 
-from .model import Command, Text
+from .model import Command, Span, Text
 
-_OPERATORS = {"&&", "||", ";", "|", "&", "(", ")", ";;", "|&", "{", "}"}
-_KEYWORDS = {"then", "do", "else", "elif", "if", "while", "until", "!", "time", "exec", "nohup",
-             "sudo", "command", "builtin", "xargs", "eval"}
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
-_HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
-_ENV_OPTION = re.compile(r"-[a-zA-Z-]*$")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
+_HEREDOC = re.compile(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
+_REDIRECT = re.compile(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
+_FD_WORD = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+_OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
+
+# Words that open or close compound commands: dropped from the front of a command.
+_KEYWORDS = frozenset({"if", "then", "else", "elif", "while", "until", "do", "!", "{", "[[", "fi", "done",
+                       "esac", "}"})
+# Headers whose words are not a command: `for x in a b`, `select`, `case $x in`, `function f`.
+_HEADERS = frozenset({"for", "select", "case", "function"})
+# Commands that run the command after their own options: options taking a value, positional
+# arguments before the command.
+_WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
+    "sudo": (frozenset({"-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "--user", "--group",
+                        "--chdir", "--prompt", "--host", "--role", "--type", "--other-user"}), 0),
+    "time": (frozenset({"-f", "-o", "--format", "--output"}), 0),
+    "nice": (frozenset({"-n", "--adjustment"}), 0),
+    "timeout": (frozenset({"-s", "--signal", "-k", "--kill-after"}), 1),
+    "env": (frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}), 0),
+    "nohup": (frozenset(), 0),
+    "exec": (frozenset({"-a"}), 0),
+    "command": (frozenset(), 0),
+    "builtin": (frozenset(), 0),
+    "stdbuf": (frozenset({"-i", "-o", "-e", "--input", "--output", "--error"}), 0),
+    "unbuffer": (frozenset(), 0),
+    "xargs": (frozenset({"-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a", "--max-args",
+                         "--max-procs", "--max-lines", "--delimiter", "--eof", "--max-chars",
+                         "--arg-file", "--replace"}), 0),
+    "xvfb-run": (frozenset({"-n", "--server-num", "-e", "--error-file", "-f", "--auth-file", "-p",
+                            "--xauth-protocol", "-s", "--server-args", "-w", "--wait"}), 0),
+}
+_SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
+MAX_DEPTH = 4  # `bash -c` inside `bash -c` ...
+
+
+@dataclass
+class _Token:
+    kind: str  # "word", "op", "redir" (its target is the next word), "redir-done" (`2>&1`, `<<EOF`)
+    text: str  # a word unquoted; an operator as written ("\n" for a newline)
+    start: int
+    end: int
+
+
+@dataclass
+class _Simple:
+    """One simple command as it was lexed: its words (redirection targets left out)."""
+
+    words: list[_Token] = field(default_factory=list)
+    start: int = -1
+    end: int = -1
+    operator: str | None = None  # what ends it
 
 
 def split_script(script: Text) -> list[Command]:
-    commands: list[Command] = []
-    cwd: str | None = None
-    for index, start, logical in _logical_lines(script.value):
-        stripped = logical.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        tokens = _tokenise(logical)
-        current: list[str] = []
-        segments: list[tuple[list[str], str | None]] = []
-        for token in tokens:
-            if token in _OPERATORS or set(token) <= set(";&|()") and token:
-                segments.append((current, token))
-                current = []
-            else:
-                current.append(token)
-        segments.append((current, None))
-        for words, operator in segments:
-            if not words:
+    return _Splitter(script).commands(script.value)
+
+
+class _Splitter:
+    def __init__(self, script: Text) -> None:
+        self.script = script
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", script.value)]
+
+    # -- positions ---------------------------------------------------------------------------
+
+    def span(self, start: int, end: int) -> Span:
+        """The span of `start..end` of the script, cut at the end of the line `start` is on."""
+        index = bisect.bisect_right(self.line_starts, start) - 1
+        line_start = self.line_starts[index]
+        line_end = self.script.value.find("\n", line_start)
+        line_end = len(self.script.value) if line_end < 0 else line_end
+        return self.script.line_span(index, start - line_start, min(end, line_end) - line_start)
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def commands(self, text: str, outer: Command | None = None, depth: int = 0) -> list[Command]:
+        out: list[Command] = []
+        cwd: str | None = outer.cwd if outer else None
+        stack: list[str | None] = []  # cwd saved by `(` (subshells) and `pushd`
+        in_case = False
+        for simple in _simples(_lex(text)):
+            if simple.operator == "(" and not simple.words:
+                stack.append(cwd)
                 continue
+            words = [w.text for w in simple.words]
+            if words and words[0] in _HEADERS:
+                in_case = in_case or words[0] == "case"
+                continue
+            if in_case and simple.operator == ")":  # a `case` pattern, not a command
+                continue
+            if words[:1] == ["esac"]:
+                in_case = False
             argv, assignments = _peel(words)
-            if not argv:
-                continue
-            if argv[0] == "cd":
-                cwd = argv[1] if len(argv) > 1 else None
-                continue
-            first = logical.find(argv[0])
-            span = script.line_span(index, start + max(first, 0), start + len(logical.rstrip()))
-            commands.append(
-                Command(
-                    argv=argv,
-                    assignments=assignments,
-                    span=span,
-                    text=" ".join(words),
-                    cwd=cwd,
-                    masked=operator == "||",
-                )
-            )
-    return commands
+            if argv:
+                cwd, stack = _directory(argv, cwd, stack)
+                if argv[0] not in ("cd", "pushd", "popd"):
+                    out.extend(self._command(text, simple, argv, assignments, cwd, outer, depth))
+            if simple.operator == ")" and stack and not in_case:
+                cwd = stack.pop()
+        return out
+
+    def _command(self, text: str, simple: _Simple, argv: list[str], assignments: dict[str, str],
+                 cwd: str | None, outer: Command | None, depth: int) -> list[Command]:
+        if outer is not None:
+            span, assignments = outer.span, {**outer.assignments, **assignments}
+        else:  # from the first word that is not a keyword (`then cargo build`: from `cargo`)
+            start = next((w.start for w in simple.words if w.text not in _KEYWORDS), simple.start)
+            span = self.span(start, simple.end)
+        written = re.sub(r"\\\n\s*", " ", text[simple.start:simple.end])
+        command = Command(argv=argv, assignments=assignments, span=span, text=written, cwd=cwd,
+                          masked=simple.operator == "||" or (outer is not None and outer.masked))
+        inner = _inner_script(argv)
+        if inner is not None and depth < MAX_DEPTH:
+            return self.commands(inner, command, depth + 1)
+        return [command]
 
 
-def _logical_lines(script: str) -> list[tuple[int, int, str]]:
-    """(index of the first physical line, column offset, text) with continuations joined and
-    heredoc bodies left out."""
-    lines = script.split("\n")
-    out: list[tuple[int, int, str]] = []
-    i = 0
-    while i < len(lines):
-        first = i
-        text = lines[i]
-        while text.endswith("\\") and i + 1 < len(lines):
-            i += 1
-            text = text[:-1] + " " + lines[i].strip()
-        heredoc = _HEREDOC.search(text)
-        indent = len(text) - len(text.lstrip())
-        out.append((first, indent, text.strip()))
-        i += 1
-        if heredoc:
-            terminator = heredoc.group(2)
-            while i < len(lines) and lines[i].strip() != terminator:
-                i += 1
-            i += 1
-    return out
+def _directory(argv: list[str], cwd: str | None,
+               stack: list[str | None]) -> tuple[str | None, list[str | None]]:
+    """The working directory after `cd`/`pushd`/`popd` (other commands leave it)."""
+    name = argv[0]
+    if name == "popd":
+        return (stack.pop() if stack else None), stack
+    if name not in ("cd", "pushd"):
+        return cwd, stack
+    target = next((a for a in argv[1:] if not a.startswith("-") or a == "-"), None)
+    if name == "pushd":
+        stack.append(cwd)
+    return _join(cwd, target), stack
 
 
-def _tokenise(line: str) -> list[str]:
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|()")
-    lexer.whitespace_split = True
-    lexer.commenters = "#"
-    try:
-        return list(lexer)
-    except ValueError:
-        return line.split()
+def _join(cwd: str | None, target: str | None) -> str | None:
+    if target is None or target in ("~", "-"):
+        return None if target is None else target
+    if target.startswith(("/", "~", "$")) or cwd is None:
+        joined = target
+    else:
+        joined = f"{cwd}/{target}"
+    normal = posixpath.normpath(joined)
+    return None if normal == "." else normal
+
+
+def _inner_script(argv: list[str]) -> str | None:
+    """The script `bash -c '…'`, `sh -c` or `eval …` runs."""
+    if argv[0] == "eval":
+        return " ".join(argv[1:]) or None
+    if argv[0] not in _SHELLS:
+        return None
+    for index, word in enumerate(argv[1:], start=1):
+        if not word.startswith("-"):
+            return None
+        if "c" in word[1:] and not word.startswith("--") and index + 1 < len(argv):
+            return argv[index + 1]
+    return None
 
 
 def _peel(words: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Drop assignments, `env`, wrappers and keywords in front of the command itself."""
+    """Drop assignments, wrappers and keywords in front of the command itself."""
     assignments: dict[str, str] = {}
     i = 0
     while i < len(words):
         word = words[i]
         if _ASSIGNMENT.match(word):
             name, _, value = word.partition("=")
-            assignments[name] = value
-        elif word == "env":
+            assignments[name.rstrip("+")] = value
             i += 1
-            while i < len(words) and _ENV_OPTION.match(words[i]):
-                i += 1
-            continue
         elif word in _KEYWORDS:
-            pass
+            i += 1
+        elif word in _WRAPPERS and i + 1 < len(words):
+            i = _skip_wrapper(words, i)
         else:
             break
-        i += 1
     return words[i:], assignments
+
+
+def _skip_wrapper(words: list[str], i: int) -> int:
+    """The index of the first word after a wrapper's own options and positional arguments."""
+    takes_value, positional = _WRAPPERS[words[i]]
+    i += 1
+    while i < len(words) and words[i].startswith("-") and len(words[i]) > 1:
+        option = words[i]
+        i += 1
+        if option == "--":
+            break
+        if option in takes_value:
+            i += 1
+    return i + positional
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouping tokens into simple commands
+
+
+def _simples(tokens: list[_Token]) -> list[_Simple]:
+    out: list[_Simple] = []
+    current = _Simple()
+    redirect_target = False
+    for token in tokens:
+        if token.kind == "op":
+            current.operator = token.text
+            out.append(current)
+            current = _Simple()
+            redirect_target = False
+            continue
+        if current.start < 0:
+            current.start = token.start
+        current.end = token.end
+        if token.kind.startswith("redir"):
+            redirect_target = token.kind == "redir"
+            continue
+        if redirect_target:
+            redirect_target = False
+            continue
+        current.words.append(token)
+    out.append(current)
+    return [s for s in out if s.words or s.operator == "("]
+
+
+# ---------------------------------------------------------------------------------------------
+# The lexer
+
+
+class _Lexer:
+    def __init__(self, text: str) -> None:
+        self.s = text
+        self.i = 0
+        self.tokens: list[_Token] = []
+        self.heredocs: list[tuple[str, bool]] = []  # (terminator, strip tabs) awaiting the next line
+        self.word: list[str] = []
+        self.word_start = -1
+
+    def run(self) -> list[_Token]:
+        s = self.s
+        while self.i < len(s):
+            c = s[self.i]
+            if c == "\\" and s.startswith("\\\n", self.i):
+                self.i += 2
+            elif c in " \t\r":
+                self.end_word()
+                self.i += 1
+            elif c == "\n":
+                self.end_word()
+                self.add("op", "\n", self.i, self.i + 1)
+                self.i += 1
+                self.skip_heredocs()
+            elif c == "#" and not self.word:
+                end = s.find("\n", self.i)
+                self.i = len(s) if end < 0 else end
+            elif s.startswith(("<(", ">("), self.i) or not (self.operator() or self.redirection()):
+                self.word_char()
+        self.end_word()
+        return self.tokens
+
+    def add(self, kind: str, text: str, start: int, end: int) -> None:
+        self.tokens.append(_Token(kind, text, start, end))
+
+    def end_word(self) -> None:
+        if self.word_start >= 0:
+            self.add("word", "".join(self.word), self.word_start, self.i)
+        self.word, self.word_start = [], -1
+
+    def append(self, text: str, start: int) -> None:
+        if self.word_start < 0:
+            self.word_start = start
+        self.word.append(text)
+
+    def operator(self) -> bool:
+        s, i = self.s, self.i
+        if s.startswith(("&>", ">&"), i) or (s[i] == "(" and self.word and "".join(self.word).endswith("=")):
+            return False
+        for op in _OPERATORS:
+            if s.startswith(op, i):
+                self.end_word()
+                self.add("op", op, i, i + len(op))
+                self.i += len(op)
+                return True
+        return False
+
+    def redirection(self) -> bool:
+        s, i = self.s, self.i
+        if s.startswith("<<", i) and not s.startswith("<<<", i):
+            if _TEMPLATE.match(s, i):
+                return False
+            match = _HEREDOC.match(s, i)
+            if match:
+                self.fd_prefix()
+                self.end_word()
+                terminator = next(g for g in match.groups()[1:] if g is not None)
+                self.heredocs.append((terminator, match.group(1) == "-"))
+                self.add("redir-done", "<<", i, match.end())
+                self.i = match.end()
+                return True
+        match = _REDIRECT.match(s, i)
+        if not match:
+            return False
+        self.fd_prefix()
+        self.end_word()
+        op = match.group(1)
+        self.i = match.end()
+        if op in (">&", "<&"):
+            target = re.match(r"\d+-?|-", s[self.i:])
+            if target:
+                self.i += target.end()
+                self.add("redir-done", op, i, self.i)
+                return True
+            op = op[0]  # `>& file`: the same as `> file`
+        self.add("redir", op, i, self.i)
+        return True
+
+    def fd_prefix(self) -> None:
+        """`2>`: a word of digits (or `{fd}`) glued to a redirection is its file descriptor."""
+        if self.word and _FD_WORD.fullmatch("".join(self.word)):
+            self.word, self.word_start = [], -1
+
+    def skip_heredocs(self) -> None:
+        s = self.s
+        while self.heredocs:
+            terminator, strip = self.heredocs.pop(0)
+            while self.i < len(s):
+                end = s.find("\n", self.i)
+                end = len(s) if end < 0 else end
+                line = s[self.i:end]
+                self.i = min(end + 1, len(s))
+                if (line.lstrip("\t") if strip else line).strip() == terminator:
+                    break
+
+    def word_char(self) -> None:
+        s, i = self.s, self.i
+        c = s[i]
+        if c == "'":
+            end = _find(s, "'", i + 1)
+            self.append(s[i + 1:end], i)
+            self.i = end + 1
+        elif c == '"':
+            end = _double_quoted_end(s, i + 1)
+            self.append(re.sub(r'\\([\\"$`])', r"\1", s[i + 1:end]), i)
+            self.i = end + 1
+        elif c == "$" and s.startswith("$'", i):
+            end = _ansi_end(s, i + 2)
+            self.append(s[i + 2:end], i)
+            self.i = end + 1
+        elif c == "\\" and i + 1 < len(s):
+            self.append(s[i + 1], i)
+            self.i = i + 2
+        else:
+            end = self.word_part_end(i)
+            self.append(s[i:end], i)
+            self.i = end
+
+    def word_part_end(self, i: int) -> int:
+        """The end of an expansion, template or array starting at i, else of the one character."""
+        s = self.s
+        end = _expansion_end(s, i)
+        if end is not None:
+            return end
+        template = _TEMPLATE.match(s, i) if s[i] == "<" else None
+        if template:
+            return template.end()
+        if s[i] == "(" and self.word:  # `arr=(a b)`
+            return _balanced_end(s, i + 1, "(", ")") + 1
+        return i + 1
+
+
+def _lex(text: str) -> list[_Token]:
+    return _Lexer(text).run()
+
+
+def _find(s: str, char: str, start: int) -> int:
+    end = s.find(char, start)
+    return len(s) if end < 0 else end
+
+
+def _double_quoted_end(s: str, i: int) -> int:
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            return i
+        end = _expansion_end(s, i)
+        i = end if end is not None else i + 1
+    return len(s)
+
+
+def _ansi_end(s: str, i: int) -> int:
+    while i < len(s) and s[i] != "'":
+        i += 2 if s[i] == "\\" else 1
+    return min(i, len(s))
+
+
+def _expansion_end(s: str, i: int) -> int | None:
+    """The end of a `${{ … }}`, `$(…)`, `${…}` or backtick expansion starting at i, if one does."""
+    if s.startswith("${{", i):
+        end = s.find("}}", i + 3)
+        return len(s) if end < 0 else end + 2
+    if s.startswith("$(", i):
+        return _balanced_end(s, i + 2, "(", ")") + 1
+    if s.startswith("${", i):
+        return _balanced_end(s, i + 2, "{", "}") + 1
+    if s.startswith(("<(", ">("), i):  # process substitution
+        return _balanced_end(s, i + 2, "(", ")") + 1
+    if s[i] == "`":
+        return _find(s, "`", i + 1) + 1
+    return None
+
+
+def _balanced_end(s: str, i: int, open_: str, close: str) -> int:
+    """The index of the `close` matching an already opened `open_`, quotes respected."""
+    depth = 1
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "'":
+            i = _find(s, "'", i + 1) + 1
+            continue
+        if c == '"':
+            i = _double_quoted_end(s, i + 1) + 1
+            continue
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return len(s)

@@ -4,9 +4,26 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from . import invalid_reference, parse_error
+from . import (
+    approval_before_deploy,
+    cache_key_lockfile,
+    invalid_reference,
+    parse_error,
+    pinned_actions,
+    pinned_images,
+    required_checks,
+    secrets_via_contexts,
+    warnings_as_errors,
+)
 
 BUILTIN: list[ModuleType] = [
     parse_error,
     invalid_reference,
+    warnings_as_errors,
+    pinned_images,
+    cache_key_lockfile,
+    secrets_via_contexts,
+    approval_before_deploy,
+    required_checks,
+    pinned_actions,
 ]

@@ -1,0 +1,402 @@
+"""Findings as text, JSON, SARIF or GitHub workflow commands.
+
+`render()` is the one entry point. Every format is deterministic: findings are ordered by
+(path, line, column, rule id), files by path, and JSON keys are sorted, so the same input gives the
+same bytes. Suppressed findings are left out of the text and GitHub formats (they are not to be
+acted on), kept in JSON (with `suppressed`) and in SARIF (with `suppressions`, so code scanning
+shows them as dismissed rather than fixed).
+
+SARIF is built with `sarif_om` and checked by GitHub code scanning, which rejects files over its
+limits (https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit):
+results per run 25,000, rules per run 25,000, locations per result 1,000, tags per rule 20. We cut
+at those limits, keeping the most severe results, and say so in a tool execution notification.
+`sarif_om` is imported only here, lazily: the command line must start fast.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from .findings import Finding, level_rank
+from .model import SourceFile, Span
+
+if TYPE_CHECKING:
+    from .engine import InternalError, Rule
+
+FORMATS = ("text", "json", "sarif", "github")
+INFORMATION_URI = "https://github.com/cilint/cilint"
+HELP_URI = INFORMATION_URI + "/blob/main/docs/rules.md#{anchor}"
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "cilintFingerprint/v1"
+
+MAX_RESULTS = 25_000
+MAX_RULES = 25_000
+MAX_LOCATIONS = 1_000
+MAX_TAGS = 20
+
+
+@dataclass
+class _Report:
+    findings: list[Finding]  # sorted
+    files: list[SourceFile]  # sorted by path
+    rules: dict[str, Rule]  # by id
+    errors: list[InternalError]
+    version: str
+    color: bool
+    quiet: bool
+    root: Path | None
+
+    @property
+    def active(self) -> list[Finding]:
+        return [finding for finding in self.findings if not finding.suppressed]
+
+    def level(self, finding: Finding) -> str:
+        rule = self.rules.get(finding.rule_id)
+        return finding.level or (rule.level if rule is not None else "warning")
+
+
+def render(
+    format: str,
+    findings: Sequence[Finding],
+    files: Sequence[SourceFile],
+    rules: Sequence[Rule],
+    errors: Sequence[InternalError],
+    version: str | None = None,
+    *,
+    color: bool = False,
+    quiet: bool = False,
+    root: Path | None = None,
+) -> str:
+    """The report in `format` (one of FORMATS). `version` defaults to cilint's; `color` adds ANSI
+    colours to text and `quiet` leaves out its summary line; `root` (the repository root) is
+    given to SARIF as `%SRCROOT%` when known."""
+    renderer = _RENDERERS.get(format)
+    if renderer is None:
+        raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
+    report = _Report(
+        findings=sorted(findings, key=Finding.sort_key),
+        files=sorted(files, key=lambda file: file.path),
+        rules={rule.id: rule for rule in sorted(rules, key=lambda rule: rule.id)},
+        errors=list(errors),
+        version=version if version is not None else _cilint_version(),
+        color=color,
+        quiet=quiet,
+        root=root,
+    )
+    return renderer(report)
+
+
+def _cilint_version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+# -- text ----------------------------------------------------------------------------------
+
+_RESET = "\x1b[0m"
+_BOLD = "\x1b[1m"
+_DIM = "\x1b[2m"
+_LEVEL_COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[36m"}
+
+
+def _paint(text: str, code: str, on: bool) -> str:
+    return f"{code}{text}{_RESET}" if on else text
+
+
+def _text_line(report: _Report, finding: Finding) -> str:
+    span, on, level = finding.span, report.color, report.level(finding)
+    where = _paint(f"{span.path}:{span.line}:{span.column}:", _BOLD, on)
+    level_text = _paint(level, _LEVEL_COLOURS.get(level, ""), on)
+    rule = _paint(f"{finding.rule_id}[{finding.rule}]", _DIM, on)
+    job = f" ({finding.job})" if finding.job else ""
+    return f"{where} {level_text} {rule} {finding.message}{job}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _summary(report: _Report) -> str:
+    active = report.active
+    files = _plural(len(report.files), "file")
+    suppressed = len(report.findings) - len(active)
+    tail = f" ({suppressed} suppressed)" if suppressed else ""
+    if not active:
+        return f"No findings in {files}{tail}"
+    counts = {level: 0 for level in ("error", "warning", "note")}
+    for finding in active:
+        counts[report.level(finding)] = counts.get(report.level(finding), 0) + 1
+    parts = ", ".join(_plural(counts[level], level) for level in ("error", "warning", "note"))
+    return f"{parts} in {files}{tail}"
+
+
+def _render_text(report: _Report) -> str:
+    lines = [_text_line(report, finding) for finding in report.active]
+    lines += [f"cilint: internal error in rule {e.rule} ({e.path}): {e.message}" for e in report.errors]
+    if not report.quiet:
+        lines.append(_summary(report))
+    return "".join(line + "\n" for line in lines)
+
+
+# -- json ----------------------------------------------------------------------------------
+
+
+def _span_dict(span: Span) -> dict[str, Any]:
+    return {"path": span.path, "line": span.line, "column": span.column,
+            "end_line": span.end_line, "end_column": span.end_column}
+
+
+def _finding_dict(report: _Report, finding: Finding) -> dict[str, Any]:
+    out = {"rule_id": finding.rule_id, "rule": finding.rule, "level": report.level(finding),
+           **_span_dict(finding.span), "job": finding.job, "message": finding.message,
+           "fingerprint": finding.fingerprint}
+    if finding.related:
+        out["related"] = [{**_span_dict(span), "message": message} for span, message in finding.related]
+    if finding.suppressed:
+        out["suppressed"] = {"kind": finding.suppressed, "justification": finding.justification}
+    return out
+
+
+def _render_json(report: _Report) -> str:
+    document: dict[str, Any] = {
+        "version": 1,
+        "findings": [_finding_dict(report, finding) for finding in report.findings],
+        "files": [{"path": file.path, "platform": file.platform} for file in report.files],
+    }
+    if report.errors:  # only then, so that a clean run prints exactly the documented object
+        document["errors"] = [{"rule": e.rule, "path": e.path, "message": e.message} for e in report.errors]
+    return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+# -- github workflow commands --------------------------------------------------------------
+
+_GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+# As @actions/core escapes them: data escapes %, CR, LF; property values also `:` and `,`.
+_DATA_ESCAPES = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})
+_PROPERTY_ESCAPES = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%3A", ",": "%2C"})
+
+
+def _github_command(command: str, properties: dict[str, Any], message: str) -> str:
+    props = ",".join(f"{key}={str(value).translate(_PROPERTY_ESCAPES)}" for key, value in properties.items())
+    return f"::{command} {props}::{message.translate(_DATA_ESCAPES)}"
+
+
+def _github_line(report: _Report, finding: Finding) -> str:
+    span = finding.span
+    properties = {"file": span.path, "line": span.line, "col": span.column, "endLine": span.end_line,
+                  "endColumn": span.end_column, "title": f"{finding.rule_id} {finding.rule}"}
+    job = f" ({finding.job})" if finding.job else ""
+    command = _GITHUB_COMMANDS.get(report.level(finding), "warning")
+    return _github_command(command, properties, finding.message + job)
+
+
+def _render_github(report: _Report) -> str:
+    lines = [_github_line(report, finding) for finding in report.active]
+    lines += [
+        _github_command("error", {"title": "cilint internal error"}, f"rule {e.rule} ({e.path}): {e.message}")
+        for e in report.errors
+    ]
+    return "".join(line + "\n" for line in lines)
+
+
+# -- sarif ---------------------------------------------------------------------------------
+
+
+def _sarif_json(value: Any) -> Any:
+    """sarif_om objects as SARIF JSON: camelCase names from each attribute's
+    `schema_property_name`, leaving out None, empty lists and maps, and values equal to the
+    attribute's default (`level` excepted: GitHub reads it)."""
+    import attr
+
+    if attr.has(type(value)):
+        out: dict[str, Any] = {}
+        for field in attr.fields(type(value)):
+            item = getattr(value, field.name)
+            if _omitted(field, item):
+                continue
+            out[field.metadata["schema_property_name"]] = _sarif_json(item)
+        return out
+    if isinstance(value, dict):
+        return {key: _sarif_json(item) for key, item in value.items() if item is not None}
+    if isinstance(value, (list, tuple)):
+        return [_sarif_json(item) for item in value]
+    return value
+
+
+# An empty `results` says the run found nothing (absent would say it did not run); `rules` is
+# expected by GitHub even when empty.
+_KEEP_EMPTY = {"results", "rules"}
+
+
+def _omitted(field: Any, value: Any) -> bool:
+    import attr
+
+    if value is None:
+        return True
+    if isinstance(value, (list, dict)) and not value:
+        return field.name not in _KEEP_EMPTY
+    if field.name == "level" or field.default is attr.NOTHING:
+        return False
+    default = field.default.factory() if isinstance(field.default, attr.Factory) else field.default  # type: ignore[arg-type]
+    return type(value) is type(default) and bool(value == default)
+
+
+def _first_paragraph(text: str) -> str:
+    return text.strip().split("\n\n", 1)[0].replace("\n", " ").strip()
+
+
+def _sarif_rule(rule: Rule) -> Any:
+    import sarif_om as om
+
+    tags = list(rule.tags)
+    if rule.security_severity is not None and "security" not in tags:
+        tags.append("security")  # GitHub lists a result as a security alert only with this tag
+    properties: dict[str, Any] = {"tags": tags[:MAX_TAGS] or None, "precision": rule.precision}
+    if rule.security_severity is not None:
+        properties["security-severity"] = rule.security_severity
+    summary = rule.summary or rule.name
+    doc = rule.doc or summary
+    return om.ReportingDescriptor(
+        id=rule.id,
+        name=rule.name,
+        short_description=om.MultiformatMessageString(text=summary),
+        full_description=om.MultiformatMessageString(text=_first_paragraph(doc) or summary),
+        help=om.MultiformatMessageString(text=doc, markdown=doc),
+        help_uri=HELP_URI.format(anchor=f"{rule.id.lower()}-{rule.name}"),
+        default_configuration=om.ReportingConfiguration(level=rule.level),
+        properties=properties,
+    )
+
+
+def _physical(span: Span, artifacts: dict[str, int]) -> Any:
+    import sarif_om as om
+
+    line, column = max(span.line, 1), max(span.column, 1)
+    end_line = max(span.end_line, line)
+    end_column = max(span.end_column, column) if end_line == line else max(span.end_column, 1)
+    return om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(
+            uri=quote(span.path, safe="/"), uri_base_id=SRCROOT, index=artifacts.get(span.path)
+        ),
+        region=om.Region(start_line=line, start_column=column, end_line=end_line, end_column=end_column),
+    )
+
+
+class _Notes:
+    """Tool execution notifications: internal errors and what was cut to fit GitHub's limits."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def add(self, descriptor: str, level: str, text: str) -> None:
+        import sarif_om as om
+
+        self.items.append(om.Notification(
+            message=om.Message(text=text), level=level,
+            descriptor=om.ReportingDescriptorReference(id=descriptor),
+        ))
+
+
+def _limit_results(findings: list[Finding], report: _Report, notes: _Notes) -> list[Finding]:
+    """At most MAX_RESULTS findings, the most severe first, in their original order."""
+    if len(findings) <= MAX_RESULTS:
+        return findings
+    ranked = sorted(range(len(findings)), key=lambda i: (-level_rank(report.level(findings[i])), i))
+    notes.add("results-truncated", "warning",
+              f"{len(findings)} results, over GitHub code scanning's limit of {MAX_RESULTS} per run: "
+              f"the {len(findings) - MAX_RESULTS} least severe were left out")
+    return [findings[i] for i in sorted(ranked[:MAX_RESULTS])]
+
+
+def _sarif_result(report: _Report, finding: Finding, rule_index: dict[str, int],
+                  artifacts: dict[str, int], notes: _Notes) -> Any:
+    import sarif_om as om
+
+    related = finding.related
+    if len(related) > MAX_LOCATIONS:
+        notes.add("related-locations-truncated", "warning",
+                  f"{finding.rule_id} at {finding.span.path}:{finding.span.line}: {len(related)} related "
+                  f"locations, over GitHub's limit of {MAX_LOCATIONS}: the rest were left out")
+        related = related[:MAX_LOCATIONS]
+    suppressions = None
+    if finding.suppressed:
+        suppressions = [om.Suppression(kind=finding.suppressed, justification=finding.justification or None)]
+    return om.Result(
+        rule_id=finding.rule_id,
+        rule_index=rule_index.get(finding.rule_id, -1),
+        level=report.level(finding),
+        message=om.Message(text=finding.message),
+        locations=[om.Location(physical_location=_physical(finding.span, artifacts))],
+        related_locations=[
+            om.Location(id=index, physical_location=_physical(span, artifacts), message=om.Message(text=text))
+            for index, (span, text) in enumerate(related, start=1)
+        ],
+        partial_fingerprints={FINGERPRINT_KEY: finding.fingerprint} if finding.fingerprint else None,
+        suppressions=suppressions,
+        properties={"job": finding.job} if finding.job else None,
+    )
+
+
+def _sarif_run(report: _Report) -> Any:
+    import sarif_om as om
+
+    notes = _Notes()
+    rules = list(report.rules.values())
+    if len(rules) > MAX_RULES:
+        notes.add("rules-truncated", "warning",
+                  f"{len(rules)} rules, over GitHub code scanning's limit of {MAX_RULES} per run")
+        rules = rules[:MAX_RULES]
+    rule_index = {rule.id: index for index, rule in enumerate(rules)}
+    artifacts = {file.path: index for index, file in enumerate(report.files)}
+    results = [
+        _sarif_result(report, finding, rule_index, artifacts, notes)
+        for finding in _limit_results(report.findings, report, notes)
+    ]
+    for error in report.errors:
+        notes.add("internal-error", "error", f"rule {error.rule} failed on {error.path}: {error.message}")
+    root = (
+        om.ArtifactLocation(uri=report.root.resolve().as_uri() + "/")
+        if report.root is not None
+        else om.ArtifactLocation(description=om.Message(text="The root of the repository checked."))
+    )
+    return om.Run(
+        tool=om.Tool(driver=om.ToolComponent(
+            name="cilint", version=report.version, information_uri=INFORMATION_URI,
+            rules=[_sarif_rule(rule) for rule in rules],
+        )),
+        automation_details=om.RunAutomationDetails(id="cilint/"),
+        original_uri_base_ids={SRCROOT: root},
+        artifacts=[
+            om.Artifact(location=om.ArtifactLocation(uri=quote(file.path, safe="/"), uri_base_id=SRCROOT),
+                        properties={"platform": file.platform})
+            for file in report.files
+        ],
+        invocations=[om.Invocation(execution_successful=not report.errors,
+                                   tool_execution_notifications=notes.items)],
+        column_kind="unicodeCodePoints",
+        results=results,
+    )
+
+
+def _render_sarif(report: _Report) -> str:
+    import sarif_om as om
+
+    log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[_sarif_run(report)])
+    body = _sarif_json(log)
+    ordered = {"$schema": body.pop("$schema"), "version": body.pop("version"), **body}
+    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+
+
+_RENDERERS: dict[str, Callable[[_Report], str]] = {
+    "text": _render_text,
+    "json": _render_json,
+    "sarif": _render_sarif,
+    "github": _render_github,
+}

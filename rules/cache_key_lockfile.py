@@ -1,0 +1,671 @@
+"""A dependency cache whose key does not follow the lockfile of what it caches.
+
+Caches are immutable per key: a cache is only written again when its key changes. A key that does
+not contain a hash of the dependency lockfile therefore keeps restoring dependencies that no longer
+match the lockfile (a stale `deps`, `node_modules` or `~/.cargo`), or is never reused at all.
+
+What is reported, for every cache that is saved (CircleCI `save_cache`, GitHub `actions/cache` and
+`actions/cache/save`, and the built-in caches of the `setup-*` actions):
+
+* warning: the key hashes no lockfile (`v1-deps-{{ .Branch }}`, `${{ runner.os }}-pip`), or only a
+  manifest (`package.json`, `go.mod`, `setup.py`) or files that are not the lockfile of what is
+  cached; `actions/setup-go` v6+ keys its cache on `go.mod`, which is not a lockfile;
+* error: the lockfile (or any file) the key hashes does not exist in the repository: `hashFiles()`
+  of a pattern that matches nothing is an empty string, so the key silently stops changing
+  (checked only when a repository root is checked, not single files);
+* warning: the lockfile belongs to another ecosystem than what is cached (`deps`/`_build` keyed on
+  `package-lock.json`);
+* note: the key only changes with the commit or the build (`{{ .Revision }}`, `{{ epoch }}`,
+  `github.sha`, `github.run_id`): it is never reused as an exact match;
+* note (CircleCI): a `restore_cache` none of whose keys can match, as a prefix, the key of any
+  `save_cache` in the configuration (templates such as `{{ .Branch }}` match anything).
+
+Lockfiles known: mix.lock, rebar.lock, package-lock.json, npm-shrinkwrap.json, yarn.lock,
+pnpm-lock.yaml, bun.lock(b), poetry.lock, uv.lock, Pipfile.lock, pdm.lock, requirements*.txt,
+Cargo.lock, go.sum, Gemfile.lock, composer.lock, gradle lockfiles and `*.gradle*`, pom.xml, `*.sbt`,
+packages.lock.json, Podfile.lock, Package.resolved, pubspec.lock, flake.lock, stack.yaml.lock,
+.terraform.lock.hcl, deno.lock, renv.lock, Manifest.toml, .pre-commit-config.yaml (it pins the hook
+revisions). Where an ecosystem has no lockfile convention (Maven, Gradle, sbt), its build files
+stand in, as `setup-java` does.
+
+Not reported: keys built from values cilint cannot read (`${{ steps.x.outputs.key }}`,
+`${{ inputs.key }}`, `{{ .Environment.MY_KEY }}`, `hashFiles(env.FILES)`); caches of build outputs
+keyed on their inputs (`ccache` keyed on `**/*.c`); a manifest key when the repository being
+checked has no lockfile for that ecosystem (a library that does not commit one); restore-only
+caches (`actions/cache/restore` saves nothing); a missing file that an earlier step of the job
+writes (its name appears in an earlier `run`) or that lies outside the checkout (`/tmp/...`).
+
+Failing example (CircleCI)::
+
+    - save_cache:
+        key: v1-deps-{{ .Branch }}
+        paths: [deps, _build]
+
+Failing example (GitHub)::
+
+    - uses: actions/cache@v4
+      with:
+        path: ~/.cache/pip
+        key: ${{ runner.os }}-pip
+
+Passing examples::
+
+    - save_cache:
+        key: v1-deps-{{ checksum "mix.lock" }}
+        paths: [deps, _build]
+
+    - uses: actions/cache@v4
+      with:
+        path: ~/.cache/pip
+        key: ${{ runner.os }}-pip-${{ hashFiles('**/requirements*.txt') }}
+
+How to fix: add `{{ checksum "<lockfile>" }}` (CircleCI) or `${{ hashFiles('<lockfile>') }}` (GitHub)
+of the lockfile of what the cache holds; keep a prefix of the key (`v1-deps-`) as a fallback in
+`restore_cache.keys` / `restore-keys`; for `setup-go`, set `cache-dependency-path: go.sum`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from functools import lru_cache
+from typing import Any
+
+from ..linter.findings import Finding
+from ..linter.model import Cache, EnvVar, JobRun, Pipeline, Project, Span, Step, Text
+
+ID = "CIL103"
+NAME = "cache-key-lockfile"
+LEVEL = "warning"
+SUMMARY = "a dependency cache key does not include a checksum of its lockfile"
+OPTIONS: dict[str, Any] = {}
+TAGS = ("reliability", "caching")
+PRECISION = "medium"
+
+
+# ---------------------------------------------------------------------------------------------
+# What each ecosystem locks with and caches (domain-facts §4, §5, §8)
+
+
+@dataclass(frozen=True)
+class Ecosystem:
+    label: str
+    lockfiles: tuple[str, ...]  # basename globs; with a `/`: globs on the last two path components
+    manifests: tuple[str, ...] = ()
+    caches: tuple[str, ...] = ()  # regexes on a normalised cached path (see `_normalise_path`)
+    suggest: tuple[str, ...] = ()  # the lockfiles to name in advice, when not the first three
+
+
+ECOSYSTEMS: tuple[Ecosystem, ...] = (
+    Ecosystem("Mix/rebar3", ("mix.lock", "rebar.lock"), ("mix.exs", "rebar.config"),
+              (r"(^|/)deps$", r"(^|/)_build(/|$)", r"^\.mix(/|$)", r"^\.hex(/|$)", r"^\.cache/rebar3")),
+    Ecosystem("npm/Yarn/pnpm/Bun",
+              ("package-lock.json", "yarn.lock", "pnpm-lock.yaml", "npm-shrinkwrap.json", "bun.lockb",
+               "bun.lock"),
+              ("package.json",),
+              (r"(^|/)node_modules(/|$)", r"^\.npm(/|$)", r"(^|/)\.yarn(/|$)", r"^\.cache/yarn",
+               r"(^|/)\.pnpm-store", r"pnpm/store", r"^\.bun/install", r"^\.cache/ms-playwright",
+               r"^\.cache/Cypress", r"(^|/)Yarn/Cache")),
+    Ecosystem("Python",
+              ("poetry.lock", "uv.lock", "Pipfile.lock", "pdm.lock", "pylock*.toml", "conda-lock*.yml",
+               "*requirements*.txt", "requirements/*.txt", "*constraints*.txt"),
+              ("pyproject.toml", "setup.py", "setup.cfg", "Pipfile", "*requirements*.in", "environment*.yml",
+               "tox.ini"),
+              (r"^\.cache/pip", r"(^|/)pip/cache", r"(^|/)pip$", r"^\.cache/pypoetry", r"^\.cache/uv",
+               r"^\.cache/pdm", r"(^|/)\.?venv(/|$)", r"(^|/)\.tox(/|$)", r"(^|/)\.nox(/|$)",
+               r"^\.local/share/virtualenvs", r"^\.local/lib/python", r"(^|/)site-packages(/|$)",
+               r"^\.conda/pkgs", r"(^|/)conda_pkgs_dir")),
+    Ecosystem("Cargo", ("Cargo.lock",), ("Cargo.toml",),
+              (r"^\.cargo(/|$)", r"(^|/)target$", r"(^|/)target/(debug|release)")),
+    Ecosystem("Go modules", ("go.sum", "*go.sum", "Gopkg.lock", "glide.lock"), ("go.mod", "go.work"),
+              (r"(^|/)vendor$", r"(^|/)go/pkg/mod", r"(^|/)pkg/mod$", r"^\.cache/go-build", r"(^|/)go-build$",
+               r"(^|/)Library/Caches/go-build", r"^\.go_workspace/pkg/mod"), ("go.sum",)),
+    Ecosystem("Bundler", ("Gemfile.lock", "gems.locked"), ("Gemfile", "gems.rb", "*.gemspec"),
+              (r"(^|/)vendor/bundle", r"^usr/local/bundle", r"(^|/)\.bundle(/|$)", r"^\.gem(/|$)")),
+    Ecosystem("Composer", ("composer.lock",), ("composer.json",),
+              (r"(^|/)vendor$", r"^\.composer/cache", r"^\.cache/composer")),
+    Ecosystem("Maven/Gradle/sbt/Clojure",
+              ("pom.xml", "*.gradle*", "gradle.lockfile", "*.versions.toml", "gradle-wrapper.properties",
+               "*.sbt", "maven-wrapper.properties", "deps.edn", "project.clj", "shadow-cljs.edn", "bb.edn"),
+              (),
+              (r"^\.m2(/|$)", r"^\.gradle(/|$)", r"^\.ivy2(/|$)", r"^\.sbt(/|$)", r"^\.cache/coursier",
+               r"(^|/)target$", r"^\.gitlibs(/|$)", r"^\.lein(/|$)")),
+    Ecosystem("NuGet", ("packages.lock.json",),
+              ("*.csproj", "*.fsproj", "*.vbproj", "Directory.Packages.props"), (r"^\.nuget/packages",)),
+    Ecosystem("CocoaPods", ("Podfile.lock",), ("Podfile",),
+              (r"(^|/)Pods$", r"Caches/CocoaPods", r"^\.cocoapods")),
+    Ecosystem("SwiftPM", ("Package.resolved",), ("Package.swift",), (r"(^|/)\.build$", r"SourcePackages")),
+    Ecosystem("Carthage", ("Cartfile.resolved",), ("Cartfile",), (r"(^|/)Carthage(/|$)",)),
+    Ecosystem("pub", ("pubspec.lock",), ("pubspec.yaml",), (r"^\.pub-cache", r"(^|/)\.dart_tool")),
+    Ecosystem("Nix", ("flake.lock",), ("flake.nix",), (r"^nix(/|$)", r"^\.cache/nix")),
+    Ecosystem("Stack/Cabal", ("stack.yaml.lock", "cabal.project.freeze"),
+              ("stack.yaml", "*.cabal", "cabal.project"),
+              (r"^\.stack(/|$)", r"(^|/)\.stack-work", r"^\.cabal/(store|packages)", r"(^|/)dist-newstyle")),
+    Ecosystem("Terraform", (".terraform.lock.hcl",), ("*.tf",),
+              (r"(^|/)\.terraform(/|$)", r"^\.terraform\.d/plugin-cache")),
+    Ecosystem("Deno", ("deno.lock",), ("deno.json", "deno.jsonc"), (r"^\.cache/deno", r"(^|/)deno_dir")),
+    Ecosystem("renv", ("renv.lock",), ("DESCRIPTION",), (r"renv/(library|cache)", r"^\.local/share/renv")),
+    Ecosystem("Julia", ("Manifest.toml",), ("Project.toml",), (r"^\.julia(/|$)",)),
+    Ecosystem("pre-commit", (".pre-commit-config.yaml",), (), (r"^\.cache/pre-commit",)),
+)
+
+# Path prefixes that stand for the home directory or the checkout, removed before matching caches.
+_PATH_PREFIXES = re.compile(
+    r"^(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|/home/[^/]+|/Users/[^/]+|/root|/github/home|"
+    r"\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\}|"
+    r"~/project|/home/circleci/project|C:)?/+"
+)
+
+# Parts of a key that change with every commit or build (never reused as an exact key), that stay
+# the same (the key never follows the dependencies), or that cilint cannot know.
+_GITHUB_VOLATILE = re.compile(
+    r"^github\.(sha|run_id|run_number|run_attempt|event\.after|event\.head_commit\.id|"
+    r"event\.pull_request\.head\.sha|event\.workflow_run\.head_sha)$"
+)
+_GITHUB_STATIC = re.compile(r"^(runner|matrix|strategy|job|github)\.")
+_CIRCLECI_VOLATILE = re.compile(
+    r"^(\.Revision|epoch|\.BuildNum|\.Environment\.CIRCLE_(SHA1|BUILD_NUM|WORKFLOW_ID|WORKFLOW_JOB_ID|"
+    r"PIPELINE_ID|PIPELINE_NUM)|pipeline\.(git\.revision|number|id))$"
+)
+_CIRCLECI_STATIC = re.compile(
+    r"^(\.Branch|arch|\.CheckoutKey|\.Environment\.CIRCLE_[A-Z_]+|pipeline\.(git\.(branch|tag)|project\.\w+)|"
+    r"pipeline\.parameters\.[\w-]+|matrix\.[\w-]+)$"
+)
+_CIRCLECI_TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
+_CIRCLECI_CHECKSUM = re.compile(r'^\s*checksum\s+"([^"]*)"\s*$')
+_GITHUB_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+_GITHUB_HASHFILES = re.compile(r"\bhashFiles\s*\(([^()]*)\)")
+_GITHUB_STRING = re.compile(r"'((?:[^']|'')*)'")
+_GITHUB_REFERENCE = re.compile(r"(?<![\w.'-])([A-Za-z_][\w-]*(?:\.[\w*-]+|\[[^\]]*\])*)(?![\w.\[-]|\s*\()")
+_GITHUB_LITERALS = {"true", "false", "null"}
+_GLOB_CHARS = re.compile(r"[*?\[]")
+# Words in a key that say the cache holds dependencies even where its paths do not tell.
+_DEPENDENCY_WORDS = re.compile(
+    r"(?<![a-z])(?:deps?|dependenc[a-z]*|node[-_]?modules|packages?|gems?|bundler?|pip|npm|yarn|pnpm|"
+    r"cargo|maven|m2|gradle|venv|virtualenv|poetry|composer|pods|gomod|go[-_]mod|mix|hex|uv)(?![a-z])",
+    re.I,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a key
+
+
+@dataclass
+class KeyParts:
+    """What a cache key is made of."""
+
+    files: list[str] = field(default_factory=list)  # literal file patterns hashed into it
+    opaque_hash: bool = False  # a hash of files named by something cilint cannot read
+    volatile: list[str] = field(default_factory=list)  # parts that change every commit/build
+    unknown: bool = False  # parts whose value cilint cannot know
+
+    @property
+    def hashed(self) -> bool:
+        return bool(self.files) or self.opaque_hash
+
+
+def read_key(key: str, platform: str, env: dict[str, EnvVar]) -> KeyParts:
+    parts = KeyParts()
+    if platform == "circleci":
+        _read_circleci_key(key, parts)
+    else:
+        _read_github_key(key, parts, env, depth=0)
+    return parts
+
+
+def _read_circleci_key(key: str, parts: KeyParts) -> None:
+    for match in _CIRCLECI_TEMPLATE.finditer(key):
+        inner = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
+        checksum = _CIRCLECI_CHECKSUM.match(inner)
+        if checksum:
+            if "<<" in checksum.group(1) or "{{" in checksum.group(1):
+                parts.opaque_hash = True
+            else:
+                parts.files.append(checksum.group(1))
+        elif _CIRCLECI_VOLATILE.match(inner):
+            parts.volatile.append(match.group(0))
+        elif not _CIRCLECI_STATIC.match(inner):
+            parts.unknown = True
+
+
+def _read_github_key(key: str, parts: KeyParts, env: dict[str, EnvVar], depth: int) -> None:
+    for block in _GITHUB_EXPRESSION.finditer(key):
+        expression = block.group(1)
+        for call in _GITHUB_HASHFILES.finditer(expression):
+            _hash_arguments(call.group(1), parts)
+        rest = _GITHUB_STRING.sub("''", _GITHUB_HASHFILES.sub("''", expression))
+        if re.search(r"\bhashFiles\s*\(", rest):
+            parts.opaque_hash = True  # hashFiles(format(...)): files named at run time
+        for reference in _GITHUB_REFERENCE.findall(rest):
+            _classify_reference(reference, parts, env, depth)
+
+
+def _hash_arguments(arguments: str, parts: KeyParts) -> None:
+    literals = [m.group(1).replace("''", "'") for m in _GITHUB_STRING.finditer(arguments)]
+    if _GITHUB_STRING.sub("", arguments).strip(" ,\n"):
+        parts.opaque_hash = True  # hashFiles(env.FILES), hashFiles(format(...))
+    parts.files.extend(literals)
+
+
+def _classify_reference(reference: str, parts: KeyParts, env: dict[str, EnvVar], depth: int) -> None:
+    if reference in _GITHUB_LITERALS:
+        return
+    if _GITHUB_VOLATILE.match(reference):
+        parts.volatile.append(reference)
+    elif reference.startswith("env."):
+        variable = env.get(reference[4:])
+        if variable is None or depth > 2:
+            parts.unknown = True  # set at run time (GITHUB_ENV) or nested too deep
+        elif variable.reference:
+            _read_github_key(variable.value.value, parts, env, depth + 1)
+    elif not _GITHUB_STATIC.match(reference) or reference.startswith("github.event.inputs"):
+        parts.unknown = True  # steps.*, needs.*, inputs.*, vars.*, secrets.*
+
+
+# ---------------------------------------------------------------------------------------------
+# Files and paths
+
+
+def _tail(pattern: str) -> tuple[str, str]:
+    components = pattern.replace("\\", "/").rstrip("/").split("/")
+    return components[-1], "/".join(components[-2:])
+
+
+def _matches(pattern: str, globs: tuple[str, ...]) -> bool:
+    """Whether a file pattern from a key names one of `globs` (both may be globs: `**/*.lock`
+    names `mix.lock`; `requirements-dev.txt` is a `*requirements*.txt`)."""
+    name, last_two = _tail(pattern)
+    if not name or name in ("*", "**"):
+        return False  # everything: too broad to say it is a lockfile
+    for glob in globs:
+        subject = last_two if "/" in glob else name
+        if fnmatchcase(subject, glob) or fnmatchcase(glob.replace("*", ""), subject):
+            return True
+    return False
+
+
+def lockfile_ecosystems(pattern: str) -> list[Ecosystem]:
+    return [eco for eco in ECOSYSTEMS if _matches(pattern, eco.lockfiles)]
+
+
+def manifest_ecosystems(pattern: str) -> list[Ecosystem]:
+    return [eco for eco in ECOSYSTEMS if _matches(pattern, eco.manifests)]
+
+
+def _normalise_path(path: str) -> str:
+    path = path.strip().strip("'\"").replace("\\", "/")
+    path = _PATH_PREFIXES.sub("", path)
+    path = re.sub(r"^(\./)+", "", path)
+    path = re.sub(r"(/\*\*?)+$", "", path).rstrip("/")
+    return re.sub(r"^(\*\*/)+", "", path)
+
+
+@lru_cache(maxsize=4096)
+def cached_ecosystems(path: str) -> tuple[Ecosystem, ...]:
+    """The ecosystems whose dependencies a cached path holds (none: not a dependency cache)."""
+    normalised = _normalise_path(path)
+    if not normalised or normalised.startswith("!") or "${{" in normalised:
+        return ()
+    return tuple(eco for eco in ECOSYSTEMS if any(re.search(rx, normalised) for rx in eco.caches))
+
+
+def _labels(ecosystems: Any) -> str:
+    return ", ".join(sorted({eco.label for eco in ecosystems}))
+
+
+def _lockfile_hint(ecosystems: Any, repository: Repository) -> str:
+    """`a`, `b` or `c`: the lockfiles of the ecosystems that the repository has, else the usual ones."""
+    names = [f"`{name}`" for eco in ecosystems for name in repository.lockfiles(eco)]
+    if not names:
+        names = [f"`{name}`" for eco in ecosystems for name in eco.suggest or eco.lockfiles[:3]
+                 if not _GLOB_CHARS.search(name)]
+    names = list(dict.fromkeys(names))[:4]
+    if not names:
+        return "the lockfile"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+# ---------------------------------------------------------------------------------------------
+# The repository
+
+
+def _zero_directory_variants(pattern: str, limit: int = 3) -> list[str]:
+    """`a/**/b` also as `a/b`: in `hashFiles()` an inner `**` matches zero directories too, which
+    `Project.repo_glob` (fnmatch) does only for a leading `**/`."""
+    variants = [pattern]
+    for _ in range(limit):
+        variants += [v.replace("/**/", "/", 1) for v in variants if "/**/" in v]
+    return list(dict.fromkeys(variants))
+
+
+class Repository:
+    """The files of the repository being checked, globbed once per pattern."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._globs: dict[str, list[str]] = {}
+
+    @property
+    def readable(self) -> bool:
+        return self.project.is_repository
+
+    def glob(self, pattern: str) -> list[str]:
+        pattern = re.sub(r"^(\./)+", "", pattern.replace("\\", "/"))
+        if pattern not in self._globs:
+            found: set[str] = set()
+            for variant in _zero_directory_variants(pattern):
+                found.update(self.project.repo_glob(variant))
+            self._globs[pattern] = sorted(found)
+        return self._globs[pattern]
+
+    def has(self, pattern: str) -> bool:
+        return bool(self.glob(pattern))
+
+    def lockfiles(self, ecosystem: Ecosystem) -> list[str]:
+        """The names of the ecosystem's lockfiles the repository holds (none when not readable)."""
+        found = [path.rsplit("/", 1)[-1] for glob in ecosystem.lockfiles for path in self.glob(f"**/{glob}")]
+        return sorted(set(found))
+
+    def has_lockfile(self, ecosystem: Ecosystem) -> bool:
+        return bool(self.lockfiles(ecosystem))
+
+
+def _checkable(pattern: str, earlier_scripts: str) -> bool:
+    """Whether a missing file means a mistake: not outside the checkout, not a template, not an
+    exclusion, not a file an earlier step writes."""
+    if not pattern or pattern.startswith("!") or _outside_checkout(pattern):
+        return False
+    if any(mark in pattern for mark in ("{{", "<<", "${")):
+        return False
+    name, _ = _tail(pattern)
+    return _GLOB_CHARS.search(name) is not None or name not in earlier_scripts
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks
+
+
+@dataclass
+class _Where:
+    """One cache step in context: its pipeline, job, the environment of the step, and the
+    scripts of the steps before it (files those write are not expected in the repository)."""
+
+    pipeline: Pipeline
+    job: str | None
+    step: Step
+    cache: Cache
+    earlier_scripts: str
+    repository: Repository
+
+
+def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
+    repository = Repository(project)
+    seen: set[tuple[Span, str]] = set()
+    for where in _cache_steps(project, repository):
+        for finding in _check_cache(where, repository):
+            if (finding.span, finding.message) not in seen:
+                seen.add((finding.span, finding.message))
+                yield finding
+    for pipeline in project.pipelines:
+        if pipeline.platform == "circleci":
+            for finding in _unmatched_restores(pipeline):
+                if (finding.span, finding.message) not in seen:
+                    seen.add((finding.span, finding.message))
+                    yield finding
+
+
+def _cache_steps(project: Project, repository: Repository) -> Iterator[_Where]:
+    for pipeline in project.pipelines:
+        if pipeline.platform == "action":
+            yield from _steps_of(pipeline, None, pipeline.action_steps, repository)
+        for workflow in pipeline.workflows:
+            for run in workflow.jobs():
+                yield from _steps_of(pipeline, run, run.steps, repository)
+
+
+def _steps_of(
+    pipeline: Pipeline, run: JobRun | None, steps: list[Step], repository: Repository
+) -> Iterator[_Where]:
+    scripts: list[str] = []
+    for step in steps:
+        if step.cache is not None:
+            job = run.qualified if run else None
+            yield _Where(pipeline, job, step, step.cache, "\n".join(scripts), repository)
+        if step.run is not None:
+            scripts.append(step.run.value)
+
+
+def _check_cache(where: _Where, repository: Repository) -> Iterator[Finding]:
+    cache = where.cache
+    if cache.action == "builtin":
+        yield from _check_builtin(where, repository)
+    elif cache.action in ("save", "save+restore") and cache.key is not None:
+        yield from _check_saved_key(where, cache.key, repository)
+
+
+def _check_saved_key(where: _Where, key: Text, repository: Repository) -> Iterator[Finding]:
+    platform = "circleci" if where.pipeline.platform == "circleci" else "github"
+    parts = read_key(key.value, platform, where.step.env)
+    _set_aside_generated(parts, where.earlier_scripts)
+    if not parts.hashed:
+        yield from _unhashed_key(where, key, parts)
+        return
+    missing = list(_missing_files(where, key, parts.files, repository))
+    if missing:
+        yield from missing
+        return
+    yield from _lockfile_relation(where, key, parts, repository)
+
+
+def _set_aside_generated(parts: KeyParts, earlier_scripts: str) -> None:
+    """Files outside the checkout (`~/.arch`, `/tmp/deps.md5`) or written by an earlier step are
+    often a checksum the job computed itself (of the lockfiles, say): a hash cilint cannot read."""
+    kept: list[str] = []
+    for pattern in parts.files:
+        if pattern.startswith("!"):
+            continue  # an exclusion from hashFiles(): names nothing that is hashed
+        known = lockfile_ecosystems(pattern) or manifest_ecosystems(pattern)
+        if _outside_checkout(pattern) or (not known and not _checkable(pattern, earlier_scripts)):
+            parts.opaque_hash = True
+        else:
+            kept.append(pattern)
+    parts.files = kept
+
+
+def _outside_checkout(pattern: str) -> bool:
+    return pattern.startswith(("/", "~", "$", "%")) or re.match(r"^[A-Za-z]:", pattern) is not None
+
+
+def _is_dependency_cache(where: _Where, key: Text) -> bool:
+    """Whether the cache holds dependencies: a known dependency directory, or a key that says so.
+    Other caches (a downloaded toolchain keyed on its version, a build output keyed on the commit
+    to hand it to a later job) are keyed as their authors mean them to be."""
+    return bool(_ecosystems_of_paths(where.cache.paths)) or bool(_DEPENDENCY_WORDS.search(key.value))
+
+
+def _unhashed_key(where: _Where, key: Text, parts: KeyParts) -> Iterator[Finding]:
+    if not _is_dependency_cache(where, key):
+        return
+    hint = _lockfile_hint(_ecosystems_of_paths(where.cache.paths), where.repository)
+    if parts.volatile:
+        yield Finding(
+            f"this dependency cache key changes with every {_volatile_word(parts)} only, so it is never "
+            f"reused as it is; key it on {hint} (a prefix of it can stay a fallback)",
+            key.span, job=where.job, level="note")
+    elif not parts.unknown:
+        yield Finding(
+            "this dependency cache key has no lockfile checksum: the cache is written once and never "
+            f"follows dependency changes; add a checksum of {hint}",
+            key.span, job=where.job)
+
+
+def _volatile_word(parts: KeyParts) -> str:
+    text = " ".join(parts.volatile)
+    per_build = re.search(r"epoch|BuildNum|BUILD_NUM|run_|number|WORKFLOW|PIPELINE|\.id", text)
+    return "build" if per_build else "commit"
+
+
+def _missing_files(where: _Where, key: Text, files: list[str], repository: Repository) -> Iterator[Finding]:
+    if not repository.readable:
+        return
+    for pattern in files:
+        if not _checkable(pattern, where.earlier_scripts) or _exists(pattern, where, repository):
+            continue
+        yield Finding(
+            f"`{pattern}`, hashed into the cache key, does not exist in the repository: the checksum "
+            "never changes, so the cache never follows the dependencies; name the lockfile as it is "
+            "in the repository",
+            key.span, job=where.job, level="error")
+
+
+def _exists(pattern: str, where: _Where, repository: Repository) -> bool:
+    if repository.has(pattern):
+        return True
+    # CircleCI reads `checksum` files relative to the job's working_directory, which the model does
+    # not carry: accept the file in a subdirectory rather than report a lockfile that is there.
+    return where.pipeline.platform == "circleci" and repository.has(f"**/{pattern.lstrip('./')}")
+
+
+def _lockfile_relation(
+    where: _Where, key: Text, parts: KeyParts, repository: Repository
+) -> Iterator[Finding]:
+    locked = [eco for pattern in parts.files for eco in lockfile_ecosystems(pattern)]
+    if locked:
+        yield from _mismatched_paths(where, key, set(locked))
+        return
+    if parts.opaque_hash or parts.unknown:
+        return  # the key may well hash the lockfile through what cilint cannot read
+    cached = _ecosystems_of_paths(where.cache.paths)
+    manifests = [eco for pattern in parts.files for eco in manifest_ecosystems(pattern)]
+    files = ", ".join(f"`{f}`" for f in parts.files)
+    if manifests:
+        if repository.readable and not any(repository.has_lockfile(eco) for eco in manifests):
+            return  # no lockfile to key on: the manifest is the best there is
+        yield Finding(
+            f"the cache key hashes only manifests ({files}), which do not pin transitive versions; key "
+            f"it on {_lockfile_hint(manifests, where.repository)}", key.span, job=where.job)
+    elif cached:
+        yield Finding(
+            f"the cache key hashes {files} but not the lockfile of what it caches ({_labels(cached)}); "
+            f"add a checksum of {_lockfile_hint(cached, where.repository)}", key.span, job=where.job)
+
+
+def _mismatched_paths(where: _Where, key: Text, locked: set[Ecosystem]) -> Iterator[Finding]:
+    for path in where.cache.paths:
+        cached = cached_ecosystems(path.value)
+        if cached and not locked & set(cached):
+            yield Finding(
+                f"`{path.value}` holds {_labels(cached)} dependencies but the cache key hashes only "
+                f"{_labels(locked)} lockfiles; key it on {_lockfile_hint(cached, where.repository)}",
+                path.span, job=where.job, related=[(key.span, "the cache key")])
+
+
+def _ecosystems_of_paths(paths: list[Text]) -> list[Ecosystem]:
+    return list(dict.fromkeys(eco for path in paths for eco in cached_ecosystems(path.value)))
+
+
+def _check_builtin(where: _Where, repository: Repository) -> Iterator[Finding]:
+    """setup-* caches are keyed on the first of `key_files` that exists (the loader lists them)."""
+    cache, step = where.cache, where.step
+    action = step.uses.name if step.uses is not None else "the setup action"
+    files = cache.key_files
+    if any(_GITHUB_EXPRESSION.search(f) for f in files):
+        return  # `cache-dependency-path: ${{ inputs.x }}`: cannot be read
+    if repository.readable and files:
+        present = [f for f in files if repository.has(f)]
+        if not present:
+            if all(_checkable(f, where.earlier_scripts) for f in files):
+                names = " or ".join(f"`{f}`" for f in files)
+                yield Finding(
+                    f"the built-in cache of `{action}` is keyed on {names}, which does not exist in the "
+                    "repository; point `cache-dependency-path` at the lockfile", cache.span, job=where.job,
+                    level="error")
+            return
+        files = present
+    if not files or any(lockfile_ecosystems(f) for f in files):
+        return
+    manifests = [eco for f in files for eco in manifest_ecosystems(f)]
+    if manifests and repository.readable and not any(repository.has_lockfile(e) for e in manifests):
+        return  # no lockfile to key on: the manifest is the best there is
+    names = ", ".join(f"`{f}`" for f in files)
+    span = step.uses.text.span if step.uses is not None and cache.span == step.span else cache.span
+    yield Finding(
+        f"the built-in cache of `{action}` is keyed on {names}, not a lockfile; set "
+        f"`cache-dependency-path` to {_lockfile_hint(manifests, where.repository)}", span, job=where.job)
+
+
+# ---------------------------------------------------------------------------------------------
+# CircleCI: restores that no save can feed
+
+
+_WILDCARD = object()
+
+
+def _key_tokens(key: str) -> tuple[object, ...]:
+    """A CircleCI key as characters and wildcards (each template is any string)."""
+    tokens: list[object] = []
+    last = 0
+    for match in _CIRCLECI_TEMPLATE.finditer(key):
+        tokens.extend(key[last:match.start()])
+        tokens.append(_WILDCARD)
+        last = match.end()
+    tokens.extend(key[last:])
+    return tuple(tokens)
+
+
+def can_restore(restore_key: str, save_key: str) -> bool:
+    """Whether some rendering of `restore_key` is a prefix of some rendering of `save_key`."""
+    return _intersect((*_key_tokens(restore_key), _WILDCARD), _key_tokens(save_key))
+
+
+def _intersect(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether two patterns of characters and wildcards share a string (dynamic programming)."""
+    reachable = {(0, 0)}
+    stack = [(0, 0)]
+    while stack:
+        i, j = stack.pop()
+        if i == len(a) and j == len(b):
+            return True
+        moves = []
+        if i < len(a) and a[i] is _WILDCARD:
+            moves.append((i + 1, j))
+            if j < len(b):
+                moves.append((i, j + 1))
+        if j < len(b) and b[j] is _WILDCARD:
+            moves.append((i, j + 1))
+            if i < len(a):
+                moves.append((i + 1, j))
+        if i < len(a) and j < len(b) and a[i] is not _WILDCARD and a[i] == b[j]:
+            moves.append((i + 1, j + 1))
+        for move in moves:
+            if move not in reachable:
+                reachable.add(move)
+                stack.append(move)
+    return False
+
+
+def _unmatched_restores(pipeline: Pipeline) -> Iterator[Finding]:
+    if any(reference.kind == "orb" for reference in pipeline.references):
+        return  # orb jobs and commands save caches under keys cilint cannot see
+    saves: list[str] = []
+    restores: list[tuple[JobRun, Cache]] = []
+    for workflow in pipeline.workflows:
+        for run in workflow.jobs():
+            for step in run.steps:
+                if step.cache is None:
+                    continue
+                if step.cache.action in ("save", "save+restore") and step.cache.key is not None:
+                    saves.append(step.cache.key.value)
+                if step.cache.action in ("restore", "save+restore"):
+                    restores.append((run, step.cache))
+    for run, cache in restores:
+        keys = list({k.value: k for k in ([cache.key] if cache.key else []) + cache.restore_keys}.values())
+        if keys and not any(can_restore(k.value, s) for k in keys for s in saves):
+            listed = ", ".join(f"`{k.value}`" for k in keys)
+            yield Finding(
+                f"restore_cache keys {listed} match no save_cache key in this configuration: nothing "
+                "is ever restored; use the prefix of a saved key", cache.span, job=run.qualified,
+                level="note")

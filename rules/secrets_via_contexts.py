@@ -1,0 +1,505 @@
+"""Secrets must reach jobs through the platform's secret stores, scoped to the jobs that need them.
+
+A secret written into a pipeline file is readable by everyone who can read the repository, forks
+and logs included, and cannot be rotated without a commit. CircleCI keeps secrets in contexts
+(restricted by security group and approval) and GitHub in repository, organisation or environment
+secrets; each job should see only the secrets it needs.
+
+What is reported:
+
+* error: a literal secret anywhere in a pipeline file (any value, `run` scripts included): known
+  token formats (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`, `AKIA...`, `xox[abprs]-`,
+  `glpat-`, `npm_`, `pypi-`, `sk_live_`, `AIza...`, `dckr_pat_`, Slack webhooks, private-key blocks),
+  and secret-named keys and assignments (`*_TOKEN`, `*_SECRET`, `*PASSWORD*`, `*_PAT`, `*_API_KEY`,
+  `*_PRIVATE_KEY`, `*_SECRET_ACCESS_KEY`; also `token:`, `password:`; not `*_FILE`, `*_PATH`,
+  `*_URL`, `*_NAME`...) whose value is a literal;
+* error (CircleCI): a job that reads a secret-named variable (`$NPM_TOKEN` in a `run`, an
+  `environment` value, an image `auth`) is invoked in a workflow without a `context`. Each
+  invocation is judged on its own: the same job invoked with a context in one workflow and without
+  in another is reported once, at the invocation without. When the configuration maps contexts to
+  the variables they provide (`contexts:` in `.cilint.yml`), a context that does not provide the
+  variable counts as none; a context the map does not list is assumed to provide it;
+* warning (GitHub): `${{ secrets.X }}` interpolated straight into a `run` script (it is pasted into
+  the script text before the shell runs: quoting breaks, it lands in `set -x` traces and process
+  listings); pass it through `env:` and use `"$X"`;
+* warning: a secret passed as a command-line password (`docker login -p "$PASS"`, `--password X`,
+  `mysql -pX`): any user on the machine can read it from the process list; use `--password-stdin`
+  or a password file;
+* warning (GitHub): `secrets: inherit` to a reusable workflow, which hands it every secret.
+
+Not secrets: built-in names (`GITHUB_TOKEN` and `github.token` on GitHub, `CIRCLE_*` on CircleCI
+such as `CIRCLE_OIDC_TOKEN`); `${{ secrets.X }}` in `env:` or `with:`. On CircleCI `GITHUB_TOKEN`
+is an ordinary variable, so it must come from a context like any other.
+
+Placeholders are never reported, wherever they stand (documentation strings, `description:`,
+`echo` usage lines, examples in comments-as-values): values that refer to something else (`$VAR`,
+`${VAR}`, `$(cmd)`, `<< parameters.x >>`, `${{ ... }}`), values in angle brackets (`<your-token>`),
+values with placeholder words (`changeme`, `example`, `your_`, `dummy`, `fake`, `xxx`, `redacted`,
+`test`, `password`...), runs of five or more identical characters, values that are variable names
+(`NPM_TOKEN`), paths, URLs and sentences. For secret-named keys a value must also be at least
+8 characters long with 5 distinct characters and must not spell the name again
+(`ORACLE_PASSWORD: Oracle18`, `API_KEY=vault:api-key`); database credentials (`POSTGRES_*`, `PG*`,
+`MYSQL_*`, `DB_*`, ...) are throwaway values when the pipeline runs a database image next to its
+jobs (a service container), and are not reported then. A real token that matches a known format is
+reported even inside a description: it is leaked all the same. Messages never print a secret; they
+show its kind, a known prefix and its length.
+
+Failing example (GitHub)::
+
+    - run: curl -H "Authorization: Bearer ${{ secrets.API_TOKEN }}" https://api.example.com
+    - run: docker login -u bot -p ${{ secrets.REGISTRY_PASSWORD }} ghcr.io
+
+Passing example::
+
+    - run: curl -H "Authorization: Bearer $API_TOKEN" https://api.example.com
+      env:
+        API_TOKEN: ${{ secrets.API_TOKEN }}
+    - run: echo "$REGISTRY_PASSWORD" | docker login -u bot --password-stdin ghcr.io
+      env:
+        REGISTRY_PASSWORD: ${{ secrets.REGISTRY_PASSWORD }}
+
+Failing example (CircleCI)::
+
+    workflows:
+      release:
+        jobs:
+          - publish            # publish runs `npm publish` with $NPM_TOKEN
+
+Passing example::
+
+          - publish:
+              context: npm-publishing
+
+How to fix: revoke any secret that was committed, then store it in a CircleCI context (or a GitHub
+secret) and reference it by name; give the context to every invocation of the jobs that read it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..linter.findings import Finding
+from ..linter.model import Command, EnvVar, JobRun, Pipeline, Project, SecretRef, Span, Step, Text, Workflow
+
+ID = "CIL104"
+NAME = "secrets-via-contexts"
+LEVEL = "error"
+SUMMARY = "a secret is written into a pipeline file, or reaches a job outside the secret stores"
+OPTIONS: dict[str, Any] = {}
+TAGS = ("security",)
+SECURITY_SEVERITY = "8.0"
+PRECISION = "high"
+
+
+# ---------------------------------------------------------------------------------------------
+# Knowledge: token formats, secret names, placeholders, password flags
+
+
+@dataclass(frozen=True)
+class TokenFormat:
+    label: str
+    pattern: re.Pattern[str]
+    prefix_length: int  # characters of the match that are a fixed prefix and may be shown
+
+
+TOKEN_FORMATS: tuple[TokenFormat, ...] = (
+    TokenFormat("GitHub personal access token", re.compile(r"\bghp_[A-Za-z0-9]{36}\b"), 4),
+    TokenFormat("GitHub fine-grained personal access token",
+                re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,}"), 11),
+    TokenFormat("GitHub OAuth token", re.compile(r"\bgho_[A-Za-z0-9]{36}\b"), 4),
+    TokenFormat("GitHub user-to-server token", re.compile(r"\bghu_[A-Za-z0-9]{36}\b"), 4),
+    TokenFormat("GitHub server-to-server token", re.compile(r"\bghs_[A-Za-z0-9]{36}\b"), 4),
+    TokenFormat("GitHub refresh token", re.compile(r"\bghr_[A-Za-z0-9]{36,}\b"), 4),
+    TokenFormat("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), 4),
+    TokenFormat("Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,}"), 5),
+    TokenFormat("Slack webhook URL",
+                re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}"),
+                33),
+    TokenFormat("GitLab personal access token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), 6),
+    TokenFormat("npm access token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 4),
+    TokenFormat("PyPI API token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"), 5),
+    TokenFormat("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}"), 8),
+    TokenFormat("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4),
+    TokenFormat("Docker Hub access token", re.compile(r"\bdckr_pat_[A-Za-z0-9_-]{20,}"), 9),
+    TokenFormat("SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 3),
+    TokenFormat("private key",
+                re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*"
+                           r"(?P<body>(?:[A-Za-z0-9+/=]+\s*){3,})"),
+                0),
+)
+
+# Secret-like names (upper-cased, `-` read as `_`): `*_TOKEN`, `*_SECRET`, `*PASSWORD*`, `*_PAT`,
+# `*_API_KEY`, `*_PRIVATE_KEY`, and their bare forms (`token:`, `password:` inputs).
+_SECRET_NAME = re.compile(
+    r"(?:^|_)(?:TOKEN|SECRET|PAT|API_?KEY|PRIVATE_KEY|SECRET_ACCESS_KEY)$|PASSWORD|PASSWD"
+)
+# ... unless the name says it holds where the secret is, or something about it, not the secret.
+_NOT_SECRET_SUFFIX = re.compile(
+    r"_(?:FILE|PATH|DIR|NAME|VAR|VARIABLE|ENV|URL|URI|HOST|USER|USERNAME|ID|TYPE|LENGTH|HEADER|PARAM|"
+    r"SCOPES?|EXPIRY|EXPIRES|FORMAT|MODE|PROVIDER|REF|KEY_ID|POLICY|PROMPT|ENABLED|REQUIRED)$"
+)
+# Credentials of a database the pipeline runs next to its jobs (a service container): throwaway
+# values that only exist inside the job (`POSTGRES_PASSWORD: postgres`, `MYSQL_ROOT_PASSWORD: ...`).
+_DATABASE_CREDENTIAL = re.compile(
+    r"^(?:POSTGRES|PG|MYSQL|MARIADB|MSSQL|SA|ORACLE|MONGO|REDIS|DB|DATABASE|CLICKHOUSE|ELASTIC|OPENSEARCH|"
+    r"RABBITMQ|COUCHDB|NEO4J|CASSANDRA|INFLUXDB|MINIO|KEYCLOAK|LDAP|TEST)"
+)
+_DATABASE_IMAGE = re.compile(
+    r"postgres|postgis|mysql|mariadb|mssql|sqlserver|oracle|mongo|redis|clickhouse|elasticsearch|opensearch|"
+    r"rabbitmq|couchdb|neo4j|cassandra|scylla|influxdb|minio|keycloak|ldap",
+    re.I,
+)
+BUILTIN_SECRETS = {"github": frozenset({"GITHUB_TOKEN"}), "circleci": frozenset()}
+BUILTIN_PREFIXES = {"github": ("GITHUB_", "RUNNER_"), "circleci": ("CIRCLE_",)}
+
+_PLACEHOLDER_WORDS = re.compile(
+    r"example|sample|placeholder|change_?-?me|replace|your[_-]?|dummy|fake|redacted|xxx|todo|fixme|insert|"
+    r"secret|passw(?:or|0r)d|test|mock|foobar|<|>|\*\*\*|\.\.\.|…|^(?:true|false|yes|no|null|none|read|write|"
+    r"required|optional|foo|bar|admin|root|postgres|mysql|guest|user|default|local|dev)$",
+    re.I,
+)
+_REFERENCE = re.compile(r"\$|<<|\{\{|%[A-Za-z_]+%")
+_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$")
+_REPEATED = re.compile(r"(.)\1{4,}")
+_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+_MIN_LENGTH = 8
+_MIN_DISTINCT = 5
+
+# Commands whose `-p` takes a password (longest prefix of argv wins); `--password` and
+# `--password=` take one for every command. `mysql`-style tools also read `-pSECRET`.
+_SHORT_PASSWORD_FLAG: dict[tuple[str, ...], bool] = {  # command -> `-pVALUE` attached form too
+    ("docker", "login"): False, ("podman", "login"): False, ("buildah", "login"): False,
+    ("skopeo", "login"): False, ("nerdctl", "login"): False, ("oras", "login"): False,
+    ("helm", "registry", "login"): False, ("crane", "auth", "login"): False, ("twine", "upload"): False,
+    ("az", "login"): False, ("oc", "login"): False, ("sshpass",): False,
+    ("regctl", "registry", "login"): False,
+    ("mysql",): True, ("mysqladmin",): True, ("mysqldump",): True, ("mysqlimport",): True,
+}
+_LONG_PASSWORD = re.compile(r"(?:^|\s)--password(?:=|\s+)(\$\{\{.*?\}\}|\S+)")
+_SHORT_PASSWORD = re.compile(r"(?:^|\s)-p\s+(\$\{\{.*?\}\}|\S+)")
+_ATTACHED_PASSWORD = re.compile(r"(?:^|\s)-p(\S+)")
+_ASSIGNMENT = re.compile(
+    r"(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)'\"]+)"
+)
+_GITHUB_SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+_VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+
+
+def is_secret_name(name: str) -> bool:
+    normalised = name.upper().replace("-", "_")
+    return bool(_SECRET_NAME.search(normalised)) and not _NOT_SECRET_SUFFIX.search(normalised)
+
+
+def is_placeholder(value: str) -> bool:
+    """A value that stands for a secret rather than being one (see the documentation above)."""
+    text = value.strip().strip("'\"")
+    return (
+        not text
+        or bool(_REFERENCE.search(text))
+        or bool(_PLACEHOLDER_WORDS.search(text))
+        or bool(_REPEATED.search(text))
+    )
+
+
+def looks_like_secret(value: str) -> bool:
+    """A literal under a secret-like name that may be a real secret."""
+    text = value.strip().strip("'\"")
+    if is_placeholder(text) or len(text) < _MIN_LENGTH or len(set(text)) < _MIN_DISTINCT:
+        return False
+    if any(c.isspace() for c in text) or _IDENTIFIER.match(text) or _NUMBER.match(text):
+        return False  # a sentence, a variable or input name, a number
+    return not text.startswith(("/", "./", "~", "http://", "https://", "file:"))
+
+
+def _builtin(name: str, platform: str) -> bool:
+    upper = name.upper()
+    return upper in BUILTIN_SECRETS.get(platform, frozenset()) or upper.startswith(
+        BUILTIN_PREFIXES.get(platform, ()))
+
+
+def _platform(pipeline: Pipeline) -> str:
+    return "circleci" if pipeline.platform == "circleci" else "github"
+
+
+def _store_advice(platform: str, name: str) -> str:
+    name = name.upper().replace("-", "_")
+    if platform == "circleci":
+        return f"store it in a CircleCI context and read it as `${name}`"
+    return f"store it as a GitHub secret and reference `${{{{ secrets.{name} }}}}`"
+
+
+def mask(secret: str, prefix_length: int) -> str:
+    """How a secret is shown: its fixed prefix only, and its length."""
+    shown = secret[:prefix_length] if prefix_length else ""
+    return f"`{shown}…` ({len(secret)} characters)" if shown else f"({len(secret)} characters)"
+
+
+def _offset_span(text: Text, offset: int, length: int) -> Span:
+    line = text.value.count("\n", 0, offset)
+    column = offset - (text.value.rfind("\n", 0, offset) + 1)
+    first_line_end = text.value.find("\n", offset)
+    end = column + length if first_line_end == -1 or offset + length <= first_line_end else None
+    return text.line_span(line, column, end)
+
+
+# ---------------------------------------------------------------------------------------------
+# The rule
+
+
+def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
+    seen: set[tuple[Span, str]] = set()
+    for pipeline in project.pipelines:
+        for finding in _pipeline_findings(project, pipeline):
+            if (finding.span, finding.message) not in seen:
+                seen.add((finding.span, finding.message))
+                yield finding
+
+
+def _pipeline_findings(project: Project, pipeline: Pipeline) -> Iterator[Finding]:
+    yield from _literal_secrets(pipeline)
+    for workflow in pipeline.workflows:
+        for run in workflow.jobs():
+            yield from _password_arguments(pipeline, run.steps, run.qualified)
+            if pipeline.platform == "github":
+                yield from _github_secret_uses(run)
+        if pipeline.platform == "circleci":
+            yield from _circleci_contexts(project, pipeline, workflow)
+    if pipeline.platform == "action":
+        yield from _password_arguments(pipeline, pipeline.action_steps, None)
+
+
+# -- literal secrets ---------------------------------------------------------------------------
+
+
+def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
+    platform = _platform(pipeline)
+    throwaway = _runs_database(pipeline)
+    for literal in pipeline.literals:
+        formats = list(_known_formats(literal.value, platform))
+        yield from formats
+        if formats:
+            continue
+        yield from _secret_named_value(literal, platform, throwaway)
+        yield from _secret_assignments(literal.value, platform, throwaway)
+
+
+def _runs_database(pipeline: Pipeline) -> bool:
+    return any(_DATABASE_IMAGE.search(image.ref) for workflow in pipeline.workflows
+               for run in workflow.jobs() for image in run.images)
+
+
+def _literal_under(name: str, value: str, platform: str, throwaway_databases: bool) -> bool:
+    """Whether `name: value` sets a secret-named variable to what may be a real secret."""
+    upper = name.upper().replace("-", "_")
+    if not is_secret_name(name) or _builtin(name, platform) or not looks_like_secret(value):
+        return False
+    if throwaway_databases and _DATABASE_CREDENTIAL.match(upper):
+        return False
+    # A value spelling the name again (`ORACLE_PASSWORD: Oracle18`, `API_KEY=vault:api-key`) is a
+    # made-up test value or a path in a secret store, not the secret.
+    words = [w.lower() for w in upper.split("_") if len(w) >= 3]
+    return not any(word in value.lower() for word in words)
+
+
+def _known_formats(text: Text, platform: str) -> Iterator[Finding]:
+    for token_format in TOKEN_FORMATS:
+        for match in token_format.pattern.finditer(text.value):
+            secret = match.group(0).rstrip()
+            body = match.groupdict().get("body") or secret[token_format.prefix_length:]
+            if is_placeholder(body):
+                continue
+            store = "a CircleCI context" if platform == "circleci" else "a GitHub secret"
+            article = "an" if token_format.label[0] in "AEIOU" else "a"
+            yield Finding(
+                f"{article} {token_format.label} {mask(secret, token_format.prefix_length)} is written in "
+                f"the pipeline file, readable by anyone who can read the repository; revoke it and keep "
+                f"it in {store}", _offset_span(text, match.start(), len(secret)))
+
+
+def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool) -> Iterator[Finding]:
+    name, value = literal.name, literal.value.value
+    if literal.reference or "\n" in value or not _literal_under(name, value, platform, throwaway):
+        return
+    yield Finding(
+        f"`{name}` is set to a literal value {mask(value, 0)}: {_store_advice(platform, name)}",
+        literal.value.span)
+
+
+def _secret_assignments(text: Text, platform: str, throwaway: bool) -> Iterator[Finding]:
+    """`NAME=value` in scripts and `environment:` lists."""
+    for match in _ASSIGNMENT.finditer(text.value):
+        name, value = match.group(1), match.group(2)
+        if not _literal_under(name, value, platform, throwaway):
+            continue
+        yield Finding(
+            f"`{name}` is assigned a literal value {mask(value.strip(chr(34) + chr(39)), 0)}: "
+            f"{_store_advice(platform, name)}",
+            _offset_span(text, match.start(1), len(match.group(0)) - (match.start(1) - match.start())))
+
+
+# -- command-line passwords --------------------------------------------------------------------
+
+
+def _password_arguments(pipeline: Pipeline, steps: list[Step], job: str | None) -> Iterator[Finding]:
+    platform = _platform(pipeline)
+    for step in steps:
+        for command in step.commands:
+            value = password_argument(command)
+            if value is None:
+                continue
+            finding = _judge_password(value, command, step, platform, job)
+            if finding is not None:
+                yield finding
+
+
+def password_argument(command: Command) -> str | None:
+    """The value a command is given as a password on its command line, if any."""
+    text = command.text
+    long_form = _LONG_PASSWORD.search(text)
+    if long_form:
+        return long_form.group(1)
+    attached = _short_flag(command.argv)
+    if attached is None:
+        return None
+    short = _SHORT_PASSWORD.search(text)
+    if short:
+        return short.group(1)
+    if attached:
+        glued = _ATTACHED_PASSWORD.search(text)
+        return glued.group(1) if glued else None
+    return None
+
+
+def _short_flag(argv: list[str]) -> bool | None:
+    """None: `-p` is not a password flag of this command; else whether `-pVALUE` is one too."""
+    words = tuple(word.rsplit("/", 1)[-1] for word in argv[:3])
+    for length in (3, 2, 1):
+        if words[:length] in _SHORT_PASSWORD_FLAG:
+            return _SHORT_PASSWORD_FLAG[words[:length]]
+    return None
+
+
+def _judge_password(
+    value: str, command: Command, step: Step, platform: str, job: str | None
+) -> Finding | None:
+    value = value.strip("'\"")
+    if "${{" in value and (_GITHUB_SECRET.search(value) or "github.token" in value):
+        return None  # `${{ secrets.X }}`: reported as an interpolation, with this advice; or built in
+    variable = _VARIABLE.match(value)
+    if variable and _builtin(variable.group(1), platform) and not _holds_secret(variable.group(1), step):
+        return None
+    if _REFERENCE.search(value) or value.startswith("`"):
+        return Finding(
+            f"a password is passed on the command line (`{command.argv[0]}` with `{value}`): it shows in "
+            "the process list; pipe it in (`--password-stdin`) or use a password file",
+            command.span, job=job, level="warning")
+    if not looks_like_secret(value):
+        return None
+    return Finding(
+        f"a literal password {mask(value, 0)} is written on the command line of `{command.argv[0]}`: "
+        "store it as a secret and pipe it in (`--password-stdin`)", command.span, job=job)
+
+
+def _holds_secret(name: str, step: Step) -> bool:
+    variable = step.env.get(name)
+    return variable is not None and _holds_secret_expression(variable.value.value)
+
+
+def _holds_secret_expression(value: str) -> bool:
+    """Whether a GitHub value reads `secrets.X` (other than `GITHUB_TOKEN`)."""
+    return any(not _builtin(m.group(1) or m.group(2), "github") for m in _GITHUB_SECRET.finditer(value))
+
+
+# -- GitHub: how secrets are used ----------------------------------------------------------------
+
+
+def _github_secret_uses(run: JobRun) -> Iterator[Finding]:
+    for ref in run.secrets:
+        if _builtin(ref.name, "github"):
+            continue
+        if ref.via == "inherit":
+            yield Finding(
+                "`secrets: inherit` hands the reusable workflow every secret of the repository and "
+                "organisation; pass only the secrets it needs under `secrets:`",
+                ref.span, job=run.qualified, level="warning")
+        elif ref.via == "expression" and ref.where == "run":
+            yield Finding(_interpolation_message(ref, run), ref.span, job=run.qualified, level="warning")
+
+
+def _interpolation_message(ref: SecretRef, run: JobRun) -> str:
+    message = (f"`secrets.{ref.name}` is interpolated into the script text, where quoting can break and "
+               f"it reaches traces and process listings; pass it through `env:` "
+               f"(`{ref.name}: ${{{{ secrets.{ref.name} }}}}`) and use `\"${ref.name}\"`")
+    step = run.steps[ref.step] if ref.step is not None and 0 <= ref.step < len(run.steps) else None
+    if step is not None and any(
+        (value := password_argument(c)) is not None and ref.name in value and c.span.line == ref.span.line
+        for c in step.commands
+    ):
+        message += ", piped to `--password-stdin` rather than passed as a password argument"
+    return message
+
+
+# -- CircleCI: contexts per invocation -----------------------------------------------------------
+
+
+def _circleci_contexts(project: Project, pipeline: Pipeline, workflow: Workflow) -> Iterator[Finding]:
+    provides = {**pipeline.contexts_declared, **project.context_variables}
+    for run in workflow.jobs():
+        if run.kind != "job":
+            continue
+        needed = _secret_variables(run)
+        if not needed:
+            continue
+        contexts = [c.value for c in run.contexts]
+        missing = [name for name in needed if not any(_provides(provides, c, name) for c in contexts)]
+        if missing:
+            yield _context_finding(run, workflow, contexts, missing, needed, provides)
+
+
+def _secret_variables(run: JobRun) -> dict[str, list[SecretRef]]:
+    needed: dict[str, list[SecretRef]] = {}
+    for ref in run.secrets:
+        if ref.via == "variable" and is_secret_name(ref.name) and not _builtin(ref.name, "circleci"):
+            needed.setdefault(ref.name, []).append(ref)
+    return dict(sorted(needed.items()))
+
+
+def _provides(provides: dict[str, list[str]], context: str, name: str) -> bool:
+    if context not in provides:
+        return True  # a context the configuration does not describe may provide anything
+    return name in provides[context]
+
+
+def _context_finding(run: JobRun, workflow: Workflow, contexts: list[str], missing: list[str],
+                     needed: dict[str, list[SecretRef]], provides: dict[str, list[str]]) -> Finding:
+    names = ", ".join(f"`${name}`" for name in missing)
+    if contexts:
+        given = ", ".join(f"`{c}`" for c in contexts)
+        how = f"with context {given}, which does not provide {'them' if len(missing) > 1 else 'it'}"
+    else:
+        how = "without a `context`"
+    suggestion = _suggest(provides, missing, workflow.pipeline, run.job_id)
+    advice = f"add `context: {suggestion}`" if suggestion else "give it the context that holds the secret"
+    related = [(needed[name][0].span, f"`${name}` is read here") for name in missing]
+    return Finding(
+        f"job `{run.job_id}` reads {'secrets' if len(missing) > 1 else 'secret'} {names}, but workflow "
+        f"`{workflow.name}` invokes it {how}; {advice}",
+        run.span, job=run.qualified, related=related)
+
+
+def _suggest(provides: dict[str, list[str]], missing: list[str], pipeline: Pipeline, job_id: str) -> str:
+    """A context to name: one the configuration says provides every missing variable, else one
+    another invocation of the same job is given."""
+    for context, variables in sorted(provides.items()):
+        if all(name in variables for name in missing):
+            return context
+    for workflow in pipeline.workflows:
+        for other in workflow.jobs():
+            if other.job_id == job_id and other.contexts:
+                if any(c.value in provides for c in other.contexts):
+                    continue
+                return other.contexts[0].value
+    return ""

@@ -1,0 +1,141 @@
+"""cache-key-lockfile (CIL103): dependency caches keyed on the lockfile of what they cache."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import FIXTURES, findings, where
+
+from cilint.rules.cache_key_lockfile import (
+    cached_ecosystems,
+    can_restore,
+    lockfile_ecosystems,
+    manifest_ecosystems,
+    read_key,
+)
+
+RULE = "cache-key-lockfile"
+BASE = "rules/cache-key-lockfile"
+CI = ".github/workflows/ci.yml"
+CIRCLE = ".circleci/config.yml"
+
+
+def test_github_fires() -> None:
+    assert where(findings(RULE, f"{BASE}/fire/github")) == [
+        (CI, 14, "warning"),  # ${{ runner.os }}-pip-${{ matrix.python }}: one finding for both legs
+        (CI, 23, "error"),  # hashFiles('**/poetry.lock'): no poetry.lock in the repository
+        (CI, 31, "warning"),  # deps keyed on package-lock.json
+        (CI, 32, "warning"),  # _build keyed on package-lock.json
+        (CI, 41, "note"),  # node-modules-${{ github.sha }}
+        (CI, 49, "warning"),  # package.json is a manifest
+        (CI, 54, "warning"),  # setup-go v6: go.mod
+        (CI, 64, "error"),  # setup-node cache: yarn without yarn.lock
+    ]
+
+
+def test_github_messages_say_what_to_key_on() -> None:
+    messages = [f.message for f in findings(RULE, f"{BASE}/fire/github")]
+    assert "`requirements.txt`" in messages[0]  # the lockfile the repository has
+    assert "`mix.lock`" in messages[2]
+    assert "`go.sum`" in messages[6]
+
+
+def test_circleci_fires() -> None:
+    assert where(findings(RULE, f"{BASE}/fire/circleci")) == [
+        (CIRCLE, 10, "warning"),  # v1-deps-{{ .Branch }} (job invoked in two workflows: one finding)
+        (CIRCLE, 20, "error"),  # checksum "Cargo.lock": no such file
+        (CIRCLE, 28, "note"),  # restore keys v2-plt-... match no save_cache key
+        (CIRCLE, 35, "warning"),  # _build keyed on package-lock.json
+        (CIRCLE, 37, "note"),  # {{ .Revision }} only
+    ]
+
+
+@pytest.mark.parametrize("platform", ["github", "circleci"])
+def test_quiet(platform: str) -> None:
+    assert findings(RULE, f"{BASE}/quiet/{platform}") == []
+
+
+def test_missing_files_are_only_judged_in_a_repository() -> None:
+    found = where(findings(RULE, f"{BASE}/fire/github", is_repository=False))
+    assert (CI, 23, "error") not in found and (CI, 64, "error") not in found
+    assert (CI, 14, "warning") in found
+
+
+def test_manifest_key_in_a_repository_without_lockfile_is_quiet_only_there() -> None:
+    # quiet/circleci keys .tox on src/setup.py and has no Python lockfile; without the repository
+    # cilint cannot know that, and asks for the lockfile.
+    found = findings(RULE, f"{BASE}/quiet/circleci", is_repository=False)
+    assert [(f.span.line, f.level) for f in found] == [(40, "warning")]
+
+
+def test_seed_net_auto_keys_caches_on_mix_lock() -> None:
+    if not (FIXTURES / "seeds/net_auto/.circleci/config.yml").is_file():
+        pytest.skip("seed fixture net_auto not present")
+    assert findings(RULE, "seeds/net_auto") == []
+
+
+@pytest.mark.parametrize(("pattern", "ecosystem"), [
+    ("mix.lock", "Mix/rebar3"),
+    ("**/package-lock.json", "npm/Yarn/pnpm/Bun"),
+    ("requirements/dev.txt", "Python"),
+    ("**/requirements-test.txt", "Python"),
+    ("rust/Cargo.lock", "Cargo"),
+    ("**/go.sum", "Go modules"),
+    ("**/*.gradle*", "Maven/Gradle/sbt/Clojure"),
+])
+def test_lockfiles(pattern: str, ecosystem: str) -> None:
+    assert ecosystem in [eco.label for eco in lockfile_ecosystems(pattern)]
+
+
+@pytest.mark.parametrize("pattern", ["package.json", "go.mod", "setup.py", "Cargo.toml", "mix.exs"])
+def test_manifests_are_not_lockfiles(pattern: str) -> None:
+    assert lockfile_ecosystems(pattern) == [] and manifest_ecosystems(pattern) != []
+
+
+@pytest.mark.parametrize(("path", "ecosystem"), [
+    ("deps", "Mix/rebar3"),
+    ("~/project/_build", "Mix/rebar3"),
+    ("./node_modules/", "npm/Yarn/pnpm/Bun"),
+    ("~/.npm", "npm/Yarn/pnpm/Bun"),
+    ("~/.cache/pip", "Python"),
+    ("/home/circleci/.cache/pypoetry", "Python"),
+    ("~/.cargo/registry", "Cargo"),
+    ("target", "Cargo"),
+    ("~/go/pkg/mod", "Go modules"),
+    ("vendor/bundle", "Bundler"),
+])
+def test_cached_paths(path: str, ecosystem: str) -> None:
+    assert ecosystem in [eco.label for eco in cached_ecosystems(path)]
+
+
+@pytest.mark.parametrize("path", ["dist", ".ccache", "build", "${{ steps.x.outputs.dir }}", "!deps/x"])
+def test_paths_that_are_not_dependency_caches(path: str) -> None:
+    assert cached_ecosystems(path) == ()
+
+
+def test_read_github_key() -> None:
+    parts = read_key("${{ runner.os }}-${{ env.V }}-${{ hashFiles('a.lock', '**/b.lock') }}", "github", {})
+    assert parts.files == ["a.lock", "**/b.lock"] and parts.unknown  # env.V is not known here
+    assert read_key("${{ github.sha }}", "github", {}).volatile == ["github.sha"]
+    assert read_key("k-${{ hashFiles(env.FILES) }}", "github", {}).opaque_hash
+    assert read_key("k-${{ steps.x.outputs.key }}", "github", {}).unknown
+    static = read_key("${{ runner.os }}-${{ matrix.python }}-pip", "github", {})
+    assert not static.hashed and not static.unknown and not static.volatile
+
+
+def test_read_circleci_key() -> None:
+    parts = read_key('v1-{{ .Branch }}-{{ checksum "mix.lock" }}-{{ epoch }}', "circleci", {})
+    assert parts.files == ["mix.lock"] and parts.volatile == ["{{ epoch }}"] and not parts.unknown
+    assert read_key("v1-{{ .Environment.MY_KEY }}", "circleci", {}).unknown
+
+
+@pytest.mark.parametrize(("restore", "save", "expected"), [
+    ("v1-deps-", 'v1-deps-{{ checksum "mix.lock" }}', True),
+    ('v1-deps-{{ checksum "mix.lock" }}', 'v1-deps-{{ checksum "mix.lock" }}', True),
+    ("v1-deps-{{ .Branch }}-", 'v1-deps-main-{{ checksum "mix.lock" }}', True),
+    ("v1-build-", 'v1-deps-{{ checksum "mix.lock" }}', False),
+    ("v2-deps-", "v1-deps-", False),
+    ("v1-deps-long-prefix", "v1-deps-", False),
+    ("v1-deps-long-prefix", "v1-deps-{{ .Branch }}", True),
+])
+def test_restore_prefix_matching(restore: str, save: str, expected: bool) -> None:
+    assert can_restore(restore, save) is expected
