@@ -22,9 +22,7 @@ def render_graph(project: Project, output_format: str) -> str:
 
 
 def _label(job: JobRun) -> str:
-    parts = [job.name]
-    if job.is_approval:
-        parts.insert(0, "approval:")
+    parts = [f"approval: {job.name}" if job.is_approval else job.name]
     if job.deploy is not None:
         parts.append(f"deploy: {job.deploy.target}")
     if job.contexts:

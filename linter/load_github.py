@@ -234,10 +234,10 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
                                       job.pos_of("concurrency"))
     run.continue_on_error = job.get("continue-on-error") is True
     environment = job.get("environment")
+    env_pos = job.pos_of("environment")
     if isinstance(environment, YMap):
-        environment, env_pos = environment.get("name"), environment.pos_of("name")
-    else:
-        env_pos = job.pos_of("environment")
+        env_pos = environment.pos_of("name")
+        environment = environment.get("name")
     if environment is not None and not isinstance(environment, (YMap, YSeq)):
         value, _ = expr.substitute(scalar_str(environment), lookup)
         run.environment = Text(value, source.span(env_pos))
@@ -298,7 +298,20 @@ def _image(source: Source, value: Any, pos: Pos, kind: str, lookup: Callable[[st
     written = scalar_str(value)
     ref, resolved = expr.substitute(written, lookup)
     via = [Text(written, source.span(pos))] if ref != written else []
+    via.extend(_matrix_values(source, written, lookup))
     return [Image(ref, source.span(pos), kind, written, resolved, via, auth)]
+
+
+def _matrix_values(source: Source, written: str, lookup: Callable[[str], Any]) -> list[Text]:
+    """Where the matrix values an expression takes are written (same file as the job), so that a
+    finding about the value can point at it too."""
+    out: list[Text] = []
+    for match in expr.EXPRESSION.finditer(written):
+        inner = match.group(1).strip()
+        value = lookup(inner) if inner.startswith("matrix") else None
+        if isinstance(value, YStr) and value.pos != pos_of(None):
+            out.append(Text(str(value), source.span(value.pos)))
+    return out
 
 
 def _job_secrets(context: _Context, run: JobRun, job: YMap) -> None:
@@ -638,7 +651,8 @@ def _trailing_comment(source: Source, pos: Pos) -> str | None:
 def _cache(source: Source, step: Step, item: YMap) -> Cache | None:
     assert step.uses is not None
     action = _CACHE_ACTIONS.get(step.uses.name)
-    with_ = item.get("with") if isinstance(item.get("with"), YMap) else YMap()
+    given = item.get("with")
+    with_: YMap = given if isinstance(given, YMap) else YMap()
     if action is not None:
         key = source.text(with_["key"], with_.pos_of("key")) if "key" in with_ else None
         return Cache(action, step.span, key, _lines(source, with_, "restore-keys"), _lines(source, with_, "path"))

@@ -10,6 +10,7 @@ value a finding may point at keeps its `Span`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -371,6 +372,7 @@ class Project:
     protected_environments: list[str] | None = None  # GitHub environments with required reviewers
     context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars
     circleci_checks: str = "status"  # how CircleCI reports to GitHub: status, checks-oauth, checks-app
+    _repo_files: list[str] | None = field(default=None, repr=False)
 
     def workflows(self) -> Iterator[Workflow]:
         for pipeline in self.pipelines:
@@ -399,34 +401,55 @@ class Project:
             return None
 
     def repo_glob(self, pattern: str) -> list[str]:
-        """Repository files matching a glob (`**` allowed), relative paths, sorted; bounded walk."""
+        """Repository files matching a glob (`*` within a folder, `**/` any number of folders),
+        relative paths, sorted."""
+        regex = glob_regex(pattern)
+        return [path for path in self.repo_files() if regex.fullmatch(path)]
+
+    def repo_files(self) -> list[str]:
+        """Every file of the repository being checked (none when only single files are),
+        listed once by a bounded walk that skips VCS, dependency and build folders."""
         if not self.is_repository:
             return []
-        from fnmatch import fnmatch
-
-        found: list[str] = []
-        root = str(self.root)
-        for count, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
-            if count > 20000:
-                break
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-            rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
-            for name in filenames:
-                relpath = name if rel == "." else f"{rel}/{name}"
-                if _glob_match(relpath, pattern, fnmatch):
-                    found.append(relpath)
-        return sorted(found)
+        if self._repo_files is None:
+            found: list[str] = []
+            root = str(self.root)
+            for count, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
+                if count > 20000:
+                    break
+                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+                rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
+                found.extend(name if rel == "." else f"{rel}/{name}" for name in filenames)
+            self._repo_files = sorted(found)
+        return self._repo_files
 
 
 _SKIP_DIRS = {".git", "node_modules", "_build", "deps", ".venv", "venv", "target", "__pycache__"}
 
 
-def _glob_match(path: str, pattern: str, fnmatch: Any) -> bool:
-    pattern = pattern.lstrip("./") if pattern.startswith("./") else pattern
-    if pattern.startswith("**/"):
-        tail = pattern[3:]
-        return bool(fnmatch(path, tail) or fnmatch(path, "*/" + tail))
-    return bool(fnmatch(path, pattern))
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as GitHub's `hashFiles` and CircleCI read it: `**/` matches zero or more folders,
+    `*` and `?` stay within one path segment."""
+    pattern = pattern[2:] if pattern.startswith("./") else pattern
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
 
 
 def qualified(path: str, workflow: str, job: str) -> str:

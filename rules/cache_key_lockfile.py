@@ -332,15 +332,6 @@ def _lockfile_hint(ecosystems: Any, repository: Repository) -> str:
 # The repository
 
 
-def _zero_directory_variants(pattern: str, limit: int = 3) -> list[str]:
-    """`a/**/b` also as `a/b`: in `hashFiles()` an inner `**` matches zero directories too, which
-    `Project.repo_glob` (fnmatch) does only for a leading `**/`."""
-    variants = [pattern]
-    for _ in range(limit):
-        variants += [v.replace("/**/", "/", 1) for v in variants if "/**/" in v]
-    return list(dict.fromkeys(variants))
-
-
 class Repository:
     """The files of the repository being checked, globbed once per pattern."""
 
@@ -355,10 +346,7 @@ class Repository:
     def glob(self, pattern: str) -> list[str]:
         pattern = re.sub(r"^(\./)+", "", pattern.replace("\\", "/"))
         if pattern not in self._globs:
-            found: set[str] = set()
-            for variant in _zero_directory_variants(pattern):
-                found.update(self.project.repo_glob(variant))
-            self._globs[pattern] = sorted(found)
+            self._globs[pattern] = self.project.repo_glob(pattern)
         return self._globs[pattern]
 
     def has(self, pattern: str) -> bool:

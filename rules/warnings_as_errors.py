@@ -144,6 +144,7 @@ class Repo:
         self.project = project
         self.visible = project.is_repository
         self._cache: dict[str, str | None] = {}
+        self._globs: dict[str, list[str]] = {}
 
     def read(self, directory: str, name: str) -> str | None:
         path = posixpath.normpath(posixpath.join(directory, name)) if directory else name
@@ -162,7 +163,9 @@ class Repo:
             directory = posixpath.dirname(directory)
 
     def glob(self, pattern: str) -> list[str]:
-        return self.project.repo_glob(pattern)
+        if pattern not in self._globs:  # each walks the tree: once per pattern
+            self._globs[pattern] = self.project.repo_glob(pattern)
+        return self._globs[pattern]
 
 
 # Prefixes that name the repository root in a `cd` (GitHub workspace, CircleCI's default

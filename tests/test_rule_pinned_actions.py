@@ -75,7 +75,8 @@ def ref(kind: str, written: str) -> Reference:
 
 
 @pytest.mark.parametrize("written, level", [
-    ("o/a@releases/v1", "error"), ("o/a@latest", "error"), ("o/a@v1", "warning"), ("o/a@1.0.4-beta", "warning"),
+    ("o/a@releases/v1", "error"), ("o/a@latest", "error"), ("o/a@v1", "warning"),
+    ("o/a@1.0.4-beta", "warning"),
     ("o/a@" + "0" * 40, None), ("actions/cache@v4", None), ("o/a@${{ inputs.ref }}", "note"),
 ])
 def test_github_refs(written: str, level: str | None) -> None:
