@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from .. import __version__
+
+if TYPE_CHECKING:
+    from .engine import Rule
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -43,15 +46,19 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings.")
 @click.option("--protection", "protection_files", multiple=True, type=click.Path(path_type=Path),
               help="Branch protection JSON (REST response, ruleset or list of rulesets).")
-@click.option("--baseline", type=click.Path(path_type=Path), help="Report only findings not in this baseline.")
-@click.option("--write-baseline", type=click.Path(path_type=Path), help="Record current findings as a baseline.")
+@click.option("--baseline", type=click.Path(path_type=Path),
+              help="Report only findings not recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(path_type=Path),
+              help="Record the current findings in this baseline file (then exit 0 for them).")
+@click.option("--sarif-category", default="cilint", show_default=True,
+              help="SARIF run category (automationDetails.id) for code scanning; one per cilint upload.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, config_path: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, exit_zero: bool,
           protection_files: tuple[Path, ...], baseline: Path | None, write_baseline: Path | None,
-          no_color: bool, quiet: bool, debug: bool) -> None:
+          sarif_category: str, no_color: bool, quiet: bool, debug: bool) -> None:
     """Check the pipelines under PATHS (default: the current directory)."""
     from .run import CheckRequest, run_check
 
@@ -65,6 +72,7 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, conf
         protection_files=list(protection_files),
         baseline=baseline,
         write_baseline=write_baseline,
+        sarif_category=sarif_category,
         color=not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty(),
         quiet=quiet,
         debug=debug,
@@ -87,22 +95,37 @@ class UsageError(Exception):
     """A bad option, config or input the user must fix; exit 2 with a one-line message."""
 
 
-@main.command(name="rules")
-def list_rules() -> None:
-    """List every rule: id, name, default level, summary."""
+def _known_rules(config_path: Path | None) -> list[Rule]:
+    """Built-in and plug-in rules, then the policies of the configuration `check .` would use
+    (or `--config`): a repository's own policies are rules like the others."""
+    from .config import ConfigError, load_config
     from .engine import all_rules
 
-    for rule in all_rules():
+    try:
+        config = load_config(config_path, Path("."))
+    except ConfigError as exc:
+        _fail(str(exc))
+    return [*all_rules(), *config.policy_rules]
+
+
+_CONFIG_HELP = ("Configuration whose policies to list too "
+                "(default: .cilint.yml or [tool.cilint], searched upward).")
+
+
+@main.command(name="rules")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
+def list_rules(config_path: Path | None) -> None:
+    """List every rule: id, name, default level, summary."""
+    for rule in _known_rules(config_path):
         click.echo(f"{rule.id}  {rule.name:<24} {rule.level:<8} {rule.summary}")
 
 
 @main.command()
 @click.argument("rule")
-def explain(rule: str) -> None:
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
+def explain(rule: str, config_path: Path | None) -> None:
     """Show a rule's documentation (by id or name)."""
-    from .engine import find_rule
-
-    found = find_rule(rule)
+    found = next((r for r in _known_rules(config_path) if rule in (r.id, r.name)), None)
     if found is None:
         _fail(f"no rule {rule!r}; `cilint rules` lists them")
     click.echo(f"{found.id} {found.name} (default level: {found.level})\n")
@@ -118,8 +141,10 @@ def explain(rule: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(["mermaid", "dot", "json"]), default="mermaid",
               show_default=True)
 @click.option("--config", "config_path", type=click.Path(path_type=Path))
-def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None) -> None:
-    """Print the normalised job DAG."""
+@click.option("--markdown", is_flag=True,
+              help="Wrap Mermaid in a ```mermaid block, to paste into a GitHub comment.")
+def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool) -> None:
+    """Print the normalised job DAG: approvals, deploys, contexts and environments marked."""
     from .graph import render_graph
     from .run import load_for
 
@@ -127,7 +152,28 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None)
         project, _ = load_for(list(paths) or [Path(".")], config_path, [])
     except UsageError as exc:
         _fail(str(exc))
-    click.echo(render_graph(project, output_format), nl=False)
+    text = render_graph(project, output_format)
+    if markdown and output_format == "mermaid":
+        text = f"```mermaid\n{text}```\n"
+    click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--config", "config_path", type=click.Path(path_type=Path))
+def inventory(paths: tuple[Path, ...], output_format: str, config_path: Path | None) -> None:
+    """List per pipeline its jobs, images, actions/orbs and their pins, secrets and their
+    sources, and deploy targets with their gates."""
+    from .inventory import render_inventory
+    from .run import load_for
+
+    try:
+        project, _ = load_for(list(paths) or [Path(".")], config_path, [])
+    except UsageError as exc:
+        _fail(str(exc))
+    click.echo(render_inventory(project, output_format), nl=False)
 
 
 @main.command()

@@ -70,7 +70,8 @@ class Config:
     deploy: dict[str, Any] = field(default_factory=dict)
     default_branch: str = "main"
     circleci_checks: str | None = None  # None: not said (status assumed, the CircleCI default)
-    policies: list[Any] = field(default_factory=list)  # validated by the policies module
+    policies: list[Any] = field(default_factory=list)  # as written (entries or file names)
+    policy_rules: list[Rule] = field(default_factory=list)  # the policies compiled (linter/policies.py)
 
     def enabled(self, rule: Rule) -> bool:
         if self.levels.get(rule.id) == "off" or rule.id in self.ignore:
@@ -107,7 +108,7 @@ class Config:
 
     def with_selection(self, select: list[str] | None, ignore: list[str] | None) -> Config:
         """The command line's `--select` (replaces the file's) and `--ignore` (adds to it)."""
-        reader = _Reader(None)
+        reader = _Reader(None, self.policy_rules)
         new_select = self.select if select is None else reader.rule_set(select, NOWHERE)
         new_ignore = self.ignore | (reader.rule_set(ignore, NOWHERE) if ignore else frozenset())
         return replace(self, select=new_select, ignore=new_ignore)
@@ -264,8 +265,9 @@ def _selects(key: str, rule: Rule) -> bool:
 class _Reader:
     """Turns the positioned document into a `Config`, raising at the first mistake."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, policies: Iterable[Rule] = ()) -> None:
         self.path = path
+        self.policies = list(policies)  # rules the configuration defines, known like built-in ones
 
     def error(self, message: str, pos: Pos | None = None) -> ConfigError:
         line = pos.line if pos is not None and pos is not NOWHERE and self.path is not None else None
@@ -307,7 +309,7 @@ class _Reader:
     ) -> frozenset[str]:
         from .engine import all_rules
 
-        rules = all_rules()
+        rules = [*all_rules(), *self.policies]
         found: set[str] = set()
         for index, key in enumerate(keys):
             matched = {rule.id for rule in rules if _selects(key, rule)}
@@ -325,13 +327,19 @@ class _Reader:
         config = Config(path=self.path)
         root = self.mapping(root, "configuration", NOWHERE)
         self.known_keys(root, _TOP_LEVEL, "the configuration")
+        if "policies" in root:  # first: `select`, `ignore`, `rules` may name the policies it defines
+            _read_policies(self, config, root["policies"], root.pos_of("policies"))
         for key, value in root.items():
-            _TOP_LEVEL[key](self, config, value, root.pos_of(key))
+            if key != "policies":
+                _TOP_LEVEL[key](self, config, value, root.pos_of(key))
         return config
 
 
 def _read_select(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
     config.select = reader.rule_list(value, "select", pos)
+    policies = {rule.id for rule in reader.policies}
+    if not policies & config.select:  # a `select` of built-in rules must not silently turn policies off
+        config.select |= policies
 
 
 def _read_ignore(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
@@ -343,7 +351,7 @@ def _read_rules(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
 
     rules = reader.mapping(value, "rules", pos)
     for key, settings in rules.items():
-        rule = find_rule(key)
+        rule = find_rule(key) or next((p for p in reader.policies if key in (p.id, p.name)), None)
         if rule is None:
             raise reader.error(f"unknown rule `{key}` in `rules`", rules.key_pos_of(key))
         if isinstance(settings, str):  # `CIL101: off` as a shorthand for `{level: off}`
@@ -444,7 +452,12 @@ def _read_circleci(reader: _Reader, config: Config, value: Any, pos: Pos) -> Non
 def _read_policies(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
     if value is not None and not isinstance(value, list):
         raise reader.error(f"`policies` must be a list (got {_type_name(value)})", pos_of(value, pos))
-    config.policies = list(value or [])  # kept positioned: the policies module reports by line
+    config.policies = list(value or [])
+    if value:  # only then: jsonpath-ng is not imported by runs without policies
+        from .policies import compile_policies
+
+        config.policy_rules = compile_policies(value, reader.path)
+        reader.policies = list(config.policy_rules)
 
 
 _TOP_LEVEL: dict[str, Callable[[_Reader, Config, Any, Pos], None]] = {
@@ -508,7 +521,7 @@ def _rules_dict(config: Config) -> dict[str, Any]:
             "level": (config.level_for(rule.id) or rule.level) if config.enabled(rule) else "off",
             "options": _jsonable(config.options_for(rule.id)),
         }
-        for rule in all_rules()
+        for rule in [*all_rules(), *config.policy_rules]
     }
 
 

@@ -195,6 +195,7 @@ class _Ctx:
     env: dict[str, EnvVar]
     steps: list[Step] = field(default_factory=list)
     visited: int = 0  # steps read, inlined commands included
+    working_directory: str | None = None  # the job's (or executor's) `working_directory`
 
 
 @dataclass
@@ -811,6 +812,9 @@ class _Loader:
         job.runs_on = self.resource_class(body, scope) or job.runs_on
         job.env, job.images = env, images
         ctx = _Ctx(job.qualified, env)
+        for node, node_scope in ((executor.body, executor.scope) if executor else (None, scope), (body, scope)):
+            if isinstance(node, YMap) and _is_set(node.get("working_directory")):
+                ctx.working_directory = self.subst(scalar_str(node["working_directory"]), node_scope)[0]
         matrix = leg.scope.matrix  # pre- and post-steps are written in the workflow
         for key, where, site_scope in (("pre-steps", leg.conf, _Scope(matrix=matrix, origin="pre-steps")),
                                        ("steps", body, scope),
@@ -1014,9 +1018,14 @@ class _Loader:
         name: Any = None
         shell: Any = None
         step_env: dict[str, EnvVar] = {}
+        directory = ctx.working_directory
         if isinstance(body, YMap):
             raw, pos = body.get("command"), body.pos_of("command")
             name, shell = body.get("name"), body.get("shell")
+            if _is_set(body.get("working_directory")):
+                given = self.subst(scalar_str(body["working_directory"]), site.scope)[0]
+                directory = given if directory is None or given.startswith(("/", "~", "$")) else (
+                    f"{directory}/{given}")
             step_env = self.env(body, "step", site.scope, ctx.job)
         else:
             raw, pos = body, site.key
@@ -1028,7 +1037,7 @@ class _Loader:
             self.span(site.pos), "run",
             name=self.subst(scalar_str(name), site.scope)[0] if _is_set(name) else None,
             run=text, shell=scalar_str(shell) if _is_set(shell) else None,
-            env={**ctx.env, **step_env}, origin=site.scope.origin,
+            env={**ctx.env, **step_env}, origin=site.scope.origin, working_directory=directory,
         ))
 
     def cache_step(self, site: _Site, ctx: _Ctx) -> None:

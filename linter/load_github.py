@@ -99,6 +99,7 @@ class _Context:
     depth: int = 0
     seen_calls: tuple[str, ...] = ()
     inputs: dict[str, Any] = field(default_factory=dict)
+    run_directory: Any = None  # `defaults.run.working-directory` of the workflow or job
 
 
 # ---------------------------------------------------------------------------------------------
@@ -127,7 +128,8 @@ def load_workflow(
     if not isinstance(jobs, YMap):
         source.problem("parse-error", "a workflow needs a `jobs` mapping", root.key_pos_of("jobs"))
         return pipeline
-    context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch)
+    context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch,
+                       run_directory=_run_directory(root))
     _add_jobs(context, workflow, jobs, pipeline.triggers)
     return pipeline
 
@@ -244,7 +246,8 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
     _images(context, run, job, lookup)
     steps = job.get("steps")
     if isinstance(steps, YSeq):
-        run.steps = _steps(context, run, steps, run.env, origin=None, depth=0)
+        job_context = replace(context, run_directory=_run_directory(job, context.run_directory))
+        run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0)
     elif steps is not None:
         source.problem("parse-error", "`steps` must be a list", job.pos_of("steps"), run.qualified)
     _job_secrets(context, run, job)
@@ -260,13 +263,23 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
     )
 
 
+def _run_directory(node: YMap, inherited: Any = None) -> Any:
+    """`defaults.run.working-directory` of a workflow or job (the job's wins)."""
+    defaults = node.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, YMap) else None
+    if isinstance(run, YMap) and run.get("working-directory") is not None:
+        return run["working-directory"]
+    return inherited
+
+
 def _checks_needs_results(job: YMap, run: JobRun) -> bool:
     """An aggregator that fails when a need failed: runs `always()` and reads needs' results."""
     condition = scalar_str(job.get("if", ""))
     if not re.search(r"always\(\)|!\s*cancelled\(\)", condition):
         return False
     for step in run.steps:
-        text = " ".join([step.run.value if step.run else "", *(t.value for t in step.inputs.values())])
+        parts = [step.run.value if step.run else "", step.condition.value if step.condition else ""]
+        text = " ".join([*parts, *(t.value for t in step.inputs.values())])
         if "needs" in text and "result" in text:
             return True
         if step.uses is not None and step.uses.name.endswith("alls-green"):
@@ -582,6 +595,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
         step.name = scalar_str(item["name"]) if "name" in item else None
         step.env = {**env, **env_map(source, item.get("env"), "step", is_reference)}
         step.continue_on_error = item.get("continue-on-error") is True
+        if item.get("if") is not None:
+            step.condition = source.text(scalar_str(item["if"]), item.pos_of("if"))
         with_ = item.get("with")
         if isinstance(with_, YMap):
             step.inputs = {k: source.text(v, with_.pos_of(k)) for k, v in with_.items()
@@ -590,6 +605,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             step.kind = "run"
             step.run = source.text(item["run"], item.pos_of("run"))
             step.shell = scalar_str(item["shell"]) if "shell" in item else None
+            directory = item.get("working-directory", context.run_directory)
+            step.working_directory = scalar_str(directory) if directory is not None else None
         elif isinstance(item.get("uses"), str):
             step.kind = "uses"
             kind = "docker" if item["uses"].startswith("docker://") else "action"

@@ -200,6 +200,8 @@ class Step:
     cache: Cache | None = None
     continue_on_error: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
+    condition: Text | None = None  # GitHub step `if:`, as written
+    working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
 
     @cached_property
     def commands(self) -> list[Command]:
@@ -207,7 +209,7 @@ class Step:
 
         if self.run is None:
             return []
-        return split_script(self.run)
+        return split_script(self.run, self.working_directory)
 
 
 @dataclass

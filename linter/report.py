@@ -8,8 +8,14 @@ shows them as dismissed rather than fixed).
 
 SARIF is built with `sarif_om` and checked by GitHub code scanning, which rejects files over its
 limits (https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit):
-results per run 25,000, rules per run 25,000, locations per result 1,000, tags per rule 20. We cut
-at those limits, keeping the most severe results, and say so in a tool execution notification.
+results per run 25,000, rules per run 25,000, locations per result 1,000, tags per rule 20, and
+an upload of at most 10 MB gzip-compressed (troubleshooting-sarif-uploads/file-too-large). We write
+one run, no tool extensions and no thread flows (their limits: 20 runs per file, 100 extensions,
+10,000 thread flow locations), cut at the others, keeping the most severe results, and say so in a
+tool execution notification.
+
+`run.automationDetails.id` is `<category>/` (default `cilint/`). upload-sarif only fills it in from
+its `category` input when the file has none, so the category is cilint's `--sarif-category`.
 `sarif_om` is imported only here, lazily: the command line must start fast.
 """
 
@@ -39,6 +45,7 @@ MAX_RESULTS = 25_000
 MAX_RULES = 25_000
 MAX_LOCATIONS = 1_000
 MAX_TAGS = 20
+MAX_GZIP_BYTES = 10_000_000  # "10 MB": read as decimal, the smaller reading
 
 
 @dataclass
@@ -51,6 +58,7 @@ class _Report:
     color: bool
     quiet: bool
     root: Path | None
+    category: str
 
     @property
     def active(self) -> list[Finding]:
@@ -72,10 +80,11 @@ def render(
     color: bool = False,
     quiet: bool = False,
     root: Path | None = None,
+    category: str = "cilint",
 ) -> str:
     """The report in `format` (one of FORMATS). `version` defaults to cilint's; `color` adds ANSI
     colours to text and `quiet` leaves out its summary line; `root` (the repository root) is
-    given to SARIF as `%SRCROOT%` when known."""
+    given to SARIF as `%SRCROOT%` when known; `category` names the SARIF run for code scanning."""
     renderer = _RENDERERS.get(format)
     if renderer is None:
         raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
@@ -88,6 +97,7 @@ def render(
         color=color,
         quiet=quiet,
         root=root,
+        category=category,
     )
     return renderer(report)
 
@@ -269,7 +279,7 @@ def _sarif_rule(rule: Rule) -> Any:
         short_description=om.MultiformatMessageString(text=summary),
         full_description=om.MultiformatMessageString(text=_first_paragraph(doc) or summary),
         help=om.MultiformatMessageString(text=doc, markdown=doc),
-        help_uri=HELP_URI.format(anchor=f"{rule.id.lower()}-{rule.name}"),
+        help_uri=rule.help_uri or HELP_URI.format(anchor=f"{rule.id.lower()}-{rule.name}"),
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties=properties,
     )
@@ -371,7 +381,7 @@ def _sarif_run(report: _Report) -> Any:
             name="cilint", version=report.version, information_uri=INFORMATION_URI,
             rules=[_sarif_rule(rule) for rule in rules],
         )),
-        automation_details=om.RunAutomationDetails(id="cilint/"),
+        automation_details=om.RunAutomationDetails(id=_automation_id(report.category)),
         original_uri_base_ids={SRCROOT: root},
         artifacts=[
             om.Artifact(location=om.ArtifactLocation(uri=quote(file.path, safe="/"), uri_base_id=SRCROOT),
@@ -385,13 +395,65 @@ def _sarif_run(report: _Report) -> Any:
     )
 
 
+def _automation_id(category: str) -> str:
+    """As upload-sarif forms it from its `category` input: the category and a closing `/`."""
+    category = category.strip() or "cilint"
+    return category if category.endswith("/") else category + "/"
+
+
 def _render_sarif(report: _Report) -> str:
     import sarif_om as om
 
     log = om.SarifLog(version="2.1.0", schema_uri=SARIF_SCHEMA, runs=[_sarif_run(report)])
     body = _sarif_json(log)
     ordered = {"$schema": body.pop("$schema"), "version": body.pop("version"), **body}
-    return json.dumps(ordered, indent=2, ensure_ascii=False) + "\n"
+    return _fit_upload_size(ordered)
+
+
+def _dump(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _gzip_size(text: str) -> int:
+    import gzip
+
+    return len(gzip.compress(text.encode("utf-8"), compresslevel=6))
+
+
+def _fits(text: str) -> bool:
+    # what fits uncompressed fits compressed: only a larger text is worth compressing to measure
+    return len(text.encode("utf-8")) <= MAX_GZIP_BYTES or _gzip_size(text) <= MAX_GZIP_BYTES
+
+
+def _fit_upload_size(document: dict[str, Any]) -> str:
+    """The SARIF text, made to fit code scanning's upload limit: first without related
+    locations, then with the least severe results left out, a quarter at a time."""
+    text = _dump(document)
+    if _fits(text):
+        return text
+    run = document["runs"][0]
+    invocation = run["invocations"][0]
+    notes = invocation.setdefault("toolExecutionNotifications", [])
+    for result in run["results"]:
+        result.pop("relatedLocations", None)
+    notes.append(_size_note("related locations were left out"))
+    text = _dump(document)
+    results = run["results"]
+    rank = {"error": 0, "warning": 1, "note": 2, "none": 3}
+    while not _fits(text) and results:
+        order = sorted(range(len(results)), key=lambda i: (rank.get(results[i].get("level"), 1), i))
+        keep = sorted(order[: len(results) * 3 // 4])
+        run["results"] = results = [results[i] for i in keep]
+        notes[-1] = _size_note(f"related locations and all but the {len(results)} most severe results "
+                               "were left out")
+        text = _dump(document)
+    return text
+
+
+def _size_note(what: str) -> dict[str, Any]:
+    return {"level": "warning", "descriptor": {"id": "sarif-too-large"},
+            "message": {"text": f"the SARIF file was over GitHub code scanning's upload limit of "
+                                f"{MAX_GZIP_BYTES} bytes compressed: {what}"}}
 
 
 _RENDERERS: dict[str, Callable[[_Report], str]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +30,12 @@ class CheckRequest:
     color: bool = False
     quiet: bool = False
     debug: bool = False
+    sarif_category: str = "cilint"
 
 
-def load_for(paths: list[Path], config_path: Path | None, protection_files: list[Path]) -> tuple[Project, Config]:
+def load_for(
+    paths: list[Path], config_path: Path | None, protection_files: list[Path]
+) -> tuple[Project, Config]:
     """Configuration and project for these paths (UsageError for a bad config or path)."""
     from .config import ConfigError, load_config
     from .deploy import annotate_deploys
@@ -74,13 +78,12 @@ def select_rules(config: Config, select: list[str], ignore: list[str]) -> list[R
         chosen = config.with_selection(select or None, ignore or None)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    return [rule for rule in all_rules() if chosen.enabled(rule)]
+    return [rule for rule in [*all_rules(), *config.policy_rules] if chosen.enabled(rule)]
 
 
 def run_check(request: CheckRequest) -> tuple[str, int]:
     from .engine import run_rules
     from .report import render
-    from .suppress import apply_suppressions
 
     project, config = load_for(request.paths, request.config_path, request.protection_files)
     rules = select_rules(config, request.select, request.ignore)
@@ -88,12 +91,61 @@ def run_check(request: CheckRequest) -> tuple[str, int]:
     levels = {rule.id: level for rule in rules if (level := config.level_for(rule.id))}
     result = run_rules(project, rules, options, levels)
     findings = [f for f in result.findings if not config.ignored_for_path(f.rule_id, f.rule, f.span.path)]
-    findings = apply_suppressions(project, findings, request.baseline, request.write_baseline)
+    failed = {error.rule for error in result.errors}
+    findings += _inline_suppressions(project, config, [r for r in rules if r.name not in failed], levels,
+                                     findings)
+    _baselines(findings, request)
     report = render(request.output_format, findings, project.files, rules, result.errors, color=request.color,
-                    quiet=request.quiet)
+                    quiet=request.quiet, category=request.sarif_category)
     if result.errors:
         return report, EXIT_ERROR
     return report, exit_code(findings, request.fail_on)
+
+
+def _inline_suppressions(project: Project, config: Config, ran: list[Rule], levels: dict[str, str],
+                         findings: list[Finding]) -> list[Finding]:
+    """Apply `# cilint: ignore[...]` comments; the `unused-suppression` findings, when it runs.
+    Per-path ignores come first: a comment made redundant by the configuration is unused."""
+    from .engine import all_rules, fingerprint
+    from .suppress import UNUSED_RULE_ID, apply_inline, unused_findings
+
+    suppressions = apply_inline(project, findings)
+    rule = next((r for r in ran if r.id == UNUSED_RULE_ID), None)
+    if rule is None:
+        return []
+    unused = []
+    for finding in unused_findings(suppressions, ran, [*all_rules(), *config.policy_rules]):
+        finding.rule_id, finding.rule = rule.id, rule.name
+        finding.level = levels.get(rule.id) or rule.level
+        if not config.ignored_for_path(rule.id, rule.name, finding.span.path):
+            unused.append(finding)
+    fingerprint(project, unused)
+    return unused
+
+
+def _baselines(findings: list[Finding], request: CheckRequest) -> None:
+    """`--write-baseline` records what is not suppressed inline (including what an older
+    `--baseline` already holds) and then counts as the baseline of this run, so that writing one
+    exits 0 (an older `--baseline` given with it is then superseded); `--baseline` turns recorded
+    findings into `external` suppressions."""
+    from .suppress import Baseline, BaselineError, apply_baseline, baseline_text, read_baseline
+
+    if request.write_baseline is not None:
+        try:
+            request.write_baseline.write_text(baseline_text(findings), encoding="utf-8")
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise UsageError(f"cannot write baseline {request.write_baseline}: {reason}") from exc
+        apply_baseline(findings, Baseline(request.write_baseline, {f.fingerprint for f in findings}))
+    elif request.baseline is not None:
+        try:
+            baseline = read_baseline(request.baseline)
+        except BaselineError as exc:
+            raise UsageError(str(exc)) from exc
+        apply_baseline(findings, baseline)
+        if baseline.stale and not request.quiet:
+            print(f"cilint: {baseline.stale} finding(s) recorded in {request.baseline} are gone; "
+                  "`--write-baseline` records the current ones", file=sys.stderr)
 
 
 def exit_code(findings: list[Finding], fail_on: str) -> int:

@@ -33,6 +33,7 @@ _TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< 
 _HEREDOC = re.compile(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
 _REDIRECT = re.compile(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
 _FD_WORD = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+_PLAIN = re.compile(r"[^\s'\"\\$`<>()&|;#{}]+")  # characters that are only themselves
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
 
 # Words that open or close compound commands: dropped from the front of a command.
@@ -83,8 +84,9 @@ class _Simple:
     operator: str | None = None  # what ends it
 
 
-def split_script(script: Text) -> list[Command]:
-    return _Splitter(script).commands(script.value)
+def split_script(script: Text, cwd: str | None = None) -> list[Command]:
+    """The script's simple commands; `cwd` is the directory the step starts in (as written)."""
+    return _Splitter(script).commands(script.value, start_cwd=_join(None, cwd))
 
 
 class _Splitter:
@@ -100,13 +102,19 @@ class _Splitter:
         line_start = self.line_starts[index]
         line_end = self.script.value.find("\n", line_start)
         line_end = len(self.script.value) if line_end < 0 else line_end
-        return self.script.line_span(index, start - line_start, min(end, line_end) - line_start)
+        script = self.script
+        if script.body_line is None:  # folded or multi-line plain: only the whole value is known
+            return script.span
+        # As Text.line_span, without splitting the whole script for each command.
+        line, offset = script.body_line + index, script.body_column - line_start
+        return Span(script.span.path, line, start + offset, line, min(end, line_end) + offset)
 
     # -- commands ----------------------------------------------------------------------------
 
-    def commands(self, text: str, outer: Command | None = None, depth: int = 0) -> list[Command]:
+    def commands(self, text: str, outer: Command | None = None, depth: int = 0,
+                 start_cwd: str | None = None) -> list[Command]:
         out: list[Command] = []
-        cwd: str | None = outer.cwd if outer else None
+        cwd: str | None = outer.cwd if outer else start_cwd
         stack: list[str | None] = []  # cwd saved by `(` (subshells) and `pushd`
         in_case = False
         for simple in _simples(_lex(text)):
@@ -277,6 +285,9 @@ class _Lexer:
             elif c == "#" and not self.word:
                 end = s.find("\n", self.i)
                 self.i = len(s) if end < 0 else end
+            elif (plain := _PLAIN.match(s, self.i)) is not None:
+                self.append(plain.group(), self.i)
+                self.i = plain.end()
             elif s.startswith(("<(", ">("), self.i) or not (self.operator() or self.redirection()):
                 self.word_char()
         self.end_word()

@@ -1,60 +1,347 @@
-"""The JSON view of the model (version 1): what `cilint graph --format json` prints and what
-declarative policies select from with JSONPath. Documented in docs/model.md.
+"""The JSON view of the model: what `cilint graph --format json` prints and what declarative
+policies (`linter/policies.py`) select from with JSONPath. Documented in docs/model.md, with a
+JSON schema in docs/model.schema.json.
 
-Every model dataclass becomes an object with the same field names; a `Span` becomes
-`{"path", "line", "column", "end_line", "end_column"}`; a workflow's graph becomes `jobs` (in
-key order) and `edges` (`[upstream, downstream]` pairs). Back references are left out.
+The view is written out field by field rather than dumped from the dataclasses, so that the model
+can change without breaking users' policies: this is a published format, versioned by
+`VIEW_VERSION` (adding a field keeps the version; renaming or removing one bumps it).
+
+Its conventions, chosen for short JSONPath expressions:
+
+* strings of the configuration (`Text` in the model) are plain strings: `@.environment == 'prod'`;
+* every element a finding can point at (pipeline, trigger, workflow, job, step, command, image,
+  cache, secret, reference, check, deploy evidence, protection, required check, problem) has a
+  `span` (`{path, line, column, end_line, end_column}`), and nothing else has one;
+* environment variables, inputs, parameters and matrix values are `{name: value}` mappings;
+* a workflow's graph is `jobs` (sorted by key) and `edges` (`[upstream, downstream]` key pairs,
+  sorted); each job also lists its direct `needs`, all its `ancestors` and its `gates` (approval
+  jobs and environments on the way to it), because JSONPath cannot walk a graph;
+* facts derived from several places are precomputed where a policy needs them: `events` (trigger
+  names), image `registry`/`repository`/`tag`/`digest`, a job's `caches` gathered from its steps.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import re
 from typing import Any
 
-from .model import Project, Span, Workflow
+from .model import (
+    Cache,
+    CheckName,
+    Command,
+    Deploy,
+    EnvVar,
+    Image,
+    JobRun,
+    Pipeline,
+    Problem,
+    Project,
+    Protection,
+    Reference,
+    SecretRef,
+    Span,
+    Step,
+    Text,
+    Trigger,
+    Workflow,
+)
 
 VIEW_VERSION = 1
-_SKIP = {"pipeline", "graph", "text"}  # back references, the graph itself, file contents
+
+Json = dict[str, Any]
 
 
-def to_json(value: Any) -> Any:
-    if isinstance(value, Span):
-        return {"path": value.path, "line": value.line, "column": value.column,
-                "end_line": value.end_line, "end_column": value.end_column}
-    if isinstance(value, Workflow):
-        data = _fields(value)
-        data["jobs"] = [to_json(value.job(key)) for key in sorted(value.graph.nodes)]
-        data["edges"] = sorted([list(edge) for edge in value.graph.edges])
-        return data
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _fields(value)
+def project_view(project: Project) -> Json:
+    """The whole project as the documented JSON view (version `VIEW_VERSION`)."""
+    return {
+        "version": VIEW_VERSION,
+        "default_branch": project.default_branch,
+        "protected_environments": project.protected_environments,
+        "files": [{"path": f.path, "platform": f.platform} for f in project.files],
+        "pipelines": [_pipeline(project, p) for p in project.pipelines],
+        "protections": [_protection(p) for p in project.protections],
+        "links": [
+            {
+                "upstream": {"path": link.upstream.pipeline.path, "workflow": link.upstream.name},
+                "downstream": {"path": link.downstream.pipeline.path, "workflow": link.downstream.name},
+                "trigger": _trigger(link.trigger),
+            }
+            for link in project.links
+        ],
+        "problems": [_problem(p) for p in project.problems],
+    }
+
+
+def span(value: Span) -> Json:
+    return {"path": value.path, "line": value.line, "column": value.column,
+            "end_line": value.end_line, "end_column": value.end_column}
+
+
+def _text(value: Text | None) -> str | None:
+    return None if value is None else value.value
+
+
+def _texts(values: list[Text]) -> list[str]:
+    return [value.value for value in values]
+
+
+def _plain(value: Any) -> Any:
+    """Parameters and matrix values: JSON scalars, lists and mappings as they are; anything else
+    (a `Text`, a positioned YAML string) as its string."""
+    if isinstance(value, Text):
+        return value.value
     if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value if not isinstance(value, str) else str(value)
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (int, float)):
+        return value
     return str(value)
 
 
-def _fields(value: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for item in dataclasses.fields(value):
-        if item.name in _SKIP:
-            continue
-        data[item.name] = to_json(getattr(value, item.name))
-    return data
+def _env(env: dict[str, EnvVar]) -> dict[str, str]:
+    return {name: var.value.value for name, var in env.items()}
 
 
-def project_view(project: Project) -> dict[str, Any]:
+def _events(triggers: list[Trigger]) -> list[str]:
+    return sorted({t.event for t in triggers})
+
+
+def _pipeline(project: Project, pipeline: Pipeline) -> Json:
     return {
-        "version": VIEW_VERSION,
-        "root": ".",
-        "default_branch": project.default_branch,
-        "files": [{"path": f.path, "platform": f.platform} for f in project.files],
-        "pipelines": [to_json(p) for p in project.pipelines],
-        "protections": [to_json(p) for p in project.protections],
-        "links": [{"upstream": link.upstream.pipeline.path, "downstream": link.downstream.pipeline.path,
-                   "trigger": to_json(link.trigger)} for link in project.links],
-        "problems": [to_json(p) for p in project.problems],
+        "platform": pipeline.platform,
+        "path": pipeline.path,
+        "name": pipeline.name,
+        "span": span(pipeline.span),
+        "events": _events(pipeline.triggers),
+        "triggers": [_trigger(t) for t in pipeline.triggers],
+        "env": _env(pipeline.env),
+        "concurrency": _text(pipeline.concurrency),
+        "parameters": _plain(pipeline.parameters),
+        "contexts_declared": {name: list(values) for name, values in pipeline.contexts_declared.items()},
+        "workflow_call": pipeline.called_by_workflow_call,
+        "references": [_reference(r) for r in pipeline.references],
+        # composite and docker actions: their steps and image (empty for workflows and configs)
+        "steps": [_step(i, s) for i, s in enumerate(pipeline.action_steps)],
+        "images": [_image(i) for i in pipeline.action_images],
+        "workflows": [_workflow(project, pipeline, w) for w in pipeline.workflows],
     }
+
+
+def _trigger(trigger: Trigger) -> Json:
+    return {
+        "event": trigger.event,
+        "span": span(trigger.span),
+        "branches": trigger.branches,
+        "branches_ignore": trigger.branches_ignore,
+        "tags": trigger.tags,
+        "tags_ignore": trigger.tags_ignore,
+        "paths": trigger.paths,
+        "paths_ignore": trigger.paths_ignore,
+        "types": trigger.types,
+        "workflows": list(trigger.workflows),
+        "cron": trigger.cron,
+        "certain": trigger.certain,
+        "pull_request": trigger.is_pull_request,
+        "manual": trigger.is_manual,
+    }
+
+
+def _workflow(project: Project, pipeline: Pipeline, workflow: Workflow) -> Json:
+    keys = sorted(workflow.graph.nodes)
+    return {
+        "name": workflow.name,
+        "platform": pipeline.platform,
+        "path": pipeline.path,
+        "span": span(workflow.span),
+        "events": _events(workflow.triggers),
+        "triggers": [_trigger(t) for t in workflow.triggers],
+        "condition": _text(workflow.condition),
+        "concurrency": _text(workflow.concurrency),
+        "checks": [_check(c) for c in workflow.checks],
+        "jobs": [_job(project, pipeline, workflow, workflow.job(key)) for key in keys],
+        "edges": sorted([str(a), str(b)] for a, b in workflow.graph.edges),
+    }
+
+
+def _job(project: Project, pipeline: Pipeline, workflow: Workflow, job: JobRun) -> Json:
+    ancestors = workflow.ancestors(job.key)
+    return {
+        "key": job.key,
+        "id": job.job_id,
+        "name": job.name,
+        "qualified": job.qualified,
+        "platform": pipeline.platform,
+        "path": pipeline.path,
+        "workflow": workflow.name,
+        "kind": job.kind,
+        "approval": job.is_approval,
+        "span": span(job.span),
+        "definition": None if job.definition is None else span(job.definition),
+        "needs": sorted(str(k) for k in workflow.graph.predecessors(job.key)),
+        "ancestors": [a.key for a in ancestors],
+        "gates": _gates(project, job, ancestors),
+        "events": _events(job.triggers),
+        "triggers": [_trigger(t) for t in job.triggers],
+        "condition": _text(job.condition),
+        "branch_filter": {k: list(v) for k, v in job.branch_filter.items()},
+        "runs_on": _texts(job.runs_on),
+        "timeout": _text(job.timeout),
+        "concurrency": _text(job.concurrency),
+        "environment": _text(job.environment),
+        "contexts": _texts(job.contexts),
+        "env": _env(job.env),
+        "matrix": _plain(job.matrix),
+        "parameters": _plain(job.parameters),
+        "images": [_image(i) for i in job.images],
+        "steps": [_step(i, s) for i, s in enumerate(job.steps)],
+        "caches": [_cache(s.cache, i) for i, s in enumerate(job.steps) if s.cache is not None],
+        "secrets": [_secret(s) for s in job.secrets],
+        "checks": [_check(c) for c in job.checks],
+        "uses": None if job.uses is None else _reference(job.uses),
+        "caller": job.caller,
+        "continue_on_error": job.continue_on_error,
+        "deploy": None if job.deploy is None else _deploy(job.deploy),
+    }
+
+
+def _gates(project: Project, job: JobRun, ancestors: list[JobRun]) -> list[Json]:
+    """Approval jobs before `job`, and environments on it or before it: what can hold a run for
+    a human. `protected` says whether the configuration lists the environment as having required
+    reviewers (null: the configuration does not say)."""
+    gates: list[Json] = []
+    for other in [*ancestors, job]:
+        if other.is_approval and other is not job:
+            gates.append({"key": other.key, "name": other.name, "kind": "approval",
+                          "environment": None, "protected": True, "span": span(other.span)})
+        elif other.environment is not None:
+            protected = (None if project.protected_environments is None
+                         else other.environment.value in project.protected_environments)
+            gates.append({"key": other.key, "name": other.name, "kind": "environment",
+                          "environment": other.environment.value, "protected": protected,
+                          "span": span(other.environment.span)})
+    return gates
+
+
+def _step(index: int, step: Step) -> Json:
+    return {
+        "index": index,
+        "kind": step.kind,
+        "name": step.name,
+        "span": span(step.span),
+        "run": _text(step.run),
+        "shell": step.shell,
+        "commands": [_command(c) for c in step.commands],
+        "uses": None if step.uses is None else _reference(step.uses),
+        "inputs": {name: value.value for name, value in step.inputs.items()},
+        "env": _env(step.env),
+        "cache": None if step.cache is None else _cache(step.cache, index),
+        "continue_on_error": step.continue_on_error,
+        "origin": step.origin,
+    }
+
+
+def _command(command: Command) -> Json:
+    return {"text": command.text, "argv": list(command.argv), "assignments": dict(command.assignments),
+            "cwd": command.cwd, "masked": command.masked, "span": span(command.span)}
+
+
+def _reference(reference: Reference) -> Json:
+    return {
+        "kind": reference.kind,
+        "name": reference.name,
+        "version": reference.version,
+        "local": reference.local,
+        "text": reference.text.value,
+        "comment": reference.comment,
+        "job": reference.job,
+        "span": span(reference.text.span),
+    }
+
+
+# [registry/]repository[:tag][@digest]; the first part is a registry when it looks like a host.
+_DIGEST = re.compile(r"@(sha256:[0-9a-fA-F]+|[a-z0-9]+:[0-9a-zA-Z]+)$")
+
+
+def image_parts(ref: str) -> tuple[str, str, str | None, str | None]:
+    """(registry, repository, tag, digest) of a Docker image reference, as Docker reads it:
+    `postgres:16` is `docker.io`, `library/postgres`, `16`, None."""
+    digest = None
+    match = _DIGEST.search(ref)
+    if match:
+        digest, ref = match.group(1), ref[: match.start()]
+    tag = None
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        ref, tag = ref[:colon], ref[colon + 1:]
+    first, _, rest = ref.partition("/")
+    if rest and ("." in first or ":" in first or first == "localhost"):
+        return first, rest, tag, digest
+    return "docker.io", ref if rest else f"library/{ref}", tag, digest
+
+
+def _image(image: Image) -> Json:
+    registry = repository = tag = digest = None
+    # A machine image or a reference only known at run time has no registry to speak of.
+    if image.resolved and image.kind != "machine" and image.ref:
+        registry, repository, tag, digest = image_parts(image.ref)
+    return {
+        "ref": image.ref,
+        "written": image.written,
+        "kind": image.kind,
+        "resolved": image.resolved,
+        "registry": registry,
+        "repository": repository,
+        "tag": tag,
+        "digest": digest,
+        "via": _texts(image.via),
+        "auth": sorted(image.auth),
+        "span": span(image.span),
+    }
+
+
+def _cache(cache: Cache, step: int) -> Json:
+    return {
+        "action": cache.action,
+        "step": step,
+        "key": _text(cache.key),
+        "restore_keys": _texts(cache.restore_keys),
+        "paths": _texts(cache.paths),
+        "tool": cache.tool,
+        "key_files": list(cache.key_files),
+        "span": span(cache.span),
+    }
+
+
+def _secret(secret: SecretRef) -> Json:
+    return {"name": secret.name, "via": secret.via, "where": secret.where, "step": secret.step,
+            "span": span(secret.span)}
+
+
+def _check(check: CheckName) -> Json:
+    return {"name": check.name, "kind": check.kind, "app_id": check.app_id,
+            "when_skipped": check.when_skipped, "pattern": check.pattern, "span": span(check.span)}
+
+
+def _deploy(deploy: Deploy) -> Json:
+    return {"target": deploy.target, "production": deploy.production,
+            "evidence": [{"what": what, "span": span(where)} for what, where in deploy.evidence]}
+
+
+def _protection(protection: Protection) -> Json:
+    return {
+        "source": protection.source,
+        "name": protection.name,
+        "span": span(protection.span),
+        "branches": list(protection.include),
+        "exclude": list(protection.exclude),
+        "checks": [{"context": check.context, "app_id": check.app_id, "span": span(check.span)}
+                   for check in protection.checks],
+        "strict": protection.strict,
+        "merge_queue": protection.merge_queue,
+    }
+
+
+def _problem(problem: Problem) -> Json:
+    return {"rule": problem.rule, "message": problem.message, "job": problem.job, "span": span(problem.span)}

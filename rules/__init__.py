@@ -13,12 +13,14 @@ from . import (
     pinned_images,
     required_checks,
     secrets_via_contexts,
+    unused_suppression,
     warnings_as_errors,
 )
 
 BUILTIN: list[ModuleType] = [
     parse_error,
     invalid_reference,
+    unused_suppression,
     warnings_as_errors,
     pinned_images,
     cache_key_lockfile,

@@ -16,13 +16,15 @@ What counts as the approval:
   in that workflow. Requirements are conjunctive, so one approval upstream gates every path,
   except where the approval is filtered out: CircleCI ignores a requirement that does not run
   ("When jobs you list as dependencies do not execute (due to filters, for example), CircleCI
-  ignores them as dependencies", configuration reference, `requires`). Each workflow that runs
+  ignores them as dependencies", https://circleci.com/docs/reference/configuration-reference/,
+  `requires`). Each workflow that runs
   the deploy is checked on its own, and reported at that invocation.
 * GitHub Actions: the deploy job, or a job it `needs` (directly or further up, through the
   jobs that call a local reusable workflow and through `workflow_run` chains), has an
   `environment` with required reviewers ("All deployment protection rules must pass before a job
-  referencing the environment is sent to a runner", docs.github.com, "Deployments and
-  environments"). Reviewers live in the repository settings, not in YAML: list the protected
+  referencing the environment is sent to a runner",
+  https://docs.github.com/en/actions/reference/workflows-and-actions/deployments-and-environments).
+  Reviewers live in the repository settings, not in YAML: list the protected
   environments in the configuration (`protected_environments`). Without that list any
   environment counts, and the finding is a note saying that its protection cannot be verified.
   A job whose `if:` holds after a need failed (`always()`, `failure()`, `!cancelled()`) is not

@@ -8,30 +8,36 @@ compares them with the required ones from probot/safe-settings `.github/settings
 branch-protection JSON and rulesets JSON given with `--protection` (rulesets' `ref_name`
 include/exclude, `~DEFAULT_BRANCH`, `~ALL`), and the configuration's `protection`.
 
-How the platforms name checks (sources in `docs.github.com` and `circleci.com/docs`):
+How the platforms name checks, and where it is written:
 
-* GitHub Actions reports one check run per job, named by the job's `name` or else its id
-  ("`jobs.<job_id>.name` ... displayed in the GitHub UI"); the workflow's name is not part of it.
-  A matrix job whose `name` has no expression reports `name (v1, v2)`, the leg's values in matrix
-  order; with an expression in `name` it reports the evaluated name only. A matrix job skipped as
-  a whole (by its `if:`, or because a need failed) is not expanded: it reports one check under
-  its unexpanded name. A job of a called reusable workflow reports `<caller name> / <job name>`.
+* GitHub Actions reports one check run per job, named by the job's `name` or else its id; the
+  workflow's name is not part of it ("`jobs.<job_id>.name` ... displayed in the GitHub UI",
+  https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax#jobsjob_idname).
+* Matrix jobs (GitHub does not document this; it is what GitHub does, seen in many public
+  reports and in reimplementations such as ChristopherHX/runner.server): a `name` without an
+  expression gets the leg's values appended, `name (v1, v2)`, in matrix order; a `name` with an
+  expression is evaluated per leg and gets nothing appended; a matrix job skipped as a whole (by
+  its `if:`, or because a need failed) is not expanded and reports one check under its
+  unexpanded name (actions/runner#952).
+* A job of a called reusable workflow reports `<caller name> / <job name>` (space, slash, space;
+  the runner prefixes the caller's display name, actions/runner#1917).
 * "If a workflow is skipped due to path filtering, branch filtering or a commit message, then
-  checks associated with that workflow will remain in a 'Pending' state", and "a job within a
-  workflow [that] is skipped due to a conditional ... will report its status as 'Success'"
-  (GitHub, "Troubleshooting required status checks"). A job skipped because a need failed
-  reports success too: "To use a required check on a job that depends on other jobs, use the
-  `always()` conditional expression in addition to `needs`" (same page).
-* "You must use the `merge_group` event to trigger your GitHub Actions workflow when a pull
-  request is added to a merge queue" (same page).
-* A required check may name the app that must report it (`app_id`, rulesets' `integration_id`;
-  GitHub Actions is 15368): a check of the same name from another app does not satisfy it.
+  checks associated with that workflow will remain in a 'Pending' state"; "If ... a job within a
+  workflow is skipped due to a conditional, it will report its status as 'Success'"; "When a job
+  fails, any jobs that depend on the failed job are skipped and do not report a failure ... use
+  the `always()` conditional expression in addition to `needs`"; "You must use the `merge_group`
+  event to trigger your GitHub Actions workflow when a pull request is added to a merge queue"
+  (https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/collaborating-on-repositories-with-code-quality-features/troubleshooting-required-status-checks).
+* A required check may name the app that must report it (`app_id`; rulesets' `integration_id`;
+  GitHub Actions is 15368): "Required status check ... was not set by the expected GitHub App"
+  (same page).
 * CircleCI, per the configured integration (`circleci.checks` in the configuration): commit
-  statuses `ci/circleci: <job>` (approval and no-op jobs `ci/circleci: <workflow>/<job>`) by
-  default, or GitHub Checks per workflow ("GitHub Checks from OAuth integrations have the same
-  name as the associated workflow"; the GitHub App adds the pipeline definition id). A job
-  filtered out by its branch or tag filters reports nothing (CircleCI, "Enabling GitHub Checks",
-  "Status updates").
+  statuses `ci/circleci: <job>`, approval and no-op jobs `ci/circleci: <workflow>/<job>`
+  (https://circleci.com/docs/guides/integration/status-updates/), the default; or GitHub Checks
+  per workflow: "GitHub Checks from OAuth integrations have the same name as the associated
+  workflow", the GitHub App adding the pipeline definition id
+  (https://circleci.com/docs/guides/integration/enable-checks/). A job filtered out by branch or
+  tag filters runs, and so reports, nothing.
 
 What is reported:
 

@@ -192,8 +192,8 @@ def repo_dir(cwd: str | None) -> str | _Unknown:
 
 
 def _text_or_unknown(call: Call, name: str) -> str | _Unknown | None:
-    """A file in the command's directory (else the root): text, None if absent, UNKNOWN if
-    the repository cannot be seen."""
+    """A file in the command's directory (the root unless a `cd` moved it): its text, None if
+    absent, UNKNOWN if the repository or the directory cannot be seen."""
     if not call.repo.visible or isinstance(call.cwd, _Unknown):
         return UNKNOWN
     return call.repo.read(call.cwd, name)
@@ -613,7 +613,10 @@ NEEDS: tuple[Need, ...] = (
 
 
 def _custom(words: str, pattern: str) -> Need:
-    regex = re.compile(pattern)
+    try:
+        regex = re.compile(pattern)
+    except re.error:  # not a regular expression: taken as the literal text it must contain
+        regex = re.compile(re.escape(pattern))
 
     def judge(call: Call) -> Verdict:
         return OK if regex.search(" ".join(call.args)) else f"its arguments do not match `{pattern}`"

@@ -37,7 +37,8 @@ def test_github_fires() -> None:
     assert "names no version" in messages[8]
     assert found[4].job == f"{CI}:CI/matrix"
     # The matrix value the image came from is pointed at too.
-    assert [(s.line, s.column, m) for s, m in found[4].related] == [(23, 33, "the value `node:lts` is set here")]
+    related = [(s.line, s.column, m) for s, m in found[4].related]
+    assert related == [(23, 33, "the value `node:lts` is set here")]
 
 
 def test_github_quiet_digests_and_full_versions() -> None:

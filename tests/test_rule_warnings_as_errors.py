@@ -108,3 +108,13 @@ def test_circleci_quiet() -> None:
 def test_seed_net_auto_compiles_with_warnings_as_errors() -> None:
     found = findings(RULE, "seeds/net_auto")
     assert not [f for f in found if "`mix compile`" in f.message], [f.message for f in found]
+
+
+def test_working_directory_decides_which_mix_exs() -> None:
+    # `defaults.run.working-directory`, step `working-directory` (GitHub) and job/step
+    # `working_directory` (CircleCI) say where `mix compile` runs: app/mix.exs sets
+    # warnings_as_errors, the root's does not.
+    found = findings(RULE, "rules/warnings-as-errors/workdir/github")
+    assert where(found) == [(".github/workflows/ci.yml", 16, "warning")]
+    found = findings(RULE, "rules/warnings-as-errors/workdir/circleci")
+    assert where(found) == [(".circleci/config.yml", 13, "warning")]
