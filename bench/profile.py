@@ -65,7 +65,8 @@ def main() -> int:
         skipped = [w for w in wanted if w not in generated]
         if skipped:
             print(
-                f"profile: no corpus at {args.corpus}; skipping {', '.join(skipped)} (set --corpus or CILINT_CORPUS)"
+                f"profile: no corpus at {args.corpus}; skipping {', '.join(skipped)} "
+                "(set --corpus or CILINT_CORPUS)"
             )
         wanted = [w for w in wanted if w in generated]
 
@@ -87,7 +88,8 @@ def main() -> int:
             elapsed = time.perf_counter() - start
             print(
                 f"\n{'=' * 100}\n{workload.name}: {workload.description}\n"
-                f"{len(workload.files)} files, {workload.size / 1024:.0f} KB; {elapsed:.2f} s under cProfile\n"
+                f"{len(workload.files)} files, {workload.size / 1024:.0f} KB; "
+                f"{elapsed:.2f} s under cProfile\n"
                 f"{'=' * 100}"
             )
             if args.save:

@@ -33,6 +33,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -313,7 +314,8 @@ def measure_phases(
             if traced is not None:
                 entry["traced_peak_bytes"] = traced.get("traced_peak_bytes")
                 print(
-                    f"  tracemalloc {workload.name:<20} peak {traced.get('traced_peak_bytes', 0) / 2**20:.1f} MB",
+                    f"  tracemalloc {workload.name:<20} "
+                    f"peak {traced.get('traced_peak_bytes', 0) / 2**20:.1f} MB",
                     file=sys.stderr,
                 )
     return phases
@@ -392,6 +394,15 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
 
 
+def _growth_of(name: str) -> int | None:
+    prefix, _, multiple = name.rpartition("-")
+    return int(multiple[:-1]) if prefix == "workflows" and multiple[:-1].isdigit() else None
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "?"
+
+
 def _s(value: float | None) -> str:
     if value is None:
         return "-"
@@ -406,13 +417,17 @@ def _mb(kb: int | None) -> str:
     return f"{kb / 1024:.0f}" if kb else "-"
 
 
-def render(report: dict[str, Any], workloads: list[Workload]) -> str:
+def render(report: dict[str, Any]) -> str:
+    """The tables, from the report alone (so `--render FILE` can print a saved run again)."""
+    workloads = [SimpleNamespace(**{"growth": _growth_of(w["name"]), **w}) for w in report["workloads"]]
     runs = report["timings"]
     meta = report["meta"]
     out = [
         f"cilint benchmark, {meta['date']}, {meta['machine']['cpu']} ({meta['machine']['cores']} cores), "
-        f"Python {meta['machine']['python']}, cilint {meta['cilint_revision']}, median of {meta['rounds']} rounds",
+        f"Python {meta['machine']['python']}, cilint {meta['cilint_revision']}, "
+        f"median of {meta['rounds']} rounds",
         "tools: " + "; ".join(f"{k} {v or '(missing)'}" for k, v in meta["tools"].items()),
+        f"load average (1 min) at start/end: {meta.get('load_start', '?')}/{meta.get('load_end', '?')}",
         "",
         "Wall time of one process on the workload, seconds (median); ratio > 1: cilint is slower",
     ]
@@ -427,8 +442,8 @@ def render(report: dict[str, Any], workloads: list[Workload]) -> str:
         rows.append(
             [
                 w.name,
-                str(len(w.files)) if w.files else "-",
-                f"{w.size / 1024:.0f}" if w.files else "-",
+                str(w.files) if w.files else "-",
+                f"{w.bytes / 1024:.0f}" if w.files else "-",
                 _s(c) if not get(w.name, "cilint", "skipped") else "timeout",
                 _s(z),
                 _s(a),
@@ -456,7 +471,10 @@ def render(report: dict[str, Any], workloads: list[Workload]) -> str:
         )
     )
 
-    out += ["", "CPU seconds (user+sys, median) and findings reported (first round)"]
+    out += [
+        "",
+        "CPU seconds (user+sys, median; less disturbed by other load than wall time) and findings reported",
+    ]
     rows = []
     for w in workloads:
         if w.name == "startup":
@@ -465,6 +483,8 @@ def render(report: dict[str, Any], workloads: list[Workload]) -> str:
             [
                 w.name,
                 *(_s(get(w.name, t, "cpu_median")) for t in TOOLS),
+                _ratio(get(w.name, "cilint", "cpu_median"), get(w.name, "zizmor", "cpu_median")),
+                _ratio(get(w.name, "cilint", "cpu_median"), get(w.name, "actionlint", "cpu_median")),
                 *(
                     str(get(w.name, t, "findings")) if get(w.name, t, "findings") is not None else "-"
                     for t in TOOLS
@@ -472,7 +492,10 @@ def render(report: dict[str, Any], workloads: list[Workload]) -> str:
             ]
         )
     out.append(
-        table(["workload", "cpu cilint", "cpu zizmor", "cpu actionlint", "findings c", "z", "a"], rows)
+        table(
+            ["workload", "cpu cilint", "cpu zizmor", "cpu actionlint", "c/z", "c/a", "findings c", "z", "a"],
+            rows,
+        )
     )
 
     growth = [w for w in workloads if w.growth]
@@ -492,10 +515,7 @@ def render(report: dict[str, Any], workloads: list[Workload]) -> str:
                     t,
                     *(_s(x) for x in times),
                     *(f"{x / times[0]:.2f}" if x else "-" for x in times[1:]),
-                    *(
-                        f"{1000 * x / len(w.files):.1f}" if x else "-"
-                        for x, w in zip(times, growth, strict=False)
-                    ),
+                    *(f"{1000 * x / w.files:.1f}" if x else "-" for x, w in zip(times, growth, strict=False)),
                 ]
             )
         out.append(
@@ -594,6 +614,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--keep", action="store_true", help="keep the workload directory and print where it is"
     )
+    parser.add_argument("--render", type=Path, help="print the tables of a saved --json file and exit")
     parser.add_argument("--_phases", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--_trace", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -610,6 +631,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args._phases, trace_memory=args._trace)))
         return 0
 
+    if args.render is not None:
+        print(render(json.loads(args.render.read_text(encoding="utf-8"))))
+        return 0
     corpus: Path = args.corpus
     if not (corpus / "github").is_dir() or not (corpus / "circleci").is_dir():
         print(
@@ -630,6 +654,7 @@ def main(argv: list[str] | None = None) -> int:
         (scratch / "w").mkdir()
         workloads = build_workloads(corpus, scratch / "w", only)
         started = dt.datetime.now().astimezone()
+        load_start = _load()
         timings = time_tools(workloads, tools, args.rounds, args.timeout, scratch)
         phase_rounds = args.rounds if args.phase_rounds is None else args.phase_rounds
         phases = (
@@ -642,6 +667,8 @@ def main(argv: list[str] | None = None) -> int:
                 "date": started.isoformat(timespec="seconds"),
                 "machine": machine(),
                 "rounds": args.rounds,
+                "load_start": load_start,
+                "load_end": _load(),
                 "phase_rounds": phase_rounds,
                 "corpus": str(corpus),
                 "cilint_revision": git_revision(),
@@ -659,13 +686,14 @@ def main(argv: list[str] | None = None) -> int:
                     "description": w.description,
                     "files": len(w.files),
                     "bytes": w.size if w.files else 0,
+                    "growth": w.growth,
                 }
                 for w in workloads
             ],
             "timings": timings,
             "phases": phases,
         }
-        print(render(report, workloads))
+        print(render(report))
         if args.json:
             args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
             print(f"\nbench: measurements written to {args.json}", file=sys.stderr)

@@ -214,7 +214,9 @@ jobs:
       - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
       - run: npm ci && npm run lint -- --max-warnings 0
   test:
-    name: test (${{{{ matrix.os }}}}, py${{{{ matrix.python }}}}, node${{{{ matrix.node }}}}, ${{{{ matrix.db }}}})
+    name: >-
+      test (${{{{ matrix.os }}}}, py${{{{ matrix.python }}}},
+      node${{{{ matrix.node }}}}, ${{{{ matrix.db }}}})
     needs: lint
     runs-on: ${{{{ matrix.os }}}}
     timeout-minutes: 30
@@ -297,7 +299,8 @@ def build_workloads(corpus: Path, scratch: Path, only: set[str] | None = None) -
                 "single-workflow",
                 path,
                 "github",
-                f"one median-sized workflow ({source.parent.name}/{source.name.removeprefix('.github__workflows__')}, "
+                f"one median-sized workflow ({source.parent.name}/"
+                f"{source.name.removeprefix('.github__workflows__')}, "
                 f"{source.stat().st_size} B), cold process: the pre-commit case",
                 files,
             )
@@ -334,7 +337,8 @@ def build_workloads(corpus: Path, scratch: Path, only: set[str] | None = None) -
                 "circleci-all",
                 path,
                 "circleci",
-                f"{len(circleci)} real CircleCI configs, each in its own repository (`<repo>/.circleci/config.yml`), "
+                f"{len(circleci)} real CircleCI configs, each in its own repository "
+                "(`<repo>/.circleci/config.yml`), "
                 "checked in one run over the directory holding them",
                 sorted(files),
             )
@@ -348,7 +352,8 @@ def build_workloads(corpus: Path, scratch: Path, only: set[str] | None = None) -
                 "circleci-largest",
                 path,
                 "circleci",
-                f"the largest real CircleCI config ({source.parent.name}, {source.stat().st_size // 1024} KB)",
+                f"the largest real CircleCI config ({source.parent.name}, "
+                f"{source.stat().st_size // 1024} KB)",
                 files,
             )
         )
@@ -361,7 +366,8 @@ def build_workloads(corpus: Path, scratch: Path, only: set[str] | None = None) -
                 path,
                 "circleci",
                 f"generated: {CIRCLECI_JOBS} jobs in {CIRCLECI_CHAINS} `requires` chains of "
-                f"{CIRCLECI_JOBS // CIRCLECI_CHAINS} (cross edges every {CIRCLECI_CROSS_EVERY}), approval + deploy",
+                f"{CIRCLECI_JOBS // CIRCLECI_CHAINS} (cross edges every {CIRCLECI_CROSS_EVERY}), "
+                "approval + deploy",
                 files,
             )
         )

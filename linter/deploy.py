@@ -164,7 +164,7 @@ class DeployRecogniser:
         pattern = str(settings.get("non_production", DEFAULT_NON_PRODUCTION))
         self.non_production = re.compile(r"(^|[^a-z0-9])(" + pattern + r")([^a-z]|$)", re.I)
         self.commands = list(DEPLOY_COMMANDS) + [
-            (tuple(str(c).split()), str(c)) for c in settings.get("commands", [])
+            (_command_words(str(c)), str(c)) for c in settings.get("commands", [])
         ]
         self.actions = list(DEPLOY_ACTIONS) + [(str(a), None) for a in settings.get("actions", [])]
 
@@ -224,6 +224,7 @@ class DeployRecogniser:
         return found
 
     def _command(self, command: Command) -> str | None:
+        """What `command` deploys as (its table entry), or None; programs compare by file name."""
         argv = _unwrap(command.argv)
         if not argv or any(_DRY_RUN.match(word) for word in argv):
             return None
@@ -332,3 +333,12 @@ def annotate_deploys(project: Project, settings: Mapping[str, Any] | None = None
     for workflow in project.workflows():
         for job in workflow.jobs():
             job.deploy = recogniser.recognise(job, workflow.name)
+
+
+def _command_words(command: str) -> tuple[str, ...]:
+    """A configured deploy command as the words it is matched on: the program by its file name
+    (`./scripts/ship.sh` matches `scripts/ship.sh` and `ship.sh`), then its arguments."""
+    words = command.split()
+    if not words:
+        return ("",)
+    return (words[0].rsplit("/", 1)[-1], *words[1:])

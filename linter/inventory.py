@@ -218,8 +218,8 @@ def _gate_text(gate: dict[str, Any]) -> str:
 def _rows(rows: list[list[str]]) -> list[str]:
     """Columns padded to their widest cell, the last one left ragged."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)] if rows else []
-    return ["    " + "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]])
-            for row in rows]
+    padded = [[*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]] for row in rows]
+    return [("    " + "  ".join(cells)).rstrip() for cells in padded]
 
 
 def render_text(data: dict[str, Any]) -> str:

@@ -59,6 +59,9 @@ LEVELS = ("error", "warning", "note")
 CONDITIONS = ("require", "forbid", "match", "not_match", "in", "not_in", "all", "any")
 FIELDS = ("id", "name", "level", "message", "select", "summary", "description", "help_uri", "tags",
           "security_severity")
+# Where SARIF's `helpUri` points for a policy that names no page of its own: how policies work
+# (docs/rules.md, the built-in rules' page, has no section for it).
+POLICY_HELP_URI = "https://github.com/cilint/cilint/blob/main/README.md#custom-policies"
 _ID = re.compile(r"[A-Z][A-Z0-9_-]*[0-9]")
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_.]*)\}")
@@ -199,7 +202,7 @@ class _Require(Condition):
         return not any(found) if self.negate else all(found)
 
     def describe(self) -> str:
-        return f"{'forbid' if self.negate else 'require'}: {', '.join(p.text for p in self.paths)}"
+        return " and ".join(f"`{p.text}` is {'not ' if self.negate else ''}set" for p in self.paths)
 
 
 @dataclass
@@ -222,19 +225,23 @@ class _Test(Condition):
         return True
 
     def describe(self) -> str:
-        return f"{self.key}: " + "; ".join(f"{path.text} {shown}" for path, _, shown in self.tests)
+        return " and ".join(f"`{path.text}` {shown}" for path, _, shown in self.tests)
 
 
 @dataclass
 class _All(Condition):
+    """`all:` (`word` set) or the conditions of one mapping (`word` empty: an implicit `and`)."""
+
     items: list[Condition]
-    word: str = "all"
+    word: str = ""
 
     def holds(self, element: Any) -> bool:
         return all(item.holds(element) for item in self.items)
 
     def describe(self) -> str:
-        return f"{self.word}: [" + "; ".join(item.describe() for item in self.items) + "]"
+        if not self.word:
+            return " and ".join(item.describe() for item in self.items)
+        return f"{self.word} of (" + "; ".join(item.describe() for item in self.items) + ")"
 
 
 @dataclass
@@ -308,7 +315,8 @@ class _Compiler:
                 except re.error as exc:
                     message = f"`{key}.{sub}`: invalid regular expression `{pattern}`: {exc}"
                     raise self.error(message, at) from exc
-                tests.append((self.jsonpath(sub, key, at, True), _searcher(compiled), f"=~ /{pattern}/"))
+                shown = f"{'!~' if key == 'not_match' else '=~'} /{pattern}/"
+                tests.append((self.jsonpath(sub, key, at, True), _searcher(compiled), shown))
             return _Test(key, tests, negate=key == "not_match")
         if key in ("in", "not_in"):
             tests = []
@@ -317,15 +325,15 @@ class _Compiler:
                 if any(isinstance(item, (dict, list)) or item is None for item in items):
                     raise self.error(f"`{key}.{sub}` must be a list of strings, numbers or booleans", at)
                 texts = frozenset(_as_text(item) for item in items)
-                tests.append((self.jsonpath(sub, key, at, True), texts.__contains__,
-                              f"in [{', '.join(sorted(texts))}]"))
+                shown = f"{'not in' if key == 'not_in' else 'in'} [{', '.join(sorted(texts))}]"
+                tests.append((self.jsonpath(sub, key, at, True), texts.__contains__, shown))
             return _Test(key, tests, negate=key == "not_in")
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise self.error(f"`{key}` must be a non-empty list of conditions", pos_of(value, pos))
             item_pos = value.pos_of if isinstance(value, YSeq) else (lambda _index: pos)
             items = [self.conditions(item, item_pos(i), strict=True) for i, item in enumerate(value)]
-            return _All(items) if key == "all" else _Any(items)
+            return _All(items, word="all") if key == "all" else _Any(items)
         raise AssertionError(key)
 
     def conditions(self, mapping: Any, pos: Pos, strict: bool) -> _All:
@@ -438,7 +446,7 @@ class Policy:
             summary=self.summary or _first_line(self.description) or self.message,
             doc=self.doc(), options={}, check=self.check,
             tags=("policy", *self.tags), security_severity=self.security_severity,
-            help_uri=self.help_uri,
+            help_uri=self.help_uri or POLICY_HELP_URI,
         )
 
     def check(self, project: Project, options: dict[str, Any]) -> Iterator[Finding]:
@@ -452,8 +460,8 @@ class Policy:
         # element twice.
         seen: set[tuple[Span, str]] = set()
         for match in matches:
-            try:
-                holds = self.condition.holds(match.value)
+            try:  # without conditions, the selection itself is what the policy reports
+                holds = bool(self.condition.items) and self.condition.holds(match.value)
             except Exception as exc:
                 raise RuntimeError(f"policy {self.id} ({self.path}:{self.line}): {exc}") from exc
             if holds:
@@ -481,6 +489,15 @@ class Policy:
         if span is None:  # nothing selected stands in a pipeline file: point at the policy
             span = Span(_relative(self.path, project.root), self.line, 1, self.line, 1)
         return span, job
+
+
+def _display(path: Path) -> str:
+    """A file as messages name it: relative to the working directory when it is below it (the
+    configuration is found as an absolute path)."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
 
 
 def _first_line(text: str | None) -> str | None:
@@ -536,7 +553,7 @@ def compile_policies(entries: list[Any], config_path: Path | None) -> list[Rule]
     """The `policies` of a configuration as rules: each entry a policy mapping, or a string naming
     a YAML file (relative to the configuration) that holds a list of policies (or a mapping with a
     `policies` list). ConfigError at the first mistake, with its file and line."""
-    here = _Compiler(config_path.as_posix() if config_path is not None else "<config>")
+    here = _Compiler(_display(config_path) if config_path is not None else "<config>")
     taken: dict[str, str] = {}
     for rule in all_rules():
         taken[rule.id] = taken[rule.name] = f"built-in rule {rule.id} {rule.name}"
@@ -560,8 +577,6 @@ def compile_policies(entries: list[Any], config_path: Path | None) -> list[Rule]
 def _file_entries(
     here: _Compiler, name: str, config_path: Path | None, pos: Pos
 ) -> list[tuple[_Compiler, YMap]]:
-    from .yamlsrc import load
-
     base = config_path.parent if config_path is not None else Path(".")
     path = base / name
     try:
@@ -569,7 +584,14 @@ def _file_entries(
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         raise here.error(f"cannot read policy file `{name}`: {reason}", pos) from exc
-    there = _Compiler(path.as_posix())
+    there = _Compiler(_display(path))
+    return [(there, item) for item in _entries_of(there, text)]
+
+
+def _entries_of(there: _Compiler, text: str) -> list[YMap]:
+    """The policies of a policy file: a list of them, or a mapping with only a `policies` list."""
+    from .yamlsrc import load
+
     try:
         documents = load(text)
     except YamlError as exc:
@@ -583,9 +605,20 @@ def _file_entries(
         root = root["policies"]
     if not isinstance(root, YSeq):
         raise there.error("a policy file must hold a list of policies (or a `policies:` list)", pos_of(root))
-    out = []
     for index, item in enumerate(root):
         if not isinstance(item, YMap):
             raise there.error("each item of a policy file must be a policy (a mapping)", root.pos_of(index))
-        out.append((there, item))
+    return list(root)
+
+
+def policies_from_text(text: str, display: str = "<policies>") -> list[Policy]:
+    """The policies of a policy file's text, compiled (ConfigError at the first mistake): for
+    tests and tools that check a policy pack on its own."""
+    there = _Compiler(display)
+    taken: dict[str, str] = {}
+    out = []
+    for entry in _entries_of(there, text):
+        policy = there.policy(entry, taken)
+        taken[policy.id] = taken[policy.name] = f"policy {policy.id} ({policy.path}:{policy.line})"
+        out.append(policy)
     return out

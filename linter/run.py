@@ -136,7 +136,11 @@ def _baselines(findings: list[Finding], request: CheckRequest) -> None:
         except OSError as exc:
             reason = exc.strerror or exc
             raise UsageError(f"cannot write baseline {request.write_baseline}: {reason}") from exc
-        apply_baseline(findings, Baseline(request.write_baseline, {f.fingerprint for f in findings}))
+        written = Baseline(request.write_baseline, {f.fingerprint for f in findings if f.suppressed is None})
+        apply_baseline(findings, written)
+        if not request.quiet:
+            print(f"cilint: recorded {len(written.fingerprints)} finding(s) in {request.write_baseline}",
+                  file=sys.stderr)
     elif request.baseline is not None:
         try:
             baseline = read_baseline(request.baseline)

@@ -27,9 +27,21 @@ try:  # libyaml's parser is an order of magnitude faster; the pure Python one be
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
+# Limits that keep hostile input bounded in time and memory. Each is far above what real
+# pipelines need (the largest of the 1,773 real configurations of the test corpus is 591 KB and
+# expands to 18,270 nodes) and well below what makes loading or the rules slow.
+#
+# GitHub refuses workflow files over 512,000 bytes; CircleCI configs in the wild stay under 1 MB.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+# Nesting of mappings and sequences: GitLab allows 100 (150 since 17.x); rules recurse on it.
 MAX_DEPTH = 200
-MAX_EXPANDED_NODES = 2_000_000
+# Nodes after alias expansion: what anything walking the document visits.
+MAX_EXPANDED_NODES = 250_000
+# Characters of scalar text after alias expansion: a 1 MB script aliased 1,000 times is a small
+# file and few nodes, but a gigabyte for the shell parser. Twice the file limit.
+MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
+# A pipeline file is one document; a stream of `---` would only cost time.
+MAX_DOCUMENTS = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +199,7 @@ def decode(data: bytes) -> str:
 class _Frame:
     """A container being composed: where its next item goes."""
 
-    __slots__ = ("value", "anchor", "key", "key_pos", "size", "merges", "pending_merge")
+    __slots__ = ("value", "anchor", "key", "key_pos", "size", "chars", "merges", "pending_merge")
 
     def __init__(self, value: YMap | YSeq, anchor: str | None) -> None:
         self.value = value
@@ -195,17 +207,72 @@ class _Frame:
         self.key: str | None = None  # mappings: the key waiting for its value
         self.key_pos: Pos | None = None
         self.size = 1  # nodes below, aliases expanded
+        self.chars = 0  # characters of scalar text below, aliases expanded
         self.merges: list[tuple[YMap, Pos]] = []  # `<<` sources, applied when the mapping ends
         self.pending_merge = False
 
 
-def load(text: str, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DEPTH) -> list[Document]:
+class _Budget:
+    """What a stream may expand to, over all its documents: aliases reuse one object, but
+    whatever walks the document (loaders, rules, reports) visits each use."""
+
+    __slots__ = ("nodes", "chars", "max_nodes", "max_chars")
+
+    def __init__(self, max_nodes: int, max_chars: int) -> None:
+        self.nodes = 0
+        self.chars = 0
+        self.max_nodes = max_nodes
+        self.max_chars = max_chars
+
+    def spend(self, nodes: int, chars: int, pos: Pos) -> None:
+        self.nodes += nodes
+        self.chars += chars
+        if self.nodes > self.max_nodes:
+            raise YamlError(f"the document expands to more than {self.max_nodes:,} nodes "
+                            "(aliases of aliases: a 'billion laughs' document?)", pos)
+        if self.chars > self.max_chars:
+            raise YamlError(f"the document expands to more than {self.max_chars:,} characters of text "
+                            "(a long value aliased many times?)", pos)
+
+
+# Characters YAML 1.2 allows in a stream (its `c-printable`); the reader rejects any other.
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _reader_error(text: str) -> YamlError:
+    """The reader's error names a byte offset (libyaml) or a character offset (pure Python):
+    find the character ourselves, for a line and column in both cases."""
+    match = _NOT_PRINTABLE.search(text)
+    if match is None:  # pragma: no cover - the reader only fails on such a character
+        return YamlError("the file contains a character YAML does not allow")
+    line = text.count("\n", 0, match.start()) + 1
+    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    return YamlError(f"the file contains the control character U+{ord(match.group()):04X}, which YAML "
+                     "does not allow (a binary file?)", Pos(line, column, line, column + 1))
+
+
+def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
+    mark = exc.problem_mark or exc.context_mark
+    message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
+    if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
+        message += " (a tab: YAML indents with spaces)"
+    return YamlError(f"YAML syntax error: {message}", _mark_pos(mark))
+
+
+def load(
+    text: str,
+    max_nodes: int = MAX_EXPANDED_NODES,
+    max_depth: int = MAX_DEPTH,
+    max_chars: int = MAX_EXPANDED_CHARS,
+    max_documents: int = MAX_DOCUMENTS,
+) -> list[Document]:
     """Compose every document of `text`; YamlError (with a position) when it cannot be used."""
     loader = _Loader(text)
     documents: list[Document] = []
+    budget = _Budget(max_nodes, max_chars)
     try:
         doc: Document | None = None
-        anchors: dict[str, tuple[Any, int]] = {}  # anchor -> (value, expanded size)
+        anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, expanded nodes, characters)
         stack: list[_Frame] = []
         while True:
             event = loader.get_event()
@@ -213,6 +280,8 @@ def load(text: str, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DE
                 break
             kind = type(event)
             if kind is yaml.DocumentStartEvent:
+                if len(documents) >= max_documents:
+                    raise YamlError(f"more than {max_documents} YAML documents in one file", _pos(event))
                 doc = Document(root=None)
                 anchors = {}
                 continue
@@ -224,9 +293,11 @@ def load(text: str, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DE
             if doc is None:  # stream start/end
                 continue
             if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                if len(stack) >= max_depth:
-                    raise YamlError(f"nesting deeper than {max_depth} levels", _pos(event))
                 pos = _pos(event)
+                if len(stack) >= max_depth:
+                    raise YamlError(f"nesting deeper than {max_depth} levels", pos)
+                budget.spend(1, 0, pos)
+                _no_complex_key(stack, "a mapping" if kind is yaml.MappingStartEvent else "a list", pos)
                 container: YMap | YSeq = YMap(pos) if kind is yaml.MappingStartEvent else YSeq(pos)
                 stack.append(_Frame(container, event.anchor))
                 continue
@@ -238,48 +309,69 @@ def load(text: str, max_nodes: int = MAX_EXPANDED_NODES, max_depth: int = MAX_DE
                 if frame.merges:
                     _apply_merges(value, frame.merges)  # type: ignore[arg-type]
                 if frame.anchor is not None:
-                    anchors[frame.anchor] = (value, frame.size)
-                _attach(doc, stack, value, value.pos, frame.size, max_nodes)
+                    anchors[frame.anchor] = (value, frame.size, frame.chars)
+                # Its nodes were spent as they were attached; only its size goes up the stack.
+                _attach(doc, stack, value, value.pos, frame.size, frame.chars)
                 continue
             if kind is yaml.ScalarEvent:
                 pos = _pos(event)
-                value = _scalar(event, pos)
+                length = len(event.value)
+                budget.spend(1, length, pos)
                 # A key of a mapping stays a string, whatever it looks like.
                 if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
                     frame = stack[-1]
                     frame.key = str(event.value)
                     frame.key_pos = pos
+                    frame.size += 1
+                    frame.chars += length
                     frame.pending_merge = event.value == "<<" and not event.style
                     if frame.pending_merge:
                         doc.merge_keys.append(pos)
                     continue
+                value = _scalar(event, pos)
                 if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1)
-                _attach(doc, stack, value, pos, 1, max_nodes)
+                    anchors[event.anchor] = (value, 1, length)
+                _attach(doc, stack, value, pos, 1, length)
                 continue
             if kind is yaml.AliasEvent:
                 pos = _pos(event)
                 if event.anchor not in anchors:
-                    raise YamlError(f"unknown alias *{event.anchor}", pos)
-                value, size = anchors[event.anchor]
+                    # An anchor is known once its node ends, so an alias inside its own anchor
+                    # (a recursive structure) is unknown too, as it is to GitHub and CircleCI.
+                    raise YamlError(f"unknown alias *{event.anchor} (not defined above it, or used "
+                                    "inside the node it names)", pos)
+                value, size, chars = anchors[event.anchor]
+                budget.spend(size, chars, pos)
                 if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
+                    if isinstance(value, (YMap, YSeq)):
+                        _no_complex_key(stack, "a mapping" if isinstance(value, YMap) else "a list", pos)
                     # An alias used as a key: keys are strings.
-                    stack[-1].key = str(value)
-                    stack[-1].key_pos = pos
+                    frame = stack[-1]
+                    frame.key = str(value)
+                    frame.key_pos = pos
+                    frame.size += size
+                    frame.chars += chars
                     continue
-                _attach(doc, stack, value, pos, size, max_nodes)
+                _attach(doc, stack, value, pos, size, chars)
                 continue
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        raise YamlError(f"YAML syntax error: {message}", _mark_pos(mark)) from exc
-    except yaml.YAMLError as exc:
+        raise _syntax_error(text, exc) from exc
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(text) from exc
+    except yaml.YAMLError as exc:  # pragma: no cover - every error of the parser has a mark
         raise YamlError(f"YAML error: {exc}") from exc
-    except RecursionError as exc:  # pragma: no cover - the depth limit comes first
+    except RecursionError as exc:  # pragma: no cover - the parsers are iterative; defence in depth
         raise YamlError(f"nesting deeper than {max_depth} levels") from exc
     finally:
         loader.dispose()
     return documents
+
+
+def _no_complex_key(stack: list[_Frame], what: str, pos: Pos) -> None:
+    """GitHub and CircleCI want string keys; a list or mapping as a key (`? [a]`) has no string
+    form we could match against theirs, and its text could be as large as the document."""
+    if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
+        raise YamlError(f"a mapping key must be a string, not {what}", pos)
 
 
 def _scalar(event: Any, pos: Pos) -> Any:
@@ -297,17 +389,14 @@ def _scalar(event: Any, pos: Pos) -> Any:
     return YStr(text, pos, event.style or None)
 
 
-def _attach(doc: Document, stack: list[_Frame], value: Any, pos: Pos, size: int, max_nodes: int) -> None:
+def _attach(doc: Document, stack: list[_Frame], value: Any, pos: Pos, size: int, chars: int) -> None:
     if not stack:
         doc.root = value
         doc.nodes = size
         return
     frame = stack[-1]
     frame.size += size
-    if frame.size > max_nodes:
-        raise YamlError(
-            f"alias expansion exceeds {max_nodes} nodes (a 'billion laughs' document?)", pos
-        )
+    frame.chars += chars
     container = frame.value
     if isinstance(container, YSeq):
         container.append(value)
@@ -315,7 +404,8 @@ def _attach(doc: Document, stack: list[_Frame], value: Any, pos: Pos, size: int,
         return
     key, key_pos = frame.key, frame.key_pos
     frame.key = None
-    assert key is not None and key_pos is not None
+    if key is None or key_pos is None:  # pragma: no cover - the parser pairs keys and values
+        raise YamlError("a mapping value without a key", pos)
     if frame.pending_merge:
         frame.pending_merge = False
         sources = value if isinstance(value, list) else [value]

@@ -34,7 +34,7 @@ def test_rules_lists_every_rule_with_id_name_level() -> None:
     assert code == 0
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == [
-        "CIL001", "CIL002", "CIL101", "CIL102", "CIL103", "CIL104", "CIL105", "CIL106", "CIL107"]
+        "CIL001", "CIL002", "CIL003", "CIL101", "CIL102", "CIL103", "CIL104", "CIL105", "CIL106", "CIL107"]
     assert lines[0].split()[1:3] == ["parse-error", "error"]
 
 
@@ -47,7 +47,7 @@ def test_explain_by_id_or_name(key: str) -> None:
 
 
 def test_explain_unknown_rule_is_usage_error() -> None:
-    code, out = run("explain", "CIL999")
+    code, _ = run("explain", "CIL999")
     assert code == 2
 
 
@@ -71,7 +71,8 @@ def test_check_findings_exit_one_and_fail_on(tmp_path: Path) -> None:
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v3\n")
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: docker/login-action@v3\n")
     code, out = run("check", str(tmp_path))
     assert code == 1  # a tag-pinned action is a warning; --fail-on defaults to warning
     assert ".github/workflows/ci.yml:6:" in out and "CIL107" in out

@@ -150,6 +150,7 @@ def test_full_yaml_fixture() -> None:
     }
     assert config.circleci_checks == "checks-app"
     assert len(config.policies) == 1
+    assert [(rule.id, rule.name) for rule in config.policy_rules] == [("ACME001", "no-latest")]
     main, release = config.protections(".cilint.yml")
     assert main.include == ["~DEFAULT_BRANCH"] and main.strict and main.merge_queue
     assert [(c.context, c.app_id) for c in main.checks] == [("all-green", None), ("ci/circleci: build", 1234)]
@@ -339,7 +340,9 @@ def test_config_as_dict_is_json_and_stable() -> None:
     }
     assert shown["protection"][0]["checks"][1] == {"context": "ci/circleci: build", "app_id": 1234}
     assert shown["per_path_ignores"]["legacy/"] == ["CIL101", "CIL102", "CIL106"]
-    assert shown["policies"] == [{"name": "no-latest", "match": "$.images[*]"}]
+    assert shown["policies"] == [{"id": "ACME001", "name": "no-latest",
+                                  "message": "image `{ref}` uses a moving tag",
+                                  "select": "$..images[*]", "not_in": {"tag": ["latest"]}}]
     assert shown["ignore"] == ["CIL102"]
 
 

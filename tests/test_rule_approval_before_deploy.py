@@ -242,3 +242,11 @@ def test_deploy_names_and_targets() -> None:
     assert custom(_job(name="deploy")) is None
     canary = custom(_job("flyctl deploy --app canary"))
     assert canary is not None and canary.target == "canary"
+
+
+def test_configured_deploy_command_matches_by_program_file_name() -> None:
+    recogniser = DeployRecogniser({"commands": ["./scripts/ship.sh"]})
+    for script in ("./scripts/ship.sh --prod", "bash -c 'scripts/ship.sh'", "ship.sh"):
+        deploy = recogniser.recognise(_job(script, name="job"))
+        assert deploy is not None and deploy.evidence[0][0] == "`./scripts/ship.sh`", script
+    assert recogniser.recognise(_job("./scripts/test.sh", name="job")) is None
