@@ -664,9 +664,11 @@ class _Note:
     branches: list[str] = field(default_factory=list)
 
     def finding(self) -> Finding:
-        message = (f"{_names(self.names)} look(s) like a gate but no branch protection requires it on pull "
-                   f"requests to {_names(self.branches)}: a failure does not block merging; require it, or "
-                   "require an aggregator job that needs it")
+        one = len(self.names) == 1
+        message = (f"{_names(self.names)} {'looks' if one else 'look'} like a gate but no branch protection "
+                   f"requires {'it' if one else 'them'} on pull requests to {_names(self.branches)}: a failure "
+                   f"does not block merging; require {'it' if one else 'them'}, or require an aggregator job "
+                   f"that needs {'it' if one else 'them'}")
         return Finding(message, self.span, job=self.job.qualified, level="note")
 
 
