@@ -302,6 +302,7 @@ def measure_phases(
         entry["median"] = {
             "import": statistics.median(r["import"] for r in runs),
             "total": statistics.median(r["total"] for r in runs),
+            "gc": statistics.median(r.get("gc", 0.0) for r in runs),
             **{k: statistics.median(r["phases"][k] for r in runs) for k in runs[0]["phases"]},
         }
         entry["rules_median"] = {
@@ -547,11 +548,12 @@ def render(report: dict[str, Any]) -> str:
                     _s(m["import"]),
                     *(_s(m[k]) for k in keys),
                     _s(m["total"]),
+                    _s(m.get("gc")),
                     _mb(entry.get("maxrss_kb")),
                     f"{traced / 2**20:.0f}" if traced else "-",
                 ]
             )
-        out.append(table(["workload", "import", *keys, "total", "RSS MB", "traced MB"], rows))
+        out.append(table(["workload", "import", *keys, "total", "of it GC", "RSS MB", "traced MB"], rows))
         names = [w.name for w in workloads if phases.get(w.name, {}).get("rules_median")]
         if names:
             out += ["", "cilint rules, seconds (median); fingerprint+sort = run_rules minus the rules"]
