@@ -166,6 +166,11 @@ class DeployRecogniser:
         self.commands = list(DEPLOY_COMMANDS) + [
             (_command_words(str(c)), str(c)) for c in settings.get("commands", [])
         ]
+        # The table by program, in table order: each of the ~40,000 commands of a corpus run is
+        # compared with the entries of its program only, not with all 57.
+        self.by_program: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for prefix, what in self.commands:
+            self.by_program.setdefault(prefix[0], []).append((prefix, what))
         self.actions = list(DEPLOY_ACTIONS) + [(str(a), None) for a in settings.get("actions", [])]
 
     def recognise(self, job: JobRun, workflow_name: str = "") -> Deploy | None:
@@ -226,11 +231,13 @@ class DeployRecogniser:
     def _command(self, command: Command) -> str | None:
         """What `command` deploys as (its table entry), or None; programs compare by file name."""
         argv = _unwrap(command.argv)
-        if not argv or any(_DRY_RUN.match(word) for word in argv):
+        if not argv:
             return None
-        program = argv[0].rsplit("/", 1)[-1]
-        for prefix, what in self.commands:
-            if program == prefix[0] and _follows(argv[1:], prefix[1:]):
+        entries = self.by_program.get(argv[0].rsplit("/", 1)[-1])
+        if not entries or any(_DRY_RUN.match(word) for word in argv):
+            return None
+        for prefix, what in entries:
+            if _follows(argv[1:], prefix[1:]):
                 return what
         return None
 

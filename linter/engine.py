@@ -111,6 +111,9 @@ def run_rules(
 ) -> RunResult:
     """Run each rule; an exception in one is contained and reported, the others still run."""
     result = RunResult()
+    # A file a loader failed on (project.INTERNAL_ERROR): reported like a rule's failure.
+    result.errors.extend(InternalError("loader", p.span.path, p.message)
+                         for p in project.problems if p.rule == "internal-error")
     for rule in rules:
         rule_options = {**rule.options, **options.get(rule.id, {})}
         try:

@@ -25,7 +25,7 @@ from typing import Any
 
 import networkx as nx
 
-from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, walk_literals
+from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, spend, walk_literals
 from .model import (
     Cache,
     CheckName,
@@ -580,6 +580,8 @@ class _Loader:
         matrices, alias = self.matrix(conf, job_ref)
         legs = []
         for values in matrices:
+            if not spend(self.src, entry):  # over the file's model limit: it will not be checked
+                break
             scope = _Scope(matrix=values)
             legs.append(_Leg(job_ref, conf, entry, scope, self.leg_name(job_ref, conf, values, scope),
                              explicit="name" in conf, alias=alias,
@@ -707,6 +709,8 @@ class _Loader:
                     self.invalid(f"job '{leg.key}' requires '{name}', which is not a job of workflow"
                                  f" '{workflow.name}'", pos, job)
                 for key in upstream or []:
+                    if not spend(self.src, pos):  # matrices requiring matrices: legs x legs edges
+                        return
                     workflow.graph.add_edge(key, leg.key, statuses=statuses)
 
     def cycles(self, workflow: Workflow, legs: list[_Leg]) -> bool:
@@ -942,6 +946,8 @@ class _Loader:
             self.step(item, raw.pos_of(index), scope, ctx, depth, stack)
 
     def step(self, item: Any, pos: Pos, scope: _Scope, ctx: _Ctx, depth: int, stack: tuple[str, ...]) -> None:
+        if not spend(self.src, pos):  # over the file's model limit: it will not be checked
+            return
         ctx.visited += 1
         if ctx.visited > MAX_JOB_STEPS:
             if ctx.visited == MAX_JOB_STEPS + 1:

@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 
 from . import github_expr as expr
-from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, str_list, walk_literals
+from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
     Cache,
     CheckName,
@@ -166,6 +166,8 @@ def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[
                 continue
             for upstream in leaves_of[need]:
                 for downstream in runs_of[job_id]:
+                    if not spend(source, pos):  # matrices needing matrices: legs x legs edges
+                        return runs_of
                     graph.add_edge(upstream, downstream)
     _report_cycles(context, workflow, runs_of, jobs)
     _narrow_triggers(context, workflow, triggers)
@@ -200,6 +202,8 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     env = {**context.env, **env_map(source, job.get("env"), "job", is_reference)}
     runs: list[JobRun] = []
     for index, leg in enumerate(legs):
+        if not spend(source, key_pos):  # over the file's model limit: it will not be checked
+            break
         lookup = _lookup_for(leg, context.inputs)
         name, name_known = expr.substitute(display_text, lookup)
         key = key_base if len(legs) == 1 else f"{key_base} ({_leg_label(leg, dimensions)})"
@@ -391,14 +395,17 @@ def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
     if dimensions:
         for combo in itertools.islice(itertools.product(*values), MAX_MATRIX * 4):
             legs.append(dict(zip(dimensions, combo, strict=True)))
+    # Each include/exclude entry is compared with every leg: read at most MAX_MATRIX of each
+    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway).
     excludes = matrix.get("exclude")
     if isinstance(excludes, list):
+        excludes = excludes[:MAX_MATRIX]
         legs = [leg for leg in legs if not any(_matches(leg, ex) for ex in excludes if isinstance(ex, dict))]
     elif excludes is not None:
         known = False
     includes = matrix.get("include")
     if isinstance(includes, list):
-        _apply_includes(legs, includes, dimensions)
+        _apply_includes(legs, includes[:MAX_MATRIX], dimensions)
     elif includes is not None:
         known = False
     if not legs:
@@ -411,6 +418,8 @@ def _matches(leg: dict[str, Any], partial: dict[str, Any]) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
+    if a is b:  # the same node (an alias): no need to walk it
+        return True
     if isinstance(a, dict) and isinstance(b, dict):
         return _matches(a, b)
     return scalar_str(a) == scalar_str(b)
@@ -446,6 +455,8 @@ def _leg_values(leg: dict[str, Any], dimensions: list[str]) -> list[str]:
 
 
 def _flatten(value: Any, out: list[str]) -> None:
+    if len(out) >= MAX_MATRIX:  # every leg flattens its values: an aliased tree must not repeat in full
+        return
     if isinstance(value, dict):
         for item in value.values():
             _flatten(item, out)
@@ -588,6 +599,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
     out: list[Step] = []
     for index, item in enumerate(steps):
         pos = steps.pos_of(index)
+        if not spend(source, pos):  # over the file's model limit: it will not be checked
+            break
         if not isinstance(item, YMap):
             source.problem("parse-error", "a step must be a mapping", pos, run.qualified)
             continue

@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from .model import EnvVar, Problem, Span, Text
 from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
+
+# Job runs, steps and `needs`/`requires` edges one file may expand to. Matrices, CircleCI commands
+# and parameters, reusable workflows and composite actions multiply what is written: a 4 KB config
+# of commands that each call the previous one ten times is millions of steps, and a 2 KB one of
+# matrices requiring matrices millions of edges; every rule visits each. The largest real
+# configuration of the test corpus makes 8,566 steps in 481 job runs.
+MAX_MODEL_ITEMS = 100_000
+# Characters of `run:` scripts over all steps of one file, for the same reason: each leg of a
+# matrix has its own copy of a script and the shell parser and the rules read each (the corpus'
+# largest: 2.2 million, checked in about a second).
+MAX_MODEL_SCRIPT_CHARS = 8_000_000
 
 
 class Source:
@@ -57,6 +71,45 @@ class Source:
         self.problems.append(Problem(rule, message, self.span(pos), job))
 
 
+@dataclass
+class Budget:
+    """What one file has expanded to so far; `over` is where it went over MAX_MODEL_ITEMS."""
+
+    source: Source
+    items: int = 0
+    over: tuple[Source, Pos] | None = None
+
+
+_BUDGET: ContextVar[Budget | None] = ContextVar("cilint_load_budget", default=None)
+
+
+@contextmanager
+def budget_for(source: Source) -> Iterator[Budget]:
+    """Count what loading `source` makes, including the local files it pulls in (composite
+    actions, reusable workflows), against one budget; the caller decides what exceeding means."""
+    budget = Budget(source)
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def spend(source: Source, pos: Pos) -> bool:
+    """Count one job run or step a loader is about to make at `pos` of `source`; False once the
+    file being loaded went over MAX_MODEL_ITEMS (the loader then stops expanding). Loaders called
+    outside `budget_for` (tests) are not limited."""
+    budget = _BUDGET.get()
+    if budget is None:
+        return True
+    budget.items += 1
+    if budget.items <= MAX_MODEL_ITEMS:
+        return True
+    if budget.over is None:
+        budget.over = (source, pos)
+    return False
+
+
 def scalar_str(value: Any) -> str:
     """How a scalar reads as text in a check name or a command (YAML 1.2 / JavaScript style)."""
     if value is None:
@@ -67,7 +120,60 @@ def scalar_str(value: Any) -> str:
         return "false"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dict, list)):
+        return _container_text(value)
     return str(value)
+
+
+MAX_CONTAINER_TEXT = 1000
+
+
+def _container_text(value: dict[Any, Any] | list[Any]) -> str:
+    """`str()` of a mapping or list where a scalar was expected (a matrix value, a name written as
+    a list), cut after MAX_CONTAINER_TEXT characters: `str()` would write out every alias in full,
+    and loaders call this once per matrix leg. Cached on YAML nodes, which do not change once
+    composed."""
+    cached: str | None = getattr(value, "_cilint_text", None)
+    if cached is not None:
+        return cached
+    parts: list[str] = []
+    budget = [MAX_CONTAINER_TEXT]
+
+    def emit(text: str) -> None:
+        parts.append(text)
+        budget[0] -= len(text)
+        if budget[0] < 0:
+            raise _Full
+
+    def walk(item: Any) -> None:
+        if isinstance(item, dict):
+            emit("{")
+            for index, (key, child) in enumerate(item.items()):
+                emit(", " if index else "")
+                emit(repr(key) + ": ")
+                walk(child)
+            emit("}")
+        elif isinstance(item, list):
+            emit("[")
+            for index, child in enumerate(item):
+                emit(", " if index else "")
+                walk(child)
+            emit("]")
+        else:
+            emit(repr(item))
+
+    try:
+        walk(value)
+        text = "".join(parts)
+    except _Full:
+        text = "".join(parts)[:MAX_CONTAINER_TEXT] + "..."
+    if isinstance(value, (YMap, YSeq)):
+        value._cilint_text = text  # type: ignore[union-attr]
+    return text
+
+
+class _Full(Exception):
+    """The text of a container reached MAX_CONTAINER_TEXT."""
 
 
 def as_map(value: Any) -> YMap:

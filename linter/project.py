@@ -2,23 +2,47 @@
 
 Which files are pipelines is decided by their place (`.github/workflows/*.yml`, `action.yml`,
 `.circleci/*.yml`, `.github/settings.yml`) or, for a file named explicitly elsewhere, by their
-content. Each file is read with limits; one that cannot be loaded becomes a `parse-error`
+content. Each file is read with limits; one that cannot be loaded becomes one `parse-error`
 problem and the others are still loaded. Nothing is executed, fetched, or followed out of the
-tree (symbolic links that leave it are skipped).
+tree.
+
+What users' trees hold, and what becomes of it:
+
+* a symbolic link in a pipeline's place (or named) that leaves the tree, loops or dangles: a
+  `parse-error` saying so; the target is not read. Links to directories are not descended into
+  (they could leave the tree or loop).
+* a named pipe, socket or device in a pipeline's place: a `parse-error`; never opened for
+  reading, which could block forever.
+* a directory that cannot be listed: a `parse-error` when it is (or is inside) `.github` or
+  `.circleci`, where pipelines live; elsewhere it is skipped like any directory without them.
+* a file over `yamlsrc.MAX_FILE_BYTES`: refused from its size, without reading it.
+* a file that expands, through matrices, commands, calls and aliases, to more than the model
+  limits of `loadutil`: one `parse-error` where it went over, and none of its pipelines is
+  checked (a partial job graph would give wrong findings about approvals and checks).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
+import traceback
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import yamlsrc
-from .loadutil import Source
-from .model import Problem, Project, SourceFile, Span, WorkflowLink
-from .yamlsrc import NOWHERE, Document, Pos, YamlError, YMap
+from .loadutil import MAX_MODEL_ITEMS, MAX_MODEL_SCRIPT_CHARS, Budget, Source, budget_for
+from .model import Pipeline, Problem, Project, SourceFile, Span, WorkflowLink
+from .yamlsrc import NOWHERE, Document, Pos, YamlError, YMap, YSeq, YStr
+
+# GitHub does not start runs of a workflow file over 500 KB (docs.github.com/en/actions/reference/limits).
+GITHUB_MAX_WORKFLOW_BYTES = 512_000
+# The `Problem.rule` of a file a loader failed on (an exception: a bug in cilint, not in the file).
+INTERNAL_ERROR = "internal-error"
+# Directories where a listing error may hide pipelines (elsewhere only `action.yml` could be).
+_PIPELINE_DIRS = {".github", ".circleci"}
 
 PIPELINE_SUFFIXES = (".yml", ".yaml")
 _SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", "_build", "deps", ".tox"}
@@ -35,7 +59,7 @@ class LoadSettings:
 def find_root(paths: list[Path]) -> tuple[Path, bool]:
     """The repository root findings are relative to, and whether a repository is being checked
     (so that the rules may look at its lockfiles and build files)."""
-    first = (paths[0] if paths else Path(".")).resolve()
+    first = _resolved(paths[0] if paths else Path("."))
     start = first if first.is_dir() else first.parent
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
@@ -47,37 +71,113 @@ def find_root(paths: list[Path]) -> tuple[Path, bool]:
         if candidate == start and first.is_dir():
             break
     cwd = Path.cwd().resolve()
-    if all(_inside(p.resolve(), cwd) for p in paths):
+    if all(_inside(_resolved(p), cwd) for p in paths):
         return cwd, False
     return start, False
+
+
+def _resolved(path: Path) -> Path:
+    """`path.resolve()`, or its absolute form when it is a symbolic link loop (discovery then
+    reports it)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
 
 
 def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def discover(paths: list[Path], root: Path) -> list[tuple[Path, str]]:
-    """(file, platform by its place or 'sniff') for every pipeline file under `paths`, sorted."""
+@dataclass
+class Skipped:
+    """A path discovery did not read, and why (reported as a `parse-error`)."""
+
+    path: Path  # absolute, not resolved: where the user sees it
+    reason: str
+
+
+def discover(paths: list[Path], root: Path, skipped: list[Skipped] | None = None) -> list[tuple[Path, str]]:
+    """(file, platform by its place or 'sniff') for every pipeline file under `paths`, sorted;
+    what could not be read goes to `skipped`."""
     found: dict[Path, str] = {}
+    skips: list[Skipped] = [] if skipped is None else skipped
     for given in paths:
-        if given.is_symlink() and not _inside(given.resolve(), root):
+        given = Path(os.path.abspath(given))
+        if given.is_dir() and not given.is_symlink():
+            _walk(given, root, found, skips)
             continue
-        if given.is_file():
-            found[given.resolve()] = _platform_by_place(given.resolve(), root) or "sniff"
+        target = _target(given, root, skips, named=True)
+        if target is None:
             continue
-        if not given.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(given):
-            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS
-                                 and not os.path.islink(os.path.join(dirpath, d)))
-            for name in sorted(filenames):
-                path = Path(dirpath, name)
-                if path.is_symlink() and not _inside(path.resolve(), root):
-                    continue
-                platform = _platform_by_place(path.resolve(), root)
-                if platform is not None:
-                    found[path.resolve()] = platform
+        if target.is_dir():  # a link to a directory inside the tree: as if named directly
+            _walk(target, root, found, skips)
+        else:
+            found[target] = _platform_by_place(given, root) or _platform_by_place(target, root) or "sniff"
     return sorted(found.items(), key=lambda item: str(item[0]))
+
+
+def _walk(top: Path, root: Path, found: dict[Path, str], skips: list[Skipped]) -> None:
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else top
+        parts = set(where.parts[len(root.parts):]) if _inside(where, root) else set(where.parts)
+        if where == top or parts & _PIPELINE_DIRS:
+            skips.append(Skipped(where, f"cannot list the directory: {error.strerror or error}"))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS
+                             and not os.path.islink(os.path.join(dirpath, d)))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            platform = _platform_by_place(path, root)
+            if platform is None:
+                continue
+            target = _target(path, root, skips, named=False)
+            if target is not None:
+                found[target] = platform
+
+
+def _target(path: Path, root: Path, skips: list[Skipped], named: bool) -> Path | None:
+    """The file to read for `path`, resolved; None (and why, in `skips`) when it must not be read.
+    Files in a pipeline's place are reported as named ones are: silently skipping them would
+    hide a pipeline from the check."""
+    try:
+        target = path.resolve()
+    except RuntimeError:  # a symbolic link loop (Python < 3.13 raises this, later ones OSError)
+        skips.append(Skipped(path, "a symbolic link that loops; not followed"))
+        return None
+    except OSError as exc:
+        reason = "a symbolic link that loops; not followed" if exc.errno == errno.ELOOP else \
+            f"cannot resolve the path: {exc.strerror or exc}"
+        skips.append(Skipped(path, reason))
+        return None
+    if path.is_symlink() and not _inside(target, root):
+        skips.append(Skipped(path, f"a symbolic link to {target}, outside the repository; not followed"))
+        return None
+    try:
+        mode = os.stat(target).st_mode
+    except OSError as exc:
+        what = "a symbolic link to a missing file" if path.is_symlink() else "cannot read the file"
+        skips.append(Skipped(path, f"{what}: {exc.strerror or exc}"))
+        return None
+    if stat.S_ISDIR(mode) and named:
+        return target
+    if not stat.S_ISREG(mode):
+        skips.append(Skipped(path, f"not a regular file ({_kind_of(mode)}); not read"))
+        return None
+    return target
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a special file"
 
 
 def _platform_by_place(path: Path, root: Path) -> str | None:
@@ -108,15 +208,43 @@ def sniff(root: Any) -> str:
     if isinstance(root, YMap):
         if "version" in root and any(k in root for k in ("jobs", "workflows", "orbs")):
             return "circleci"
-        if any(k in root for k in ("branches", "rulesets", "repository")):
+        if _looks_like_settings(root):
             return "settings"
     return "protection" if _looks_like_protection(root) else "unknown"
 
 
+# Sniffing asks for the shapes, not only the key names: files users name are often other tools'
+# configurations (zizmor's `rules:` mapping, semantic-release's `branches: [main]`), which must
+# stay "unknown" rather than become protection files full of errors.
+
+
+def _looks_like_settings(root: YMap) -> bool:
+    branches = root.get("branches")
+    if isinstance(branches, YSeq) and branches and all(isinstance(b, YMap) and "name" in b for b in branches):
+        return True
+    return isinstance(root.get("rulesets"), YSeq) or isinstance(root.get("repository"), YMap)
+
+
 def _looks_like_protection(root: Any) -> bool:
-    items = root if isinstance(root, list) else [root]
-    keys = {"required_status_checks", "rules", "strict", "contexts", "checks"}
-    return any(isinstance(item, YMap) and keys & set(item) for item in items)
+    if isinstance(root, YSeq):  # rulesets, or the rules that apply to a branch
+        return bool(root) and all(
+            isinstance(item, YMap) and (_is_ruleset(item) or isinstance(item.get("type"), str))
+            for item in root
+        )
+    if not isinstance(root, YMap):
+        return False
+    if "required_status_checks" in root and isinstance(root["required_status_checks"], (YMap, type(None))):
+        return True  # the REST branch protection response
+    if isinstance(root.get("checks"), YSeq) or isinstance(root.get("contexts"), YSeq):
+        return True  # its `required_status_checks` sub-endpoint
+    if "message" in root and "documentation_url" in root:
+        return True  # the API's answer for an unprotected branch
+    return _is_ruleset(root)
+
+
+def _is_ruleset(item: YMap) -> bool:
+    shaped = any(key in item for key in ("target", "enforcement", "conditions"))
+    return shaped and isinstance(item.get("rules"), YSeq)
 
 
 class _Loader:
@@ -128,9 +256,9 @@ class _Loader:
 
     def relpath(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.project.root.resolve()).as_posix()
+            return _printable(path.resolve().relative_to(self.project.root.resolve()).as_posix())
         except ValueError:
-            return path.as_posix()
+            return _printable(path.as_posix())
 
     def read(self, path: Path, rel: str) -> tuple[Source, Document] | None:
         if rel in self.docs:
@@ -141,15 +269,8 @@ class _Loader:
 
     def _read(self, path: Path, rel: str) -> tuple[Source, Document] | None:
         problems = self.project.problems
-        try:
-            size = path.stat().st_size
-            if size > yamlsrc.MAX_FILE_BYTES:
-                self._fail(rel, f"the file is {size // (1024 * 1024)} MB, over the "
-                           f"{yamlsrc.MAX_FILE_BYTES // (1024 * 1024)} MB limit; not read", NOWHERE)
-                return None
-            data = path.read_bytes()
-        except OSError as exc:
-            self._fail(rel, f"cannot read the file: {exc.strerror or exc}", NOWHERE)
+        data = self._bytes(path, rel)
+        if data is None:
             return None
         try:
             text = yamlsrc.decode(data)
@@ -173,21 +294,77 @@ class _Loader:
                            "GitHub rejects the file and other tools keep only one of them", pos)
         return source, document
 
+    def _bytes(self, path: Path, rel: str) -> bytes | None:
+        """The file's bytes, refused by size before reading and never blocking: the file is
+        opened non-blocking and checked to be a regular file again once open, in case it was
+        replaced by a named pipe since discovery."""
+        limit = yamlsrc.MAX_FILE_BYTES
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    self._fail(rel, f"not a regular file ({_kind_of(info.st_mode)}); not read", NOWHERE)
+                    return None
+                if info.st_size > limit:
+                    self._fail(rel, f"the file is {_megabytes(info.st_size)}, over the {_megabytes(limit)} "
+                               "limit; not read", NOWHERE)
+                    return None
+                data = handle.read(limit + 1)  # a file growing since fstat still stops here
+        except OSError as exc:
+            self._fail(rel, f"cannot read the file: {exc.strerror or exc}", NOWHERE)
+            return None
+        if len(data) > limit:
+            self._fail(rel, f"the file is over the {_megabytes(limit)} limit; not read", NOWHERE)
+            return None
+        return data
+
     def _fail(self, rel: str, message: str, pos: Pos) -> None:
-        self.project.files.append(SourceFile(rel, "unknown"))
+        if self.project.file(rel) is None:
+            self.project.files.append(SourceFile(rel, "unknown"))
         self.project.problems.append(
             Problem("parse-error", message, Span(rel, pos.line, pos.column, pos.end_line, pos.end_column)))
+
+    def skipped(self, skip: Skipped) -> None:
+        self._fail(_display(skip.path, self.project.root), skip.reason, NOWHERE)
 
     def load_local(self, relpath: str) -> tuple[Source, YMap] | None:
         """A file of the repository another file refers to (`./.github/workflows/x.yml`)."""
         root = self.project.root.resolve()
-        path = (root / relpath).resolve()
-        if not _inside(path, root) or not path.is_file():
+        try:  # the reference is text from the file: it may hold a NUL, `..` or a loop
+            path = (root / relpath).resolve()
+            if not _inside(path, root) or not path.is_file():
+                return None
+        except (OSError, ValueError, RuntimeError):
             return None
         loaded = self.read(path, self.relpath(path))
         if loaded is None or not isinstance(loaded[1].root, YMap):
             return None
         return loaded[0], loaded[1].root
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _display(path: Path, root: Path) -> str:
+    """`path` relative to the root as the user sees it: a link's own place, not its target's."""
+    for candidate in (path, Path(os.path.realpath(path.parent)) / path.name):
+        try:
+            return _printable(candidate.relative_to(root).as_posix())
+        except ValueError:
+            continue
+    return _printable(path.as_posix())
+
+
+def _printable(path: str) -> str:
+    """A file name that is not UTF-8 (Python keeps its bytes as lone surrogates, which no report
+    can encode) with those bytes written as `\\xff`. Paths are only shown, never opened again."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", "backslashreplace")
+    return path
 
 
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -> Project:
@@ -196,7 +373,8 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
     root, is_repository = find_root(paths)
     project = Project(root=root, default_branch=settings.default_branch, is_repository=is_repository)
     loader = _Loader(project)
-    for path, platform in discover(paths, root):
+    skipped: list[Skipped] = []
+    for path, platform in discover(paths, root, skipped):
         rel = loader.relpath(path)
         loaded = loader.read(path, rel)
         if loaded is None:
@@ -204,7 +382,13 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
         source, document = loaded
         if platform == "sniff":
             platform = sniff(document.root)
+            if platform == "unknown" and not isinstance(document.root, (YMap, YSeq)):
+                # A file named explicitly that holds a lone scalar is nothing cilint reads (other
+                # tools' configurations are mappings): say so rather than list it as checked.
+                _not_a_mapping(source, document.root)
         _load_one(project, loader, source, document, platform)
+    for skip in skipped:
+        loader.skipped(skip)
     for path in settings.protection_files:
         rel = loader.relpath(path)
         loaded = loader.read(path, rel)
@@ -223,30 +407,94 @@ def _load_one(project: Project, loader: _Loader, source: Source, document: Docum
         source_file.platform = platform
     root = document.root
     if platform in ("github", "action", "circleci", "settings") and not isinstance(root, YMap):
-        kind = type(root).__name__.replace("YSeq", "list").replace("YStr", "string")
-        source.problem("parse-error", f"the file must be a mapping of keys, not a {kind}", yamlsrc.pos_of(root))
+        _not_a_mapping(source, root)
         return
+    size = len(source_file.text.encode()) if platform == "github" and source_file is not None else 0
+    if size > GITHUB_MAX_WORKFLOW_BYTES:
+        source.problem("parse-error", f"the workflow file is {size:,} bytes: GitHub does not start runs of "
+                       f"workflow files over {GITHUB_MAX_WORKFLOW_BYTES:,} bytes (500 KB)", NOWHERE)
+    before = len(project.problems)
+    try:
+        if platform in ("github", "action", "circleci"):
+            with budget_for(source) as budget:
+                pipeline = _load_pipeline(project, loader, source, document, platform)
+            if _within_limits(project, source, pipeline, budget, before):
+                project.pipelines.append(pipeline)
+        elif platform == "settings":
+            from .load_protection import load_settings
+
+            project.protections.extend(load_settings(source, root))
+        elif platform == "protection":
+            from .load_protection import load_protection_json
+
+            project.protections.extend(load_protection_json(source, root))
+    except Exception as exc:  # a bug in a loader must not stop the other files being checked
+        project.problems[before:] = [p for p in project.problems[before:] if p.span.path != source.path]
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" ({frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
+        # The engine reports these as internal errors (exit code 2), naming the file.
+        project.problems.append(Problem(INTERNAL_ERROR, f"{type(exc).__name__}: {exc}{where}",
+                                        Span(source.path, 1, 1, 1, 1)))
+
+
+def _not_a_mapping(source: Source, root: Any) -> None:
+    kinds = {YSeq: "list", YStr: "string", int: "number", float: "number", bool: "boolean"}
+    kind = kinds.get(type(root), "scalar")
+    source.problem("parse-error", f"the file must be a mapping of keys, not a {kind}", yamlsrc.pos_of(root))
+
+
+def _load_pipeline(project: Project, loader: _Loader, source: Source, document: Document,
+                   platform: str) -> Pipeline:
+    root = document.root
     if platform == "github":
         from .load_github import load_workflow
 
-        project.pipelines.append(load_workflow(source, root, loader.load_local, project.default_branch,
-                                               document.merge_keys))
-    elif platform == "action":
+        return load_workflow(source, root, loader.load_local, project.default_branch, document.merge_keys)
+    if platform == "action":
         from .load_github import load_action
 
-        project.pipelines.append(load_action(source, root))
-    elif platform == "circleci":
-        from .load_circleci import load_circleci
+        return load_action(source, root)
+    from .load_circleci import load_circleci
 
-        project.pipelines.append(load_circleci(source, root))
-    elif platform == "settings":
-        from .load_protection import load_settings
+    return load_circleci(source, root)
 
-        project.protections.extend(load_settings(source, root))
-    elif platform == "protection":
-        from .load_protection import load_protection_json
 
-        project.protections.extend(load_protection_json(source, root))
+def _within_limits(project: Project, source: Source, pipeline: Pipeline, budget: Budget, before: int) -> bool:
+    """Whether the pipeline stayed within the model limits; if not, its problems so far are
+    replaced by one `parse-error` where it went over, and the pipeline is left out."""
+    message, pos = None, NOWHERE
+    if budget.over is not None:
+        where, at = budget.over
+        message = (f"the file expands to more than {MAX_MODEL_ITEMS:,} job runs, steps and dependencies "
+                   "(matrices, commands, calls and aliases multiply them); not checked")
+        if where is source:
+            pos = at
+        else:
+            message += f" (it went over in {where.path}, line {at.line})"
+    else:
+        chars = 0
+        for step in _steps_of(pipeline):
+            chars += len(step.run.value) if step.run is not None else 0
+            if chars > MAX_MODEL_SCRIPT_CHARS:
+                message = (f"the `run` scripts of the file's steps add up to more than "
+                           f"{MAX_MODEL_SCRIPT_CHARS:,} characters once matrices and commands are "
+                           "expanded; not checked")
+                span = step.run.span if step.run is not None else step.span
+                if span.path == source.path:
+                    pos = Pos(span.line, span.column, span.end_line, span.end_column)
+                break
+    if message is None:
+        return True
+    project.problems[before:] = [p for p in project.problems[before:] if p.span.path != source.path]
+    source.problem("parse-error", message, pos)
+    return False
+
+
+def _steps_of(pipeline: Pipeline) -> Iterable[Any]:
+    yield from pipeline.action_steps
+    for workflow in pipeline.workflows:
+        for job in workflow.jobs():
+            yield from job.steps
 
 
 def _link_workflows(project: Project) -> None:

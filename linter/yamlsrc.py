@@ -151,7 +151,9 @@ def _resolve_plain(text: str) -> Any:
     first = text[0]
     if first.isdigit() or first in "+-.":
         if _INT.match(text):
-            return int(text)
+            # Python refuses to convert more than 4,300 decimal digits (a denial-of-service
+            # guard); such a number is no count or version anyone writes: keep the text.
+            return int(text) if len(text) <= 4300 else text
         if _HEX.match(text):
             return int(text, 16)
         if _OCT.match(text):
@@ -178,6 +180,10 @@ def _mark_pos(mark: Any) -> Pos:
     return Pos(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 2)
 
 
+# Line breaks as libyaml counts them (YAML 1.1: also NEL, LS and PS), so that lines agree.
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
 def decode(data: bytes) -> str:
     """Bytes to text as YAML allows (UTF-8, or UTF-16 with a BOM); YamlError on bad bytes."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -188,8 +194,11 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        # Line and column in characters, counting line breaks as the parser does.
+        before = data[: exc.start].decode("utf-8-sig")
+        breaks = [match.end() for match in _LINE_BREAK.finditer(before)]
+        line = len(breaks) + 1
+        column = len(before) - (breaks[-1] if breaks else 0) + 1
         raise YamlError(
             f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x})",
             Pos(line, column, line, column + 1),
@@ -199,7 +208,7 @@ def decode(data: bytes) -> str:
 class _Frame:
     """A container being composed: where its next item goes."""
 
-    __slots__ = ("value", "anchor", "key", "key_pos", "size", "chars", "merges", "pending_merge")
+    __slots__ = ("anchor", "chars", "key", "key_pos", "merges", "pending_merge", "size", "value")
 
     def __init__(self, value: YMap | YSeq, anchor: str | None) -> None:
         self.value = value
@@ -216,23 +225,26 @@ class _Budget:
     """What a stream may expand to, over all its documents: aliases reuse one object, but
     whatever walks the document (loaders, rules, reports) visits each use."""
 
-    __slots__ = ("nodes", "chars", "max_nodes", "max_chars")
+    __slots__ = ("aliased", "chars", "max_chars", "max_nodes", "nodes")
 
     def __init__(self, max_nodes: int, max_chars: int) -> None:
         self.nodes = 0
         self.chars = 0
+        self.aliased = False  # whether aliases added to it (for the message)
         self.max_nodes = max_nodes
         self.max_chars = max_chars
 
-    def spend(self, nodes: int, chars: int, pos: Pos) -> None:
+    def spend(self, nodes: int, chars: int, pos: Pos, alias: bool = False) -> None:
         self.nodes += nodes
         self.chars += chars
+        self.aliased = self.aliased or alias
+        why = "aliases of aliases: a 'billion laughs' document?" if self.aliased else "too large to check"
         if self.nodes > self.max_nodes:
-            raise YamlError(f"the document expands to more than {self.max_nodes:,} nodes "
-                            "(aliases of aliases: a 'billion laughs' document?)", pos)
+            raise YamlError(f"the document expands to more than {self.max_nodes:,} nodes ({why})", pos)
         if self.chars > self.max_chars:
-            raise YamlError(f"the document expands to more than {self.max_chars:,} characters of text "
-                            "(a long value aliased many times?)", pos)
+            why = "a long value aliased many times?" if self.aliased else "too large to check"
+            message = f"the document expands to more than {self.max_chars:,} characters of text ({why})"
+            raise YamlError(message, pos)
 
 
 # Characters YAML 1.2 allows in a stream (its `c-printable`); the reader rejects any other.
@@ -256,7 +268,21 @@ def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
     message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
     if mark is not None and 0 <= mark.index < len(text) and text[mark.index] == "\t":
         message += " (a tab: YAML indents with spaces)"
-    return YamlError(f"YAML syntax error: {message}", _mark_pos(mark))
+    return YamlError(f"YAML syntax error: {message}", _inside_text(_mark_pos(mark), text))
+
+
+def _inside_text(pos: Pos, text: str) -> Pos:
+    """At the end of the stream the parser's mark can be on the line after the last one, even
+    without a final line break: point at the end of the text instead, a place every report
+    format and editor can show (the empty line after a final line break is one)."""
+    lines = text.splitlines()
+    last = len(lines) + (1 if text.endswith(("\n", "\r")) else 0)
+    if pos.line <= max(last, 1):
+        return pos
+    if len(lines) < last:
+        return Pos(last, 1, last, 2)
+    column = len(lines[-1]) + 1
+    return Pos(len(lines), column, len(lines), column + 1)
 
 
 def load(
@@ -275,7 +301,7 @@ def load(
         anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, expanded nodes, characters)
         stack: list[_Frame] = []
         while True:
-            event = loader.get_event()
+            event: Any = loader.get_event()
             if event is None:
                 break
             kind = type(event)
@@ -341,7 +367,7 @@ def load(
                     raise YamlError(f"unknown alias *{event.anchor} (not defined above it, or used "
                                     "inside the node it names)", pos)
                 value, size, chars = anchors[event.anchor]
-                budget.spend(size, chars, pos)
+                budget.spend(size, chars, pos, alias=True)
                 if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
                     if isinstance(value, (YMap, YSeq)):
                         _no_complex_key(stack, "a mapping" if isinstance(value, YMap) else "a list", pos)

@@ -2,8 +2,13 @@
 
 cilint reports the file instead of stopping: every other file is still checked. Causes: a YAML
 syntax error, bytes that are not UTF-8, a document that is not a mapping (a list, a scalar, an
-empty file), duplicate keys (GitHub rejects the file), an unknown CircleCI `version`, or a file
-over the limits that keep hostile input safe (size, nesting depth, alias expansion).
+empty file), duplicate keys (GitHub rejects the file), an unknown CircleCI `version`, a GitHub
+workflow over GitHub's 512,000-byte limit, a file cilint will not open (a symbolic link out of the
+repository, a named pipe, a file it may not read), or a file over the limits that keep hostile
+input safe: 4 MB; nesting 200 levels deep; 250,000 nodes or 8 MB of text once aliases are
+expanded; 100 documents; 100,000 job runs, steps and dependencies, or 8 million characters of
+`run` scripts, once matrices, commands and calls are expanded. A file over a limit is not checked
+at all, rather than checked in part.
 
 Failing example (a tab where YAML needs spaces)::
 

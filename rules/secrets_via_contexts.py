@@ -103,33 +103,40 @@ class TokenFormat:
     label: str
     pattern: re.Pattern[str]
     prefix_length: int  # characters of the match that are a fixed prefix and may be shown
+    marker: str  # a regular expression for literal text every match holds (see _TOKEN_MARKERS)
 
 
 TOKEN_FORMATS: tuple[TokenFormat, ...] = (
-    TokenFormat("GitHub personal access token", re.compile(r"\bghp_[A-Za-z0-9]{36}\b"), 4),
+    TokenFormat("GitHub personal access token", re.compile(r"\bghp_[A-Za-z0-9]{36}\b"), 4, "ghp_"),
     TokenFormat("GitHub fine-grained personal access token",
-                re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,}"), 11),
-    TokenFormat("GitHub OAuth token", re.compile(r"\bgho_[A-Za-z0-9]{36}\b"), 4),
-    TokenFormat("GitHub user-to-server token", re.compile(r"\bghu_[A-Za-z0-9]{36}\b"), 4),
-    TokenFormat("GitHub server-to-server token", re.compile(r"\bghs_[A-Za-z0-9]{36}\b"), 4),
-    TokenFormat("GitHub refresh token", re.compile(r"\bghr_[A-Za-z0-9]{36,}\b"), 4),
-    TokenFormat("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), 4),
-    TokenFormat("Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,}"), 5),
+                re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,}"), 11, "github_pat_"),
+    TokenFormat("GitHub OAuth token", re.compile(r"\bgho_[A-Za-z0-9]{36}\b"), 4, "gho_"),
+    TokenFormat("GitHub user-to-server token", re.compile(r"\bghu_[A-Za-z0-9]{36}\b"), 4, "ghu_"),
+    TokenFormat("GitHub server-to-server token", re.compile(r"\bghs_[A-Za-z0-9]{36}\b"), 4, "ghs_"),
+    TokenFormat("GitHub refresh token", re.compile(r"\bghr_[A-Za-z0-9]{36,}\b"), 4, "ghr_"),
+    TokenFormat("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), 4,
+                "AKIA|ASIA|ABIA|ACCA"),
+    TokenFormat("Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,}"), 5, "xox"),
     TokenFormat("Slack webhook URL",
                 re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}"),
-                33),
-    TokenFormat("GitLab personal access token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), 6),
-    TokenFormat("npm access token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 4),
-    TokenFormat("PyPI API token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"), 5),
-    TokenFormat("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}"), 8),
-    TokenFormat("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4),
-    TokenFormat("Docker Hub access token", re.compile(r"\bdckr_pat_[A-Za-z0-9_-]{20,}"), 9),
-    TokenFormat("SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 3),
+                33, r"hooks\.slack\.com"),
+    TokenFormat("GitLab personal access token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), 6, "glpat-"),
+    TokenFormat("npm access token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 4, "npm_"),
+    TokenFormat("PyPI API token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"), 5, "pypi-"),
+    TokenFormat("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}"), 8, "k_live_"),
+    TokenFormat("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4, "AIza"),
+    TokenFormat("Docker Hub access token", re.compile(r"\bdckr_pat_[A-Za-z0-9_-]{20,}"), 9, "dckr_pat_"),
+    TokenFormat("SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 3, r"SG\."),
     TokenFormat("private key",
                 re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*"
                            r"(?P<body>(?:[A-Za-z0-9+/=]+\s*){3,})"),
-                0),
+                0, "PRIVATE KEY"),
 )
+# Whether a string may hold any token at all, in one pass over it. Each pattern starts with `\b`
+# or a character class, so `re` cannot skip ahead to where a match could start; a plain alternation
+# of literals it can. Trying every pattern on every literal took 0.5 s of the rule's 0.9 s on the
+# 1,448 corpus workflows (64,696 literals, 67 of which hold a marker).
+_TOKEN_MARKERS = re.compile("|".join(f"(?:{f.marker})" for f in TOKEN_FORMATS))
 
 # Secret-like names (upper-cased, `-` read as `_`): `*_TOKEN`, `*_SECRET`, `*PASSWORD*`, `*_PAT`,
 # `*_API_KEY`, `*_PRIVATE_KEY`, and their bare forms (`token:`, `password:` inputs).
@@ -305,6 +312,8 @@ def _literal_under(name: str, value: str, platform: str, throwaway_databases: bo
 
 
 def _known_formats(text: Text, platform: str) -> Iterator[Finding]:
+    if not _TOKEN_MARKERS.search(text.value):
+        return
     for token_format in TOKEN_FORMATS:
         for match in token_format.pattern.finditer(text.value):
             secret = match.group(0).rstrip()
