@@ -172,16 +172,20 @@ class DeployRecogniser:
         for prefix, what in self.commands:
             self.by_program.setdefault(prefix[0], []).append((prefix, what))
         self.actions = list(DEPLOY_ACTIONS) + [(str(a), None) for a in settings.get("actions", [])]
+        # The actions by owner (lower case), in table order: a use is compared with its owner's only.
+        self.actions_by_owner: dict[str, list[tuple[str, tuple[str, re.Pattern[str]] | None]]] = {}
+        for action, needs in self.actions:
+            wanted = action.lower()
+            self.actions_by_owner.setdefault(wanted.split("/", 1)[0], []).append((wanted, needs))
+        # Evidence by step list: the matrix legs of a GitHub job share one list of steps (see
+        # `load_github._StepLog`), read once here. The list is kept with its evidence, so that
+        # its id cannot be reused by another list while the recogniser lives.
+        self._by_steps: dict[int, tuple[list[Step], list[tuple[str, Span]], list[str]]] = {}
 
     def recognise(self, job: JobRun, workflow_name: str = "") -> Deploy | None:
         if job.kind in ("approval", "noop") or _DRY_RUN_NAME.search(job.name):
             return None
-        evidence: list[tuple[str, Span]] = []
-        hints: list[str] = []  # what the evidence says about the target (arguments, "pages")
-        for step in job.steps:
-            for what, span, args in self._step_evidence(step):
-                evidence.append((what, span))
-                hints.extend(args)
+        evidence, hints = self._steps_evidence(job.steps)  # hints: what it says about the target
         if job.uses is not None and job.kind == "orb" and ORB_ELEMENTS.search(_element(job.uses.text.value)) \
                 and not IMAGE_ORBS.search(job.uses.name):
             evidence.append((f"orb job `{job.uses.text.value}`", job.span))
@@ -210,6 +214,19 @@ class DeployRecogniser:
         labels = dict.fromkeys((job.job_id, own))
         verbs = self.verbs
         return next((label for label in labels if verbs.search(_words(label))), None)
+
+    def _steps_evidence(self, steps: list[Step]) -> tuple[list[tuple[str, Span]], list[str]]:
+        """The evidence of these steps and the hints it gives, as new lists (the caller adds to them)."""
+        cached = self._by_steps.get(id(steps))
+        if cached is None or cached[0] is not steps:
+            evidence: list[tuple[str, Span]] = []
+            hints: list[str] = []
+            for step in steps:
+                for what, span, args in self._step_evidence(step):
+                    evidence.append((what, span))
+                    hints.extend(args)
+            cached = self._by_steps[id(steps)] = (steps, evidence, hints)
+        return list(cached[1]), list(cached[2])
 
     def _step_evidence(self, step: Step) -> list[tuple[str, Span, list[str]]]:
         found: list[tuple[str, Span, list[str]]] = []
@@ -246,8 +263,7 @@ class DeployRecogniser:
         lowered = name.lower()
         if lowered.rsplit("/", 1)[-1].startswith("setup"):
             return None  # `superfly/flyctl-actions/setup-flyctl` installs the tool, nothing more
-        for action, needs in self.actions:
-            wanted = action.lower()
+        for wanted, needs in self.actions_by_owner.get(lowered.split("/", 1)[0], ()):
             if lowered != wanted and not lowered.startswith(wanted + "/"):
                 continue
             if needs is None or needs[1].search(inputs.get(needs[0], "")):

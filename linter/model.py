@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Iterator, SupportsIndex
+from typing import Any, SupportsIndex
 
 import networkx as nx
 
@@ -55,11 +56,11 @@ class Text:
 
     def line_span(self, index: int, start: int = 0, end: int | None = None) -> Span:
         """The span of line `index` of the value (columns `start`..`end` of that line)."""
-        lines = self.value.split("\n")
-        text = lines[index] if 0 <= index < len(lines) else ""
-        end = len(text) if end is None else end
         if self.body_line is None:
             return self.span
+        if end is None:  # (only then is the value split: callers ask for each variable of each line)
+            lines = self.value.split("\n")
+            end = len(lines[index]) if 0 <= index < len(lines) else 0
         line = self.body_line + index
         return Span(self.span.path, line, self.body_column + start, line, self.body_column + end)
 

@@ -274,6 +274,7 @@ def _tail(pattern: str) -> tuple[str, str]:
     return components[-1], "/".join(components[-2:])
 
 
+@lru_cache(maxsize=4096)  # each key's files are compared with every ecosystem's, again for each job
 def _matches(pattern: str, globs: tuple[str, ...]) -> bool:
     """Whether a file pattern from a key names one of `globs` (both may be globs: `**/*.lock`
     names `mix.lock`; `requirements-dev.txt` is a `*requirements*.txt`)."""

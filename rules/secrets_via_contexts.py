@@ -267,9 +267,13 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
 
 def _pipeline_findings(project: Project, pipeline: Pipeline) -> Iterator[Finding]:
     yield from _literal_secrets(pipeline)
+    done: set[tuple[int, str]] = set()
     for workflow in pipeline.workflows:
         for run in workflow.jobs():
-            yield from _password_arguments(pipeline, run.steps, run.qualified)
+            # Matrix legs of a job share one list of steps (load_github._StepLog): the same findings.
+            if (id(run.steps), run.qualified) not in done:
+                done.add((id(run.steps), run.qualified))
+                yield from _password_arguments(pipeline, run.steps, run.qualified)
             if pipeline.platform == "github":
                 yield from _github_secret_uses(run)
         if pipeline.platform == "circleci":
@@ -285,10 +289,11 @@ def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
     platform = _platform(pipeline)
     throwaway = _runs_database(pipeline)
     for literal in pipeline.literals:
-        formats = list(_known_formats(literal.value, platform))
-        yield from formats
-        if formats:
-            continue
+        if _TOKEN_MARKERS.search(literal.value.value):
+            formats = list(_known_formats(literal.value, platform))
+            yield from formats
+            if formats:
+                continue
         yield from _secret_named_value(literal, platform, throwaway)
         yield from _secret_assignments(literal.value, platform, throwaway)
 
@@ -312,8 +317,6 @@ def _literal_under(name: str, value: str, platform: str, throwaway_databases: bo
 
 
 def _known_formats(text: Text, platform: str) -> Iterator[Finding]:
-    if not _TOKEN_MARKERS.search(text.value):
-        return
     for token_format in TOKEN_FORMATS:
         for match in token_format.pattern.finditer(text.value):
             secret = match.group(0).rstrip()

@@ -771,7 +771,13 @@ class _Checker:
                 (job.steps, job.qualified) for workflow in pipeline.workflows for job in workflow.jobs()]
             if pipeline.platform == "action" and pipeline.path not in inlined:
                 runs.append((pipeline.action_steps, None))  # checked where it is used, else here
+            done: set[tuple[int, str | None]] = set()
             for steps, job in runs:
+                # Matrix legs of a job share one list of steps (load_github._StepLog): what it
+                # reports is the same for each, and only the first report of each is kept anyway.
+                if (id(steps), job) in done:
+                    continue
+                done.add((id(steps), job))
                 for report in self.job(steps):
                     key = (report.command.span, report.message)
                     if key not in seen:
