@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .model import Span
+from .model import Project, Span
 
 LEVELS = ("note", "warning", "error")
 
@@ -32,3 +33,10 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message)
+
+
+def problem_findings(project: Project, rule: str) -> Iterator[Finding]:
+    """The loaders' problems of one kind as findings (what CIL001 and CIL002 report)."""
+    for problem in project.problems:
+        if problem.rule == rule:
+            yield Finding(problem.message, problem.span, job=problem.job, related=list(problem.related))

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
+from .loadutil import scalar_str
+
 
 class _Unknown:
     def __repr__(self) -> str:
@@ -74,17 +76,8 @@ def substitute(text: str, lookup: Callable[[str], Any]) -> tuple[str, bool]:
 
 
 def to_str(value: Any) -> str:
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, Pattern):
-        return value.glob
-    return str(value)
+    """A value as an expression turns it into text (as a YAML scalar reads; a Pattern as its glob)."""
+    return value.glob if isinstance(value, Pattern) else scalar_str(value)
 
 
 class _Parser:

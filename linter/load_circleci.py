@@ -21,6 +21,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -1243,13 +1244,18 @@ def _builtin(name: str) -> bool:
     return name in BUILTIN_VARS or name.startswith(BUILTIN_PREFIXES)
 
 
-def _variables(value: str) -> list[tuple[str, int, int]]:
+# Both scan the scripts of every step of every job, and inlined commands repeat the same scripts
+# and lines in many jobs (22,341 scripts and 131,649 lines for the 151 corpus configs, most of
+# them repeats): each text is scanned once.
+@lru_cache(maxsize=16384)
+def _variables(value: str) -> tuple[tuple[str, int, int], ...]:
     """`$NAME` / `${NAME}` uses in a string: (name, start, end)."""
-    return [(m.group(1) or m.group(2), m.start(), m.end()) for m in _VAR.finditer(value)]
+    return tuple((m.group(1) or m.group(2), m.start(), m.end()) for m in _VAR.finditer(value))
 
 
-def _assigned(script: str) -> set[str]:
-    return {next(g for g in m.groups() if g) for m in _ASSIGNED.finditer(script)}
+@lru_cache(maxsize=4096)
+def _assigned(script: str) -> frozenset[str]:
+    return frozenset(next(g for g in m.groups() if g) for m in _ASSIGNED.finditer(script))
 
 
 def _line_span(lines: list[str], text: Text, index: int, line: str, start: int, end: int) -> Span:

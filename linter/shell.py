@@ -441,8 +441,15 @@ def _find(s: str, char: str, start: int) -> int:
     return len(s) if end < 0 else end
 
 
+# The characters the scans below act on; they jump over the others in one search rather than
+# one Python step per character (quoted strings and `$(…)` hold most of a script's text).
+_DOUBLE_QUOTED_STOP = re.compile(r'[\\"$`<>]')  # an escape, the end, or where an expansion may start
+_BALANCED_STOP = {"(": re.compile(r"""[\\'"()]"""), "{": re.compile(r"""[\\'"{}]""")}
+
+
 def _double_quoted_end(s: str, i: int) -> int:
-    while i < len(s):
+    while (stop := _DOUBLE_QUOTED_STOP.search(s, i)) is not None:
+        i = stop.start()
         c = s[i]
         if c == "\\":
             i += 2
@@ -479,7 +486,9 @@ def _expansion_end(s: str, i: int) -> int | None:
 def _balanced_end(s: str, i: int, open_: str, close: str) -> int:
     """The index of the `close` matching an already opened `open_`, quotes respected."""
     depth = 1
-    while i < len(s):
+    stops = _BALANCED_STOP[open_]
+    while (stop := stops.search(s, i)) is not None:
+        i = stop.start()
         c = s[i]
         if c == "\\":
             i += 2

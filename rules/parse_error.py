@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ..linter.findings import Finding
+from ..linter.findings import Finding, problem_findings
 from ..linter.model import Project
 
 ID = "CIL001"
@@ -43,6 +43,4 @@ TAGS = ("correctness",)
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
-    for problem in project.problems:
-        if problem.rule == NAME:
-            yield Finding(problem.message, problem.span, job=problem.job, related=list(problem.related))
+    return problem_findings(project, NAME)

@@ -697,8 +697,13 @@ class ScriptCall:
     runner: str  # `npm run lint`, for messages
 
 
+_RUNNER_FIRST = frozenset({"npm", *(prefix[0] for prefix, _ in _RUNNERS)})  # npm: `npm test`...
+
+
 def script_call(argv: list[str]) -> ScriptCall | None:
     """What `argv` runs when it runs a package.json script."""
+    if not argv or argv[0] not in _RUNNER_FIRST:  # most commands: no runner to compare
+        return None
     if len(argv) >= 2 and argv[0] == "npm" and argv[1] in _NPM_SHORTCUTS:
         return ScriptCall(_NPM_SHORTCUTS[argv[1]], _extra(argv[2:]), False, " ".join(argv[:2]))
     for prefix, binary in _RUNNERS:
@@ -797,12 +802,27 @@ class _Checker:
                 _env_file_writes(command, carried)
 
     def command(self, command: Command, env: Env) -> Iterator[_Report]:
-        scope: Env = {**env, **{k: _value(v) for k, v in command.assignments.items()}}
-        cwd = repo_dir(command.cwd)
+        scope: Env | None = None
+        cwd: str | _Unknown = ""
         for argv in _mix_tasks(command.argv):
+            if not self.may_judge(argv):
+                continue
+            if scope is None:  # built for the few commands that are judged, not for each one
+                scope = {**env, **{k: _value(v) for k, v in command.assignments.items()}}
+                cwd = repo_dir(command.cwd)
             lack = self.judge(argv, scope, cwd, depth=0)
             if lack is not None:
                 yield _Report(lack.message, command)
+
+    def may_judge(self, argv: list[str]) -> bool:
+        """False when `judge` would find nothing to judge in `argv` (neither a package.json
+        script nor a command a need names), whatever the environment and directory."""
+        argv, _ = unwrap(argv)
+        if not argv:
+            return False
+        if script_call(argv) is not None:
+            return True
+        return self.first_word is None or self.first_word.fullmatch(argv[0]) is not None
 
     def judge(self, argv: list[str], env: Env, cwd: str | _Unknown, depth: int) -> _Lack | None:
         argv, interpreter = unwrap(argv)
