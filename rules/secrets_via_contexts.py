@@ -79,6 +79,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..linter.findings import Finding
@@ -195,6 +196,7 @@ _GITHUB_SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
+@lru_cache(maxsize=4096)  # asked for each `key: string` of every file: a few hundred distinct keys
 def is_secret_name(name: str) -> bool:
     normalised = name.upper().replace("-", "_")
     return bool(_SECRET_NAME.search(normalised)) and not _NOT_SECRET_SUFFIX.search(normalised)
@@ -342,6 +344,8 @@ def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool) -> Iter
 
 def _secret_assignments(text: Text, platform: str, throwaway: bool) -> Iterator[Finding]:
     """`NAME=value` in scripts and `environment:` lists."""
+    if "=" not in text.value:  # most literals; and no match without one
+        return
     for match in _ASSIGNMENT.finditer(text.value):
         name, value = match.group(1), match.group(2)
         if not _literal_under(name, value, platform, throwaway):

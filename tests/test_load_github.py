@@ -194,8 +194,8 @@ def test_broken_files_are_problems_not_crashes(broken: Project) -> None:
         ("parse-error", ".github/workflows/tabs.yml", 4, 1),
     ]
     messages = {p.span.path: p.message for p in broken.problems}
-    assert "needs `tests`" in [p.message for p in broken.problems if p.span.line == 8][0]
-    assert "a -> c -> a" in [p.message for p in broken.problems if p.span.line == 3 and "cycle" in p.message][0]
+    assert "needs `tests`" in next(p.message for p in broken.problems if p.span.line == 8)
+    assert "a -> c -> a" in next(p.message for p in broken.problems if p.span.line == 3 and "cycle" in p.message)
     assert "not a list" in messages[".github/workflows/list.yml"]
     # The other files still load.
     assert {p.path for p in broken.pipelines} == {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers import FIXTURES, findings, where
 
 from cilint.rules.cache_key_lockfile import (
     cached_ecosystems,
@@ -12,6 +11,7 @@ from cilint.rules.cache_key_lockfile import (
     manifest_ecosystems,
     read_key,
 )
+from helpers import FIXTURES, findings, where
 
 RULE = "cache-key-lockfile"
 BASE = "rules/cache-key-lockfile"

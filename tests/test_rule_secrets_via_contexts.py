@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers import FIXTURES, findings, where
 
 from cilint.linter.model import Command, Span
 from cilint.rules.secrets_via_contexts import (
@@ -12,6 +11,7 @@ from cilint.rules.secrets_via_contexts import (
     looks_like_secret,
     password_argument,
 )
+from helpers import FIXTURES, findings, where
 
 RULE = "secrets-via-contexts"
 BASE = "rules/secrets-via-contexts"
