@@ -80,7 +80,7 @@ def _parser() -> Any:
         from jsonpath_ng.ext import parser as ext
 
         # 1.6 spells the class `ExtentedJsonPathParser`; later versions fix the name and keep an alias.
-        cls = getattr(ext, "ExtendedJsonPathParser", None) or ext.ExtentedJsonPathParser
+        cls: Any = getattr(ext, "ExtendedJsonPathParser", None) or ext.ExtentedJsonPathParser
         _PARSER = cls()
     return _PARSER
 
@@ -97,7 +97,9 @@ def _safe_expression() -> type:
         from jsonpath_ng.ext.filter import OPERATOR_MAP, Expression
         from jsonpath_ng.jsonpath import DatumInContext
 
-        class SafeExpression(Expression):  # type: ignore[misc]
+        base: Any = Expression  # typed in newer jsonpath-ng, untyped in older ones
+
+        class SafeExpression(base):  # type: ignore[misc]
             def find(self, datum: Any) -> list[Any]:
                 found = self.target.find(DatumInContext.wrap(datum))
                 if not found or self.op is None:
