@@ -216,6 +216,10 @@ def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[
 
 
 def _report_cycles(context: _Context, workflow: Workflow, runs_of: dict[str, list[str]], jobs: YMap) -> None:
+    # The test first: it is a fraction of the search for a cycle (legs of a matrix needing a
+    # matrix make legs x legs edges: 0.2 s against 4 ms for 65,000 of them), and most have none.
+    if nx.is_directed_acyclic_graph(workflow.graph):
+        return
     try:
         cycle = nx.find_cycle(workflow.graph)
     except nx.NetworkXNoCycle:
@@ -949,7 +953,8 @@ def _intersect(mine: list[Trigger], theirs: list[Trigger]) -> list[Trigger]:
         if narrowed.branches == []:
             continue
         certain = narrowed.certain and all(t.certain for t in same)
-        out.append(replace(narrowed, certain=certain))
+        # (A trigger is not changed once loaded: one left as it is need not be copied.)
+        out.append(narrowed if certain == narrowed.certain else replace(narrowed, certain=certain))
     return out
 
 
