@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
+from click.testing import CliRunner
+
+from cilint.linter.cli import main
 from cilint.linter.deploy import annotate_deploys
 from cilint.linter.engine import find_rule, run_rules
 from cilint.linter.findings import Finding
@@ -37,3 +41,15 @@ def findings(rule: str, *paths: Path | str, options: dict[str, Any] | None = Non
 def where(found: list[Finding]) -> list[tuple[str, int, str]]:
     """(path, line, level) of each finding: what tests assert exactly."""
     return [(f.span.path, f.span.line, f.level or "") for f in found]
+
+
+def cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
+    """`cilint ARGS` in `cwd`, in process: exit code, standard output, standard error."""
+    old = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr

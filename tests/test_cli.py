@@ -9,24 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cilint.linter.cli import main
+from helpers import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 
 
 def run(*args: str, cwd: Path | None = None) -> tuple[int, str]:
-    runner = CliRunner()
-    old = Path.cwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.output
+    code, out, err = cli(*args, cwd=cwd)
+    return code, out + err
 
 
 def test_rules_lists_every_rule_with_id_name_level() -> None:

@@ -15,29 +15,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from cilint.linter import report
-from cilint.linter.cli import main
+from helpers import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOP = ROOT / "fixtures" / "ecosystem" / "shop"
 SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+
 WF = ".github/workflows/ci.yml"
 CCI = ".circleci/config.yml"
 
 
-def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
-    """`cilint ARGS` in `cwd`: exit code, standard output, standard error."""
-    runner = CliRunner()
-    old = Path.cwd()
-    try:
-        if cwd is not None:
-            os.chdir(cwd)
-        result = runner.invoke(main, list(args), catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
+run = cli
 
 
 def check_json(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
