@@ -24,14 +24,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-import networkx as nx
-
 from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, spend, walk_literals
 from .model import (
     Cache,
     CheckName,
     EnvVar,
     Image,
+    JobGraph,
     JobRun,
     Pipeline,
     Reference,
@@ -497,7 +496,7 @@ class _Loader:
         jdef = self.jobs.get(IMPLICIT_JOB)
         if jdef is None:
             return
-        workflow = Workflow(IMPLICIT_WORKFLOW, self.span(jdef.key), nx.DiGraph(), self.pipeline)
+        workflow = Workflow(IMPLICIT_WORKFLOW, self.span(jdef.key), JobGraph(), self.pipeline)
         leg = _Leg(IMPLICIT_JOB, YMap(jdef.key), jdef.key, self.base, IMPLICIT_JOB, explicit=False)
         self.populate(workflow, [leg], _Narrowing(), [])
         self.pipeline.workflows.append(workflow)
@@ -506,7 +505,7 @@ class _Loader:
         if not isinstance(body, YMap):
             self.parse_error(f"workflow '{name}' must be a mapping with `jobs`", pos)
             return
-        workflow = Workflow(name, self.span(key), nx.DiGraph(), self.pipeline)
+        workflow = Workflow(name, self.span(key), JobGraph(), self.pipeline)
         workflow.condition = self.condition(body)
         entries = body.get("jobs")
         legs: list[_Leg] = []
@@ -638,7 +637,7 @@ class _Loader:
     ) -> None:
         """Nodes, edges, cycles, triggers and checks of one workflow."""
         ambiguous = self.assign_keys(legs, workflow.name)
-        graph = workflow.graph
+        graph = workflow.dag
         filters: dict[str, _Filter] = {}
         for leg in legs:
             job = self.job_run(leg, workflow.name)
@@ -712,9 +711,13 @@ class _Loader:
                 for key in upstream or []:
                     if not spend(self.src, pos):  # matrices requiring matrices: legs x legs edges
                         return
-                    workflow.graph.add_edge(key, leg.key, statuses=statuses)
+                    workflow.dag.add_edge(key, leg.key, statuses=statuses)
 
     def cycles(self, workflow: Workflow, legs: list[_Leg]) -> bool:
+        if workflow.dag.is_acyclic():  # most workflows: no component to look at
+            return False
+        import networkx as nx  # (only for a cycle: see JobGraph)
+
         graph = workflow.graph
         order = {leg.key: number for number, leg in enumerate(legs)}
         found = False
@@ -739,7 +742,7 @@ class _Loader:
             if not _has_tags(filters[leg.key][0]) or reach[leg.key].tags:
                 continue
             # Name the jobs at fault, not tag-filtered ones that are themselves cut off (reported).
-            upstream = sorted(k for k in workflow.graph.predecessors(leg.key) if not _has_tags(filters[k][0]))
+            upstream = sorted(k for k in workflow.dag.predecessors(leg.key) if not _has_tags(filters[k][0]))
             if upstream:
                 names = ", ".join(upstream)
                 self.invalid(f"job '{leg.key}' has tag filters but the jobs it requires ({names}) have none:"
@@ -1195,10 +1198,13 @@ def _reach(narrowing: _Narrowing) -> _Reach:
     return _Reach(branches, only, ignore, pull_request, tags, tags_ignore, narrowing.certain)
 
 
-def _propagate(graph: nx.DiGraph, reach: dict[str, _Reach]) -> None:
+def _propagate(graph: JobGraph, reach: dict[str, _Reach]) -> None:
     """A job runs only when one of the jobs it requires can run (CircleCI ignores filtered-out
     requirements, but a job all of whose requirements are filtered out does not run)."""
-    for key in nx.topological_sort(graph):
+    order = graph.topological_order()
+    if order is None:  # pragma: no cover - called for workflows without cycles only
+        raise ValueError("the requires of the workflow form a cycle")
+    for key in order:
         upstream = [reach[u] for u in graph.predecessors(key)]
         if not upstream:
             continue

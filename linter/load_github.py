@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import networkx as nx
-
 from . import github_expr as expr
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
@@ -24,6 +22,7 @@ from .model import (
     CheckName,
     EnvVar,
     Image,
+    JobGraph,
     JobRun,
     Pipeline,
     Reference,
@@ -162,7 +161,7 @@ def load_workflow(
     pipeline.called_by_workflow_call = any(t.event == "workflow_call" for t in pipeline.triggers)
     if isinstance(root.get("concurrency"), (str, YMap)):
         pipeline.concurrency = source.text(_concurrency_group(root["concurrency"]), root.pos_of("concurrency"))
-    workflow = Workflow(name, source.span(root.pos), nx.DiGraph(), pipeline, pipeline.triggers)
+    workflow = Workflow(name, source.span(root.pos), JobGraph(), pipeline, pipeline.triggers)
     workflow.concurrency = pipeline.concurrency
     pipeline.workflows.append(workflow)
     jobs = root.get("jobs")
@@ -183,7 +182,7 @@ def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[
     """Add every job of `jobs` (and of the local workflows they call) to the workflow's graph;
     returns job id -> the keys of its runs (matrix legs, callee jobs)."""
     source = context.source
-    graph = workflow.graph
+    graph = workflow.dag
     runs_of: dict[str, list[str]] = {}
     leaves_of: dict[str, list[str]] = {}  # a caller job's final callee runs: what `needs` waits for
     needs_of: dict[str, list[tuple[str, Pos]]] = {}
@@ -218,8 +217,10 @@ def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[
 def _report_cycles(context: _Context, workflow: Workflow, runs_of: dict[str, list[str]], jobs: YMap) -> None:
     # The test first: it is a fraction of the search for a cycle (legs of a matrix needing a
     # matrix make legs x legs edges: 0.2 s against 4 ms for 65,000 of them), and most have none.
-    if nx.is_directed_acyclic_graph(workflow.graph):
+    if workflow.dag.is_acyclic():
         return
+    import networkx as nx  # (only for a cycle: see JobGraph)
+
     try:
         cycle = nx.find_cycle(workflow.graph)
     except nx.NetworkXNoCycle:
@@ -247,21 +248,26 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     env = {**context.env, **env_map(source, job.get("env"), "job", is_reference)}
     runs: list[JobRun] = []
     steps = _StepLog()  # the legs share their steps
+    # The same for every leg (spans do not change): made once.
+    span, definition = source.span(key_pos), source.span(job.pos)
+    job_qualified = qualified(source.path, context.workflow_name, context.key_prefix + job_id)
+    keys: set[str] = set()  # of the legs so far
     for index, leg in enumerate(legs):
         if not spend(source, key_pos):  # over the file's model limit: it will not be checked
             break
         lookup = _lookup_for(leg, context.inputs)
         name, name_known = expr.substitute(display_text, lookup)
         key = key_base if len(legs) == 1 else f"{key_base} ({_leg_label(leg, dimensions)})"
-        if key in {run.key for run in runs}:
+        if key in keys:
             key = f"{key} #{index + 1}"
+        keys.add(key)
         run = JobRun(
             key=key,
             job_id=job_id,
             name=context.name_prefix + name,
-            span=source.span(key_pos),
-            qualified=qualified(source.path, context.workflow_name, context.key_prefix + job_id),
-            definition=source.span(job.pos),
+            span=span,
+            qualified=job_qualified,
+            definition=definition,
             matrix=dict(leg),
             env=env,
         )
@@ -611,16 +617,16 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
         seen_calls=(*context.seen_calls, source.path),
         inputs=inputs,
     )
-    callee_graph = Workflow(workflow.name, workflow.span, nx.DiGraph(), workflow.pipeline)
+    callee_graph = Workflow(workflow.name, workflow.span, JobGraph(), workflow.pipeline)
     runs_of = _add_jobs(callee_context, callee_graph, callee_jobs, [])
     for run in callee_graph.jobs():
         run.caller = caller.key
-    workflow.graph.update(callee_graph.graph)
+    workflow.dag.update(callee_graph.dag)
     keys = [key for keys in runs_of.values() for key in keys]
     for key in keys:
-        if callee_graph.graph.in_degree(key) == 0:
-            workflow.graph.add_edge(caller.key, key)
-    return [key for key in keys if callee_graph.graph.out_degree(key) == 0] or [caller.key]
+        if callee_graph.dag.in_degree(key) == 0:
+            workflow.dag.add_edge(caller.key, key)
+    return [key for key in keys if callee_graph.dag.out_degree(key) == 0] or [caller.key]
 
 
 def _call_inputs(job: YMap, callee: YMap) -> dict[str, Any]:
@@ -889,16 +895,15 @@ def _github_context(scenario: _Scenario) -> dict[str, Any]:
 def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigger]) -> None:
     """Each job's triggers: the workflow's (or its caller's), narrowed by its `if:` and by its
     needs (a job whose need did not run is skipped, unless its condition says `always()`)."""
-    try:
-        order = list(nx.topological_sort(workflow.graph))
-    except nx.NetworkXUnfeasible:  # pragma: no cover - cycles were removed
-        order = list(workflow.graph.nodes)
+    order = workflow.dag.topological_order()
+    if order is None:  # pragma: no cover - cycles were removed
+        order = list(workflow.dag.nodes)
     # The legs of a matrix job have the same condition over the same triggers: narrowed once.
     # (The narrowed triggers are shared then, as unnarrowed ones always were: none is changed later.)
     done: dict[tuple[int, str | None], tuple[list[Trigger], list[Trigger]]] = {}
     for key in order:
         run = workflow.job(key)
-        if run.caller is not None and run.caller in workflow.graph and context.caller_triggers is None:
+        if run.caller is not None and run.caller in workflow.dag and context.caller_triggers is None:
             base = workflow.job(run.caller).triggers
         else:
             base = context.caller_triggers if context.caller_triggers is not None else triggers
@@ -906,7 +911,7 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         if (id(base), condition) not in done:
             done[id(base), condition] = (base, _narrow(base, condition, context.default_branch))
         narrowed = list(done[id(base), condition][1])
-        needs = [workflow.job(k) for k in workflow.graph.predecessors(key)]
+        needs = [workflow.job(k) for k in workflow.dag.predecessors(key)]
         if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
             for need in needs:
                 narrowed = _intersect(narrowed, need.triggers)

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .model import EnvVar, Problem, Span, Text
+from .model import EnvVar, Literal, Problem, Span, Text
 from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
 
 # Job runs, steps and `needs`/`requires` edges one file may expand to. Matrices, CircleCI commands
@@ -34,6 +34,8 @@ class Source:
     def span(self, pos: Pos) -> Span:
         """A span, with a block node's end pulled back from the start of the next line."""
         end_line, end_column = pos.end_line, pos.end_column
+        if end_line == pos.line:  # most values: on one line, nothing to pull back
+            return Span(self.path, end_line, pos.column, end_line, end_column)
         # A block node ends where the next token starts: at column 1 of the next line, or at
         # the `- ` of the next list item. Pull it back to the end of its own last line.
         before = self._line(end_line)[: end_column - 1]
@@ -230,7 +232,9 @@ def walk_literals(
 ) -> list[EnvVar]:
     """Every `key: string` pair (and list item, under its list's key) of a document, once each
     even when aliased: what literal-secret scans read."""
-    out: list[EnvVar] = []
+    # Each pair's `Text` is made only when a rule reads it (see `Literal`); the order is that of
+    # where the strings start, which is where their spans start.
+    out: list[tuple[int, int, Literal]] = []
     seen: set[int] = set()
     stack: list[tuple[str, Any]] = [("", node)]
     while stack and len(out) < limit:
@@ -242,16 +246,21 @@ def walk_literals(
         if isinstance(item, YMap):
             for child_key, child in item.items():
                 if isinstance(child, YStr):
-                    text = source.text(child, item.pos_of(child_key))
-                    out.append(EnvVar(child_key, text, is_reference(child), "yaml"))
+                    out.append(_literal(source, child_key, child, item.pos_of(child_key), is_reference))
                 elif isinstance(child, (YMap, YSeq)):
                     stack.append((child_key, child))
         elif isinstance(item, YSeq):
             for index, child in enumerate(item):
                 if isinstance(child, YStr):
-                    text = source.text(child, item.pos_of(index))
-                    out.append(EnvVar(key, text, is_reference(child), "yaml"))
+                    out.append(_literal(source, key, child, item.pos_of(index), is_reference))
                 elif isinstance(child, (YMap, YSeq)):
                     stack.append((key, child))
-    out.sort(key=lambda env: (env.value.span.line, env.value.span.column))
-    return out
+    out.sort(key=lambda entry: (entry[0], entry[1]))
+    return [literal for _, _, literal in out]
+
+
+def _literal(source: Source, key: str, value: YStr, pos: Pos,
+             is_reference: Callable[[str], bool]) -> tuple[int, int, Literal]:
+    start = pos_of(value, pos)  # where `Source.text` puts its span
+    return start.line, start.column, Literal(key, str(value), is_reference(value),
+                                             lambda: source.text(value, pos))

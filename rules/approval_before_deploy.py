@@ -109,11 +109,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
 from ..linter import github_expr as expr
 from ..linter.findings import Finding
-from ..linter.model import JobRun, Project, Span, Trigger, Workflow
+from ..linter.model import JobGraph, JobRun, Project, Span, Trigger, Workflow
 
 ID = "CIL105"
 NAME = "approval-before-deploy"
@@ -243,7 +241,7 @@ def _any_branch(job: JobRun) -> bool:
 def _circleci_pass(workflow: Workflow) -> tuple[dict[str, list[bool]], dict[str, bool]]:
     """One topological pass: for each job, which of its triggers are covered by an approval
     upstream, and whether any approval stands upstream at all."""
-    graph = workflow.graph
+    graph = workflow.dag
     covered: dict[str, list[bool]] = {}
     gate_upstream: dict[str, bool] = {}
     for key in _order(graph):
@@ -266,7 +264,7 @@ def _circleci_path(workflow: Workflow, covered: dict[str, list[bool]], key: str,
     seen = {key}
     while True:
         step = None
-        for pred in sorted(workflow.graph.predecessors(key)):
+        for pred in sorted(workflow.dag.predecessors(key)):
             job = workflow.job(pred)
             if pred in seen or (job.is_approval and uncovered_only):
                 continue
@@ -379,11 +377,11 @@ def _github_pass(context: _Context, workflow: Workflow) -> dict[str, _Gate]:
     """One topological pass: each job's best gate, taken from its environment or from the jobs
     it needs (unless it runs when a need failed)."""
     gates: dict[str, _Gate] = {}
-    for key in _order(workflow.graph):
+    for key in _order(workflow.dag):
         job = workflow.job(key)
         own = _environment_rank(context, job)
         best = _Gate(own, job if own > UNGATED else None)
-        preds = sorted(p for p in workflow.graph.predecessors(key) if p in gates)
+        preds = sorted(p for p in workflow.dag.predecessors(key) if p in gates)
         if preds:
             weakest = min(preds, key=lambda p: gates[p].rank)
             best.parent = weakest
@@ -491,7 +489,7 @@ def _invocation(workflow: Workflow, job: JobRun) -> JobRun:
     """Where to report: a job of a reusable workflow is reported at the caller that runs it in
     this workflow (the gate belongs there), other jobs at themselves."""
     at = job
-    while at.caller is not None and at.caller in workflow.graph:
+    while at.caller is not None and at.caller in workflow.dag:
         at = workflow.job(at.caller)
     return at
 
@@ -515,8 +513,8 @@ def _path_text(miss: _Miss) -> str:
     return " -> ".join([start, *names])
 
 
-def _order(graph: nx.DiGraph) -> list[str]:
-    try:
-        return list(nx.topological_sort(graph))
-    except nx.NetworkXUnfeasible:  # a cycle the loader reported; walk what we can
+def _order(graph: JobGraph) -> list[str]:
+    order = graph.topological_order()
+    if order is None:  # a cycle the loader reported; walk what we can
         return list(graph.nodes)
+    return order

@@ -110,8 +110,6 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-import networkx as nx
-
 from ..linter.findings import Finding
 from ..linter.model import CheckName, JobRun, Project, Protection, RequiredCheck, Span, Trigger, Workflow
 
@@ -517,11 +515,11 @@ def _vacuous_needs(scope: _Scope, reports: list[_Report]) -> list[_Verdict]:
 
 
 def _unrequired_ancestors(scope: _Scope, report: _Report) -> list[JobRun]:
-    graph = report.workflow.graph
+    graph = report.workflow.dag
     if report.job.key not in graph:
         return []
     out = []
-    for key in sorted(nx.ancestors(graph, report.job.key)):
+    for key in sorted(graph.ancestors(report.job.key)):
         job = report.workflow.job(key)
         if job.kind == "call" or not job.checks:
             continue
@@ -716,7 +714,7 @@ def _covered_jobs(scope: _Scope) -> set[str]:
             covered.add(report.job.qualified)
             if report.check.kind == "workflow-check":  # a required CircleCI workflow covers its jobs
                 covered.update(job.qualified for job in report.workflow.jobs())
-            graph = report.workflow.graph
+            graph = report.workflow.dag
             if report.job.key in graph:
-                covered.update(report.workflow.job(k).qualified for k in nx.ancestors(graph, report.job.key))
+                covered.update(report.workflow.job(k).qualified for k in graph.ancestors(report.job.key))
     return covered

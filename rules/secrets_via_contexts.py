@@ -293,7 +293,7 @@ def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
     # Every string of the file passes here (64,696 for the corpus workflows): the cheap tests that
     # each check starts with come first, so that most strings make no generator at all.
     for literal in pipeline.literals:
-        value = literal.value.value
+        value = literal.written  # (its place is looked up only for a finding)
         if _TOKEN_MARKERS.search(value):
             formats = list(_known_formats(literal.value, platform))
             yield from formats
@@ -302,7 +302,7 @@ def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
         if is_secret_name(literal.name):
             yield from _secret_named_value(literal, platform, throwaway)
         if "=" in value:
-            yield from _secret_assignments(literal.value, platform, throwaway)
+            yield from _secret_assignments(literal, platform, throwaway)
 
 
 def _runs_database(pipeline: Pipeline) -> bool:
@@ -339,7 +339,7 @@ def _known_formats(text: Text, platform: str) -> Iterator[Finding]:
 
 
 def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool) -> Iterator[Finding]:
-    name, value = literal.name, literal.value.value
+    name, value = literal.name, literal.written
     if literal.reference or "\n" in value or not _literal_under(name, value, platform, throwaway):
         return
     yield Finding(
@@ -347,16 +347,16 @@ def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool) -> Iter
         literal.value.span)
 
 
-def _secret_assignments(text: Text, platform: str, throwaway: bool) -> Iterator[Finding]:
+def _secret_assignments(literal: EnvVar, platform: str, throwaway: bool) -> Iterator[Finding]:
     """`NAME=value` in scripts and `environment:` lists."""
-    for match in _ASSIGNMENT.finditer(text.value):
+    for match in _ASSIGNMENT.finditer(literal.written):
         name, value = match.group(1), match.group(2)
         if not _literal_under(name, value, platform, throwaway):
             continue
         yield Finding(
             f"`{name}` is assigned a literal value {mask(value.strip(chr(34) + chr(39)), 0)}: "
             f"{_store_advice(platform, name)}",
-            _offset_span(text, match.start(1), len(match.group(0)) - (match.start(1) - match.start())))
+            _offset_span(literal.value, match.start(1), len(match.group(0)) - (match.start(1) - match.start())))
 
 
 # -- command-line passwords --------------------------------------------------------------------
