@@ -415,6 +415,8 @@ def _job_secrets(context: _Context, run: JobRun, job: YMap) -> None:
 
 def _secrets_in(text: Text, where: str, step: int | None) -> list[SecretRef]:
     found: list[SecretRef] = []
+    if "secrets" not in text.value:  # most values (48,000 in the corpus workflows): no search
+        return found
     for block in expr.EXPRESSION.finditer(text.value):
         for match in _SECRET.finditer(block.group(1)):
             name = match.group(1) or match.group(2)

@@ -127,10 +127,19 @@ def _walk(top: Path, root: Path, found: dict[Path, str], skips: list[Skipped]) -
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS
                              and not os.path.islink(os.path.join(dirpath, d)))
+        real_dir: str | None = None  # the directory resolved, once for all its files
         for name in sorted(filenames):
             path = Path(dirpath, name)
             platform = _platform_by_place(path, root)
             if platform is None:
+                continue
+            try:
+                regular = stat.S_ISREG(os.lstat(path).st_mode)
+            except OSError:
+                regular = False
+            if regular:  # not a link: resolving it is resolving its directory
+                real_dir = real_dir or os.path.realpath(dirpath)
+                found[Path(real_dir, name)] = platform
                 continue
             target = _target(path, root, skips, named=False)
             if target is not None:
@@ -260,8 +269,9 @@ class _Loader:
         self.locals: dict[str, tuple[Source, YMap] | None] = {}
 
     def relpath(self, path: Path) -> str:
+        """The name of a resolved path in findings: relative to the root when inside it."""
         try:
-            return _printable(path.resolve().relative_to(self.root).as_posix())
+            return _printable(path.relative_to(self.root).as_posix())
         except ValueError:
             return _printable(path.as_posix())
 
@@ -400,6 +410,7 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
     for skip in skipped:
         loader.skipped(skip)
     for path in settings.protection_files:
+        path = _resolved(path)
         rel = loader.relpath(path)
         loaded = loader.read(path, rel)
         if loaded is not None:
