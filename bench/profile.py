@@ -66,7 +66,7 @@ def main() -> int:
     unknown = set(wanted) - set(workloads_mod.WORKLOAD_NAMES[1:])
     if unknown:
         parser.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
-    generated = {"circleci-5000-jobs", "github-matrix-256"}
+    generated = {"circleci-1250-jobs", "circleci-2500-jobs", "circleci-5000-jobs", "github-matrix-256"}
     if not (args.corpus / "github").is_dir() or not (args.corpus / "circleci").is_dir():
         skipped = [w for w in wanted if w not in generated]
         if skipped:

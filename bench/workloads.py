@@ -16,6 +16,7 @@ DEFAULT_CORPUS = Path(os.environ.get("CILINT_CORPUS", "/work/shared/corpus"))
 
 # Generated cases.
 CIRCLECI_JOBS = 5000
+CIRCLECI_JOB_SERIES = (1250, 2500, CIRCLECI_JOBS)
 CIRCLECI_CHAINS = 10  # 10 chains of 500 jobs; each job requires the one before it in its chain
 CIRCLECI_CROSS_EVERY = 25  # ...and every 25th job also the job before it in the neighbouring chain
 MATRIX_AXES = {
@@ -274,6 +275,8 @@ WORKLOAD_NAMES = (
     "workflows-4x",
     "circleci-all",
     "circleci-largest",
+    "circleci-1250-jobs",
+    "circleci-2500-jobs",
     "circleci-5000-jobs",
     "github-matrix-256",
 )
@@ -357,16 +360,19 @@ def build_workloads(corpus: Path, scratch: Path, only: set[str] | None = None) -
                 files,
             )
         )
-    if "circleci-5000-jobs" in want:
-        path = scratch / "circleci-5000-jobs"
-        files = _circleci_repo(path, circleci_many_jobs())
+    for jobs in CIRCLECI_JOB_SERIES:  # the same shape at 1/4, 1/2 and full size: growth with config size
+        name = f"circleci-{jobs}-jobs"
+        if name not in want:
+            continue
+        path = scratch / name
+        files = _circleci_repo(path, circleci_many_jobs(jobs))
         out.append(
             Workload(
-                "circleci-5000-jobs",
+                name,
                 path,
                 "circleci",
-                f"generated: {CIRCLECI_JOBS} jobs in {CIRCLECI_CHAINS} `requires` chains of "
-                f"{CIRCLECI_JOBS // CIRCLECI_CHAINS} (cross edges every {CIRCLECI_CROSS_EVERY}), "
+                f"generated: {jobs} jobs in {CIRCLECI_CHAINS} `requires` chains of "
+                f"{jobs // CIRCLECI_CHAINS} (cross edges every {CIRCLECI_CROSS_EVERY}), "
                 "approval + deploy",
                 files,
             )
