@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from .loadutil import scalar_str
@@ -112,6 +113,13 @@ class _Parser:
 # ("op", op, a, b), ("and", a, b), ("or", a, b).
 Node = tuple[Any, ...]
 _COMPARE = ("==", "!=", "<", "<=", ">", ">=")
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Node:
+    """`parse`, once per text: the same conditions come back for every trigger and matrix leg
+    (and across workflows). The tree is not changed by evaluation. Errors are not cached."""
+    return parse(text)
 
 
 def parse(text: str) -> Node:
@@ -333,7 +341,7 @@ def _lookup(context: Mapping[str, Any], path: list[str]) -> Any:
 def condition_value(condition: str, context: Mapping[str, Any]) -> Any:
     """Truth of an `if:` condition in `context`; UNKNOWN when unreadable."""
     try:
-        return truth(evaluate(parse(strip(condition)), context))
+        return truth(evaluate(_parsed(strip(condition)), context))
     except (ValueError, IndexError, RecursionError):
         return UNKNOWN
 
@@ -349,7 +357,7 @@ def runs_after_failed_need(condition: str | None) -> Any:
         return False
     context = {"needs": _failed_needs()}
     try:
-        return truth(evaluate(parse(strip(condition)), context, _AFTER_FAILURE))
+        return truth(evaluate(_parsed(strip(condition)), context, _AFTER_FAILURE))
     except (ValueError, IndexError, RecursionError):
         return UNKNOWN
 
