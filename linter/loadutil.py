@@ -231,10 +231,9 @@ def walk_literals(
     source: Source, node: Any, is_reference: Callable[[str], bool], limit: int = 200_000
 ) -> list[EnvVar]:
     """Every `key: string` pair (and list item, under its list's key) of a document, once each
-    even when aliased: what literal-secret scans read."""
-    # Each pair's `Text` is made only when a rule reads it (see `Literal`); the order is that of
-    # where the strings start, which is where their spans start.
-    out: list[tuple[int, int, Literal]] = []
+    even when aliased, in the order of where they stand: what literal-secret scans read. Each
+    pair's `Text` is made only when a rule reads it (see `Literal`)."""
+    out: list[Literal] = []
     seen: set[int] = set()
     stack: list[tuple[str, Any]] = [("", node)]
     while stack and len(out) < limit:
@@ -244,23 +243,24 @@ def walk_literals(
                 continue
             seen.add(id(item))
         if isinstance(item, YMap):
+            value_pos = item.value_pos
             for child_key, child in item.items():
                 if isinstance(child, YStr):
-                    out.append(_literal(source, child_key, child, item.pos_of(child_key), is_reference))
+                    out.append(Literal(child_key, child, is_reference(child), source,
+                                       value_pos.get(child_key, item.pos)))
                 elif isinstance(child, (YMap, YSeq)):
                     stack.append((child_key, child))
         elif isinstance(item, YSeq):
             for index, child in enumerate(item):
                 if isinstance(child, YStr):
-                    out.append(_literal(source, key, child, item.pos_of(index), is_reference))
+                    out.append(Literal(key, child, is_reference(child), source, item.pos_of(index)))
                 elif isinstance(child, (YMap, YSeq)):
                     stack.append((key, child))
-    out.sort(key=lambda entry: (entry[0], entry[1]))
-    return [literal for _, _, literal in out]
+    # A string's own position is where `Source.text` puts its span.
+    out.sort(key=_start_of_written)
+    return list(out)
 
 
-def _literal(source: Source, key: str, value: YStr, pos: Pos,
-             is_reference: Callable[[str], bool]) -> tuple[int, int, Literal]:
-    start = pos_of(value, pos)  # where `Source.text` puts its span
-    return start.line, start.column, Literal(key, str(value), is_reference(value),
-                                             lambda: source.text(value, pos))
+def _start_of_written(literal: Literal) -> tuple[int, int]:
+    pos = pos_of(literal.written)  # (a YStr)
+    return pos.line, pos.column

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, SupportsIndex
+from typing import Any, NamedTuple, Protocol, SupportsIndex
 
 from .yamlsrc import Pos
 
@@ -128,18 +128,27 @@ class EnvVar:
         return self.value.value
 
 
+class TextSource(Protocol):
+    """What makes a scalar's `Text` (`loadutil.Source`)."""
+
+    def text(self, value: Any, default: Pos | None = None) -> Text: ...
+
+
 class Literal(EnvVar):
     """A `key: string` pair of a file (`Pipeline.literals`, level "yaml"), its `Text` made only
     when it is read. Every string of every file is one (64,696 for the 1,448 corpus workflows)
     and the secret scan reads each, but where one stands only for the few it reports."""
 
-    def __init__(self, name: str, written: str, reference: bool, make_text: Callable[[], Text]) -> None:
-        # (EnvVar's __init__ is not called: `value` is made on demand.)
+    __slots__ = ("_pos", "_source", "_text", "_written")
+
+    def __init__(self, name: str, written: str, reference: bool, source: TextSource, pos: Pos) -> None:
+        # (EnvVar's __init__ is not called: `value` is made on demand, by `source.text(written, pos)`.)
         self.name = name
         self.reference = reference
         self.level = "yaml"
         self._written = written
-        self._make_text: Callable[[], Text] | None = make_text
+        self._source: TextSource | None = source
+        self._pos = pos
         self._text: Text | None = None
 
     @property
@@ -149,13 +158,13 @@ class Literal(EnvVar):
     @property
     def value(self) -> Text:
         if self._text is None:
-            assert self._make_text is not None
-            self._text, self._make_text = self._make_text(), None
+            assert self._source is not None
+            self._text, self._source = self._source.text(self._written, self._pos), None
         return self._text
 
     @value.setter
     def value(self, text: Text) -> None:
-        self._text, self._make_text = text, None
+        self._text, self._source = text, None
 
 
 @dataclass
