@@ -17,6 +17,7 @@ plain Python values; their position is asked of the container holding them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -63,6 +64,11 @@ NOWHERE = Pos(1, 1, 1, 1)
 class YStr(str):
     """A string scalar that knows where it stands and how it was written."""
 
+    # Slots (here and in YMap and YSeq): there is one object per node, and each is faster to make
+    # and to free without a dictionary made with it. `__dict__` and `__weakref__` keep other
+    # attributes possible (loadutil caches a container's text on it): they cost only when used.
+    __slots__ = ("__dict__", "__weakref__", "pos", "style")
+
     pos: Pos
     style: str | None  # None plain, "'" or '"' quoted, "|" literal, ">" folded
 
@@ -75,6 +81,8 @@ class YStr(str):
 
 class YMap(dict[str, Any]):
     """A mapping with the positions of its keys and values."""
+
+    __slots__ = ("__dict__", "__weakref__", "key_pos", "pos", "value_pos")
 
     pos: Pos
     key_pos: dict[str, Pos]
@@ -96,6 +104,8 @@ class YMap(dict[str, Any]):
 
 class YSeq(list[Any]):
     """A sequence with the positions of its items."""
+
+    __slots__ = ("__dict__", "__weakref__", "item_pos", "pos")
 
     pos: Pos
     item_pos: list[Pos]
@@ -135,9 +145,17 @@ class Document:
 
 # YAML 1.2 core schema resolution for plain scalars (GitHub's and CircleCI's parsers agree on it
 # for the values that matter: booleans, null, numbers; `yes`/`on` stay strings).
-_NULL = {"", "~", "null", "Null", "NULL"}
-_TRUE = {"true", "True", "TRUE"}
-_FALSE = {"false", "False", "FALSE"}
+_WORDS: dict[str, Any] = {
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
+}
+# What a number can start with. Any other plain scalar not in _WORDS is a string: most of them
+# are, so they are told apart with two lookups, before any regular expression runs.
+_NUMBER_START = frozenset("0123456789+-.")
+# How every number below starts: most texts starting with a dot or a minus (`./path`, `--flag`)
+# are told apart with it, instead of trying each form in turn.
+_NUMBER_PREFIX = re.compile(r"[-+]?(?:[0-9]|\.(?:[0-9]|inf|Inf|nan|NaN|NAN))")
 _INT = re.compile(r"[-+]?[0-9]+$")
 _HEX = re.compile(r"0x[0-9a-fA-F]+$")
 _OCT = re.compile(r"0o[0-7]+$")
@@ -145,30 +163,31 @@ _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 
 
 def _resolve_plain(text: str) -> Any:
-    if text in _NULL:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    first = text[0]
-    if first.isdigit() or first in "+-.":
-        if _INT.match(text):
-            # Python refuses to convert more than 4,300 decimal digits (a denial-of-service
-            # guard); such a number is no count or version anyone writes: keep the text.
-            return int(text) if len(text) <= 4300 else text
-        if _HEX.match(text):
-            return int(text, 16)
-        if _OCT.match(text):
-            return int(text[2:], 8)
-        if _FLOAT.match(text):
-            return float(text)
-        if text in (".inf", "+.inf", ".Inf", "+.Inf"):
-            return float("inf")
-        if text in ("-.inf", "-.Inf"):
-            return float("-inf")
-        if text in (".nan", ".NaN", ".NAN"):
-            return float("nan")
+    if text in _WORDS:
+        return _WORDS[text]
+    return _resolve_number(text) if text[0] in _NUMBER_START else text
+
+
+def _resolve_number(text: str) -> Any:
+    """The number `text` stands for, or `text` itself."""
+    if not _NUMBER_PREFIX.match(text):
+        return text
+    if _INT.match(text):
+        # Python refuses to convert more than 4,300 decimal digits (a denial-of-service
+        # guard); such a number is no count or version anyone writes: keep the text.
+        return int(text) if len(text) <= 4300 else text
+    if _HEX.match(text):
+        return int(text, 16)
+    if _OCT.match(text):
+        return int(text[2:], 8)
+    if _FLOAT.match(text):
+        return float(text)
+    if text in (".inf", "+.inf", ".Inf", "+.Inf"):
+        return float("inf")
+    if text in ("-.inf", "-.Inf"):
+        return float("-inf")
+    if text in (".nan", ".NaN", ".NAN"):
+        return float("nan")
     return text
 
 
@@ -208,46 +227,21 @@ def decode(data: bytes) -> str:
         ) from exc
 
 
-class _Frame:
-    """A container being composed: where its next item goes."""
-
-    __slots__ = ("anchor", "chars", "key", "key_pos", "merges", "pending_merge", "size", "value")
-
-    def __init__(self, value: YMap | YSeq, anchor: str | None) -> None:
-        self.value = value
-        self.anchor = anchor
-        self.key: str | None = None  # mappings: the key waiting for its value
-        self.key_pos: Pos | None = None
-        self.size = 1  # nodes below, aliases expanded
-        self.chars = 0  # characters of scalar text below, aliases expanded
-        self.merges: list[tuple[YMap, Pos]] = []  # `<<` sources, applied when the mapping ends
-        self.pending_merge = False
+# What `_compose` saves of a container while it composes one inside it: its state variables
+# (`seq`, `mapping`, `key`, `key_pos`, `merge_next`, `merges`, `anchor`, `start`, `nodes_before`,
+# `chars_before`), restored when the inner one ends.
+_Saved = tuple[YSeq | None, YMap, str, Pos, bool, list[tuple[YMap, Pos]] | None, str | None, Any, int, int]
 
 
-class _Budget:
-    """What a stream may expand to, over all its documents: aliases reuse one object, but
-    whatever walks the document (loaders, rules, reports) visits each use."""
-
-    __slots__ = ("aliased", "chars", "max_chars", "max_nodes", "nodes")
-
-    def __init__(self, max_nodes: int, max_chars: int) -> None:
-        self.nodes = 0
-        self.chars = 0
-        self.aliased = False  # whether aliases added to it (for the message)
-        self.max_nodes = max_nodes
-        self.max_chars = max_chars
-
-    def spend(self, nodes: int, chars: int, pos: Pos, alias: bool = False) -> None:
-        self.nodes += nodes
-        self.chars += chars
-        self.aliased = self.aliased or alias
-        why = "aliases of aliases: a 'billion laughs' document?" if self.aliased else "too large to check"
-        if self.nodes > self.max_nodes:
-            raise YamlError(f"the document expands to more than {self.max_nodes:,} nodes ({why})", pos)
-        if self.chars > self.max_chars:
-            why = "a long value aliased many times?" if self.aliased else "too large to check"
-            message = f"the document expands to more than {self.max_chars:,} characters of text ({why})"
-            raise YamlError(message, pos)
+def _over_budget(nodes: int, chars: int, aliased: bool, max_nodes: int, max_chars: int, pos: Pos) -> YamlError:
+    """The error for a stream that expands to more than its budget, over all its documents:
+    aliases reuse one object, but whatever walks the document (loaders, rules, reports) visits
+    each use. `aliased` tells whether aliases added to it (for the message)."""
+    if nodes > max_nodes:
+        why = "aliases of aliases: a 'billion laughs' document?" if aliased else "too large to check"
+        return YamlError(f"the document expands to more than {max_nodes:,} nodes ({why})", pos)
+    why = "a long value aliased many times?" if aliased else "too large to check"
+    return YamlError(f"the document expands to more than {max_chars:,} characters of text ({why})", pos)
 
 
 # Characters YAML 1.2 allows in a stream (its `c-printable`); the reader rejects any other.
@@ -298,91 +292,8 @@ def load(
     """Compose every document of `text`; YamlError (with a position) when it cannot be used."""
     loader = _Loader(text)
     documents: list[Document] = []
-    budget = _Budget(max_nodes, max_chars)
     try:
-        doc: Document | None = None
-        anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, expanded nodes, characters)
-        stack: list[_Frame] = []
-        while True:
-            event: Any = loader.get_event()
-            if event is None:
-                break
-            kind = type(event)
-            if kind is yaml.DocumentStartEvent:
-                if len(documents) >= max_documents:
-                    raise YamlError(f"more than {max_documents} YAML documents in one file", _pos(event))
-                doc = Document(root=None)
-                anchors = {}
-                continue
-            if kind is yaml.DocumentEndEvent:
-                if doc is not None:
-                    documents.append(doc)
-                doc = None
-                continue
-            if doc is None:  # stream start/end
-                continue
-            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-                pos = _pos(event)
-                if len(stack) >= max_depth:
-                    raise YamlError(f"nesting deeper than {max_depth} levels", pos)
-                budget.spend(1, 0, pos)
-                _no_complex_key(stack, "a mapping" if kind is yaml.MappingStartEvent else "a list", pos)
-                container: YMap | YSeq = YMap(pos) if kind is yaml.MappingStartEvent else YSeq(pos)
-                stack.append(_Frame(container, event.anchor))
-                continue
-            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                frame = stack.pop()
-                value = frame.value
-                end = _pos(event)
-                value.pos = Pos(value.pos.line, value.pos.column, end.end_line, end.end_column)
-                if frame.merges:
-                    _apply_merges(value, frame.merges)  # type: ignore[arg-type]
-                if frame.anchor is not None:
-                    anchors[frame.anchor] = (value, frame.size, frame.chars)
-                # Its nodes were spent as they were attached; only its size goes up the stack.
-                _attach(doc, stack, value, value.pos, frame.size, frame.chars)
-                continue
-            if kind is yaml.ScalarEvent:
-                pos = _pos(event)
-                length = len(event.value)
-                budget.spend(1, length, pos)
-                # A key of a mapping stays a string, whatever it looks like.
-                if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
-                    frame = stack[-1]
-                    frame.key = str(event.value)
-                    frame.key_pos = pos
-                    frame.size += 1
-                    frame.chars += length
-                    frame.pending_merge = event.value == "<<" and not event.style
-                    if frame.pending_merge:
-                        doc.merge_keys.append(pos)
-                    continue
-                value = _scalar(event, pos)
-                if event.anchor is not None:
-                    anchors[event.anchor] = (value, 1, length)
-                _attach(doc, stack, value, pos, 1, length)
-                continue
-            if kind is yaml.AliasEvent:
-                pos = _pos(event)
-                if event.anchor not in anchors:
-                    # An anchor is known once its node ends, so an alias inside its own anchor
-                    # (a recursive structure) is unknown too, as it is to GitHub and CircleCI.
-                    raise YamlError(f"unknown alias *{event.anchor} (not defined above it, or used "
-                                    "inside the node it names)", pos)
-                value, size, chars = anchors[event.anchor]
-                budget.spend(size, chars, pos, alias=True)
-                if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
-                    if isinstance(value, (YMap, YSeq)):
-                        _no_complex_key(stack, "a mapping" if isinstance(value, YMap) else "a list", pos)
-                    # An alias used as a key: keys are strings.
-                    frame = stack[-1]
-                    frame.key = str(value)
-                    frame.key_pos = pos
-                    frame.size += size
-                    frame.chars += chars
-                    continue
-                _attach(doc, stack, value, pos, size, chars)
-                continue
+        _compose(loader.get_event, documents, max_nodes, max_depth, max_chars, max_documents)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(text, exc) from exc
     except yaml.reader.ReaderError as exc:
@@ -396,57 +307,192 @@ def load(
     return documents
 
 
-def _no_complex_key(stack: list[_Frame], what: str, pos: Pos) -> None:
-    """GitHub and CircleCI want string keys; a list or mapping as a key (`? [a]`) has no string
-    form we could match against theirs, and its text could be as large as the document."""
-    if stack and isinstance(stack[-1].value, YMap) and stack[-1].key is None:
-        raise YamlError(f"a mapping key must be a string, not {what}", pos)
+def _compose(
+    get_event: Callable[[], Any],
+    documents: list[Document],
+    max_nodes: int,
+    max_depth: int,
+    max_chars: int,
+    max_documents: int,
+) -> None:
+    """Compose the documents of an event stream into `documents`.
+
+    This loop runs once per event (410,000 for the corpus workflows and CircleCI configs) and
+    takes about as long as the parser itself, so it is written for speed: the most frequent
+    events are tested first (scalars are three in five, then the starts and ends of containers),
+    the state of the innermost container is kept in local variables rather than in an object,
+    and positions, the expansion budget and attaching a node to its container are written inline
+    rather than as calls (a Python call costs as much as several of these lines)."""
+    # Bound to local names: a global or an attribute would cost a dictionary lookup per event.
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    mapping_start, sequence_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    mapping_end, sequence_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
+    words, number_start = _WORDS, _NUMBER_START
+    # Pos, YStr, YMap and YSeq are made with the built-in type's `__new__`, their own `__new__`
+    # or `__init__` written inline (a Python call for each node is a good part of the time).
+    new_tuple, new_str, new_dict, new_list = tuple.__new__, str.__new__, dict.__new__, list.__new__
+
+    nodes = chars = 0  # the budget spent so far, over all the documents of the stream
+    aliased = False  # whether aliases added to it (for the message)
+    doc = Document(root=None)
+    anchors: dict[str, tuple[Any, int, int]] = {}  # anchor -> (value, expanded nodes, characters)
+
+    # The state of the innermost open container, in local variables. Entering a container saves
+    # them on `stack` and leaving it restores them (see _Saved). At the bottom is the document
+    # itself, as a list that will hold its one node: that node is attached like any other.
+    root = YSeq()
+    seq: YSeq | None = root  # the container when it is a sequence; else None, and it is `mapping`
+    mapping = YMap()
+    want_key = False  # the mapping waits for a key: the next scalar or alias is one
+    key, key_pos = "", NOWHERE  # the mapping's key waiting for its value
+    merge_next = False  # that key is `<<`: its value is a source to merge, not a value
+    merges: list[tuple[YMap, Pos]] | None = None  # `<<` sources, applied when the mapping ends
+    anchor: str | None = None  # the container's anchor, recorded when it ends
+    start: Any = None  # the parser's mark of its start: its position is made when it ends
+    # The stream's budget spent before it: whatever is spent until it ends is below it, so the
+    # differences are its size (nodes, aliases expanded) and its characters of text.
+    nodes_before = chars_before = 0
+    stack: list[_Saved] = []
+    while True:
+        event = get_event()
+        if event is None:
+            break
+        kind = type(event)
+        value: Any
+        if kind is scalar_event:
+            first, end = event.start_mark, event.end_mark
+            pos = new_tuple(Pos, (first.line + 1, first.column + 1, end.line + 1, end.column + 1))
+            text: str = event.value
+            length = len(text)
+            nodes += 1
+            chars += length
+            if nodes > max_nodes or chars > max_chars:
+                raise _over_budget(nodes, chars, aliased, max_nodes, max_chars, pos)
+            if want_key:
+                # A key of a mapping stays a string, whatever it looks like (and its anchor is
+                # not recorded: an alias of a key is an unknown alias).
+                key, key_pos, want_key = text, pos, False
+                if text == "<<" and not event.style:
+                    merge_next = True
+                    doc.merge_keys.append(pos)
+                continue
+            style, tag = event.style, event.tag
+            if tag is not None and tag != "!":
+                value = _tagged(text, tag, style, pos)
+            # Plain scalars: null, true and false (five characters at most: a long text is not
+            # hashed for nothing), numbers, else strings.
+            elif not style and length <= 5 and text in words:
+                value = words[text]
+            elif not style and text[0] in number_start and not isinstance(number := _resolve_number(text), str):
+                value = number
+            else:  # a string: most scalars
+                value = new_str(YStr, text)
+                value.pos = pos
+                value.style = style or None  # the C parser's plain style is "", the Python one's None
+            if event.anchor is not None:
+                anchors[event.anchor] = (value, 1, length)
+        elif kind is mapping_start or kind is sequence_start:
+            # Its position is made when it ends, from `start` (a Pos is costly); here only for errors.
+            if len(stack) >= max_depth:  # one saved state per open container
+                raise YamlError(f"nesting deeper than {max_depth} levels", _pos(event))
+            nodes += 1
+            if nodes > max_nodes or chars > max_chars:
+                raise _over_budget(nodes, chars, aliased, max_nodes, max_chars, _pos(event))
+            if want_key:
+                # GitHub and CircleCI want string keys; a list or mapping as a key (`? [a]`) has
+                # no string form we could match against theirs, and its text could be as large as
+                # the document.
+                what = "a mapping" if kind is mapping_start else "a list"
+                raise YamlError(f"a mapping key must be a string, not {what}", _pos(event))
+            stack.append((seq, mapping, key, key_pos, merge_next, merges, anchor, start, nodes_before, chars_before))
+            # The containers are made as their `__init__` would, without the call.
+            if kind is mapping_start:
+                mapping, seq, want_key = new_dict(YMap), None, True
+                mapping.key_pos, mapping.value_pos = {}, {}
+            else:
+                seq = new_list(YSeq)
+                seq.item_pos = []
+            merge_next, merges = False, None
+            anchor, start, nodes_before, chars_before = event.anchor, event.start_mark, nodes - 1, chars
+            continue
+        elif kind is mapping_end or kind is sequence_end:
+            end = event.end_mark
+            value = mapping if seq is None else seq
+            pos = value.pos = new_tuple(Pos, (start.line + 1, start.column + 1, end.line + 1, end.column + 1))
+            if merges:
+                _apply_merges(mapping, merges)
+            if anchor is not None:
+                anchors[anchor] = (value, nodes - nodes_before, chars - chars_before)
+            # Back to the container it goes into (which has its key already, if it is a mapping).
+            seq, mapping, key, key_pos, merge_next, merges, anchor, start, nodes_before, chars_before = stack.pop()
+            want_key = False
+        elif kind is alias_event:
+            pos = _pos(event)
+            if event.anchor not in anchors:
+                # An anchor is known once its node ends, so an alias inside its own anchor
+                # (a recursive structure) is unknown too, as it is to GitHub and CircleCI.
+                raise YamlError(f"unknown alias *{event.anchor} (not defined above it, or used "
+                                "inside the node it names)", pos)
+            value, size, length = anchors[event.anchor]
+            nodes += size
+            chars += length
+            aliased = True
+            if nodes > max_nodes or chars > max_chars:
+                raise _over_budget(nodes, chars, aliased, max_nodes, max_chars, pos)
+            if want_key:
+                if isinstance(value, (YMap, YSeq)):
+                    what = "a mapping" if isinstance(value, YMap) else "a list"
+                    raise YamlError(f"a mapping key must be a string, not {what}", pos)
+                # An alias used as a key: keys are strings.
+                key, key_pos, want_key = str(value), pos, False
+                continue
+        elif kind is yaml.DocumentStartEvent:
+            if len(documents) >= max_documents:
+                raise YamlError(f"more than {max_documents} YAML documents in one file", _pos(event))
+            doc = Document(root=None)
+            anchors = {}
+            root = seq = YSeq()
+            want_key = False
+            nodes_before = nodes
+            continue
+        elif kind is yaml.DocumentEndEvent:
+            doc.root = root[0] if root else None
+            doc.nodes = nodes - nodes_before
+            documents.append(doc)
+            continue
+        else:  # the stream's start and end
+            continue
+
+        # Attach the node just completed (`value` at `pos`) to the innermost open container.
+        if seq is not None:
+            seq.append(value)
+            seq.item_pos.append(pos)
+            continue
+        want_key = True
+        if merge_next:
+            merge_next = False
+            if merges is None:
+                merges = []
+            for source in value if isinstance(value, list) else [value]:
+                if isinstance(source, YMap):
+                    merges.append((source, pos))
+            continue
+        if key in mapping:
+            doc.duplicate_keys.append((key, key_pos, mapping.key_pos[key]))
+        mapping[key] = value
+        mapping.key_pos[key] = key_pos
+        mapping.value_pos[key] = pos
 
 
-def _scalar(event: Any, pos: Pos) -> Any:
-    text: str = event.value
-    tag = event.tag
-    if not event.style and (tag is None or tag == "!"):
-        resolved = _resolve_plain(text)
-        return YStr(text, pos, None) if isinstance(resolved, str) else resolved
+def _tagged(text: str, tag: str, style: str | None, pos: Pos) -> Any:
+    """A scalar with an explicit tag (`!!int 3`)."""
     if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool"):
         resolved = _resolve_plain(text)
         if not isinstance(resolved, str):
             return resolved
     if tag == "tag:yaml.org,2002:null":
         return None
-    return YStr(text, pos, event.style or None)
-
-
-def _attach(doc: Document, stack: list[_Frame], value: Any, pos: Pos, size: int, chars: int) -> None:
-    if not stack:
-        doc.root = value
-        doc.nodes = size
-        return
-    frame = stack[-1]
-    frame.size += size
-    frame.chars += chars
-    container = frame.value
-    if isinstance(container, YSeq):
-        container.append(value)
-        container.item_pos.append(pos)
-        return
-    key, key_pos = frame.key, frame.key_pos
-    frame.key = None
-    if key is None or key_pos is None:  # pragma: no cover - the parser pairs keys and values
-        raise YamlError("a mapping value without a key", pos)
-    if frame.pending_merge:
-        frame.pending_merge = False
-        sources = value if isinstance(value, list) else [value]
-        for source in sources:
-            if isinstance(source, YMap):
-                frame.merges.append((source, pos))
-        return
-    if key in container:
-        doc.duplicate_keys.append((key, key_pos, container.key_pos[key]))
-    container[key] = value
-    container.key_pos[key] = key_pos
-    container.value_pos[key] = pos
+    return YStr(text, pos, style or None)
 
 
 def _apply_merges(target: YMap, merges: list[tuple[YMap, Pos]]) -> None:
