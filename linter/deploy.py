@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .model import Command, Deploy, JobRun, Project, Span, Step
+from .model import Command, Deploy, JobRun, Project, Span, Step, Text
 
 # (command words, what it is): a command deploys when its words start with these, options and
 # their values allowed in between (`kubectl -n prod apply`, `aws --region x ecs update-service`).
@@ -238,10 +238,9 @@ class DeployRecogniser:
             if ORB_ELEMENTS.search(_element(step.uses.text.value)) and not IMAGE_ORBS.search(step.uses.name):
                 found.append((f"orb command `{step.uses.text.value}`", step.uses.text.span, []))
         elif step.uses is not None:
-            inputs = {k.lower(): v.value for k, v in step.inputs.items()}
-            name = self._action(step.uses.name, inputs)
+            name = self._action(step.uses.name, step.inputs)
             if name is not None:
-                hints = _hint_words(list(inputs.values())) + (["pages"] if name in PAGES_ACTIONS else [])
+                hints = _hint_words(list(_lowered(step.inputs).values())) + (["pages"] if name in PAGES_ACTIONS else [])
                 found.append((f"`{step.uses.name}`", step.uses.text.span, hints))
         return found
 
@@ -258,7 +257,7 @@ class DeployRecogniser:
                 return what
         return None
 
-    def _action(self, name: str, inputs: Mapping[str, str]) -> str | None:
+    def _action(self, name: str, inputs: Mapping[str, Text]) -> str | None:
         """The table entry a use of `name` with these inputs deploys as, or None."""
         lowered = name.lower()
         if lowered.rsplit("/", 1)[-1].startswith("setup"):
@@ -266,7 +265,7 @@ class DeployRecogniser:
         for wanted, needs in self.actions_by_owner.get(lowered.split("/", 1)[0], ()):
             if lowered != wanted and not lowered.startswith(wanted + "/"):
                 continue
-            if needs is None or needs[1].search(inputs.get(needs[0], "")):
+            if needs is None or needs[1].search(_lowered(inputs).get(needs[0], "")):
                 return wanted
         return None
 
@@ -287,9 +286,20 @@ class DeployRecogniser:
         return None
 
 
+# Between a lower-case letter or digit and a capital: a space goes there. A plain replacement
+# string, not a template: every job's name and id pass through here.
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
 def _words(name: str) -> str:
     """`DocumentationBuilder` -> `Documentation Builder`, `deploy_prod` -> `deploy prod`."""
-    return re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name).replace("_", " ")
+    return _CAMEL_BOUNDARY.sub(" ", name).replace("_", " ")
+
+
+def _lowered(inputs: Mapping[str, Text]) -> dict[str, str]:
+    """Inputs by lower-case name: action inputs are case-insensitive. Made for the few uses of a
+    deploy action only, not for every use."""
+    return {k.lower(): v.value for k, v in inputs.items()}
 
 
 def _local_cluster(job: JobRun) -> bool:

@@ -252,10 +252,10 @@ class Step:
 
     @cached_property
     def commands(self) -> list[Command]:
-        from .shell import split_script
-
-        if self.run is None:
+        if self.run is None:  # (before the import: half the steps run nothing)
             return []
+        from .shell import split_script  # here: shell imports this module
+
         return split_script(self.run, self.working_directory)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -35,13 +34,23 @@ _TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< 
 _HEREDOC = re.compile(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
 _REDIRECT = re.compile(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
 _FD_WORD = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
-_PLAIN = re.compile(r"[^\s'\"\\$`<>()&|;#{}]+")  # characters that are only themselves
+_PLAIN_CHARACTER = r"[^\s'\"\\$`<>()&|;#{}]"  # a character that is only itself
+_PLAIN = re.compile(_PLAIN_CHARACTER + "+")
+_NEWLINE = re.compile("\n")
 _CONTINUATION = re.compile(r"\\\n\s*")  # a backslash-newline and the indentation after it
 _DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"$`])')  # what a backslash escapes inside "…"
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
+_OPERATOR = re.compile("|".join(map(re.escape, _OPERATORS)))  # the first of them that matches
 # The lexer tries operators and redirections at each character that is not a plain word
 # character: the first character rules most of them out at once.
 _OPERATOR_STARTS = frozenset(op[0] for op in _OPERATORS)
+# Most of a script is words of plain characters and operators between blanks: where no word is
+# under way, the lexer takes such a token, and the blanks around it, in one match (group 1: a
+# word, 2: an operator). A word must end where it does whatever it holds: not before `>` (`2>`
+# is a file descriptor) or `(` (`a=(1 2)`); `&>` is a redirection.
+_FAST_TOKEN = re.compile(
+    rf"[ \t\r]*(?:({_PLAIN_CHARACTER}+)(?=[ \t\r\n;|)]|&(?!>)|\Z)|(?!&>)({_OPERATOR.pattern}))[ \t\r]*"
+)
 
 # Words that open or close compound commands: dropped from the front of a command.
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "while", "until", "do", "!", "{", "[[", "fi", "done",
@@ -70,6 +79,8 @@ _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
                             "--xauth-protocol", "-s", "--server-args", "-w", "--wait"}), 0),
 }
 _SHELLS = frozenset({"bash", "sh", "zsh", "dash", "ksh"})
+_SCRIPT_RUNNERS = _SHELLS | {"eval"}  # see _inner_script
+_DIRECTORY_COMMANDS = frozenset({"cd", "pushd", "popd"})  # see _directory
 MAX_DEPTH = 4  # `bash -c` inside `bash -c` ...
 
 
@@ -80,17 +91,17 @@ class _Token(NamedTuple):  # a tuple: a long script lexes into thousands of them
     end: int
 
 
-_new_token = tuple.__new__  # a named tuple's own __new__ is a Python function: one call fewer per token
+# A named tuple's own __new__ is a Python function: one call fewer per token, command and span.
+_new_tuple = tuple.__new__
 
 
-@dataclass
-class _Simple:
+class _Simple(NamedTuple):
     """One simple command as it was lexed: its words (redirection targets left out)."""
 
-    words: list[_Token] = field(default_factory=list)
-    start: int = -1
-    end: int = -1
-    operator: str | None = None  # what ends it
+    words: list[_Token]
+    start: int  # of its first token, redirections included
+    end: int
+    operator: str | None  # what ends it
 
 
 class _Planned(NamedTuple):
@@ -112,12 +123,12 @@ def split_script(script: Text, cwd: str | None = None) -> list[Command]:
     """The script's simple commands; `cwd` is the directory the step starts in (as written)."""
     planned = _plan(script.value, _join(None, cwd))
     if script.body_line is None:  # folded or multi-line plain: only the whole value is known
-        return [Command(argv=list(p.argv), assignments=dict(p.assignments), span=script.span, text=p.text,
-                        cwd=p.cwd, masked=p.masked) for p in planned]
+        return [Command(list(p.argv), dict(p.assignments), script.span, p.text, p.cwd, p.masked) for p in planned]
+    # Arguments by position and the span made as a plain tuple: a corpus run makes 40,000 of each.
     path, first, column = script.span.path, script.body_line, script.body_column
-    return [Command(argv=list(p.argv), assignments=dict(p.assignments),
-                    span=Span(path, first + p.line, column + p.start, first + p.line, column + p.end),
-                    text=p.text, cwd=p.cwd, masked=p.masked) for p in planned]
+    return [Command(list(p.argv), dict(p.assignments),
+                    _new_tuple(Span, (path, first + p.line, column + p.start, first + p.line, column + p.end)),
+                    p.text, p.cwd, p.masked) for p in planned]
 
 
 # Reading a script depends on its text and starting directory only; its place in the file is
@@ -132,7 +143,7 @@ def _plan(text: str, start_cwd: str | None) -> tuple[_Planned, ...]:
 class _Splitter:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.line_starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
     # -- positions ---------------------------------------------------------------------------
 
@@ -163,12 +174,13 @@ class _Splitter:
                 continue
             if in_case and simple.operator == ")":  # a `case` pattern, not a command
                 continue
-            if words[:1] == ["esac"]:
+            if words and words[0] == "esac":
                 in_case = False
             argv, assignments = _peel(words)
             if argv:
-                cwd, stack = _directory(argv, cwd, stack)
-                if argv[0] not in ("cd", "pushd", "popd"):
+                if argv[0] in _DIRECTORY_COMMANDS:
+                    cwd, stack = _directory(argv, cwd, stack)
+                else:
                     out.extend(self._command(text, simple, argv, assignments, cwd, outer, depth))
             if simple.operator == ")" and stack and not in_case:
                 cwd = stack.pop()
@@ -180,12 +192,18 @@ class _Splitter:
             place = outer.line, outer.start, outer.end
             assignments = {**dict(outer.assignments), **assignments}
         else:  # from the first word that is not a keyword (`then cargo build`: from `cargo`)
-            start = next((w.start for w in simple.words if w.text not in _KEYWORDS), simple.start)
+            start = simple.start
+            for word in simple.words:
+                if word.text not in _KEYWORDS:
+                    start = word.start
+                    break
             place = self.place(start, simple.end)
-        written = _CONTINUATION.sub(" ", text[simple.start:simple.end])
-        command = _Planned(tuple(argv), tuple(assignments.items()), written, cwd,
-                           simple.operator == "||" or (outer is not None and outer.masked), *place)
-        inner = _inner_script(argv)
+        written = text[simple.start:simple.end]
+        if "\\\n" in written:  # (a search is cheaper than a substitution that finds nothing)
+            written = _CONTINUATION.sub(" ", written)
+        command = _new_tuple(_Planned, (tuple(argv), tuple(assignments.items()), written, cwd,
+                                        simple.operator == "||" or (outer is not None and outer.masked), *place))
+        inner = _inner_script(argv) if argv[0] in _SCRIPT_RUNNERS else None
         if inner is not None and depth < MAX_DEPTH:
             return self.commands(inner, command, depth + 1)
         return [command]
@@ -193,12 +211,10 @@ class _Splitter:
 
 def _directory(argv: list[str], cwd: str | None,
                stack: list[str | None]) -> tuple[str | None, list[str | None]]:
-    """The working directory after `cd`/`pushd`/`popd` (other commands leave it)."""
+    """The working directory after `cd`, `pushd` or `popd`."""
     name = argv[0]
     if name == "popd":
         return (stack.pop() if stack else None), stack
-    if name not in ("cd", "pushd"):
-        return cwd, stack
     target = next((a for a in argv[1:] if not a.startswith("-") or a == "-"), None)
     if name == "pushd":
         stack.append(cwd)
@@ -236,7 +252,7 @@ def _peel(words: list[str]) -> tuple[list[str], dict[str, str]]:
     i = 0
     while i < len(words):
         word = words[i]
-        if _ASSIGNMENT.match(word):
+        if "=" in word and _ASSIGNMENT.match(word):
             name, _, value = word.partition("=")
             assignments[name.rstrip("+")] = value
             i += 1
@@ -268,28 +284,30 @@ def _skip_wrapper(words: list[str], i: int) -> int:
 
 
 def _simples(tokens: list[_Token]) -> list[_Simple]:
+    """The simple commands with words, and the `(` that open subshells."""
     out: list[_Simple] = []
-    current = _Simple()
+    words: list[_Token] = []
+    start = end = -1
     redirect_target = False
     for token in tokens:
-        if token.kind == "op":
-            current.operator = token.text
-            out.append(current)
-            current = _Simple()
+        kind = token.kind
+        if kind == "op":
+            if words or token.text == "(":
+                out.append(_new_tuple(_Simple, (words, start, end, token.text)))
+            words, start, end, redirect_target = [], -1, -1, False
+            continue
+        if start < 0:
+            start = token.start
+        end = token.end
+        if kind != "word":  # "redir" or "redir-done"
+            redirect_target = kind == "redir"
+        elif redirect_target:
             redirect_target = False
-            continue
-        if current.start < 0:
-            current.start = token.start
-        current.end = token.end
-        if token.kind.startswith("redir"):
-            redirect_target = token.kind == "redir"
-            continue
-        if redirect_target:
-            redirect_target = False
-            continue
-        current.words.append(token)
-    out.append(current)
-    return [s for s in out if s.words or s.operator == "("]
+        else:
+            words.append(token)
+    if words:
+        out.append(_new_tuple(_Simple, (words, start, end, None)))
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,7 +325,15 @@ class _Lexer:
 
     def run(self) -> list[_Token]:
         s = self.s
+        tokens = self.tokens
         while self.i < len(s):
+            if self.word_start < 0 and (fast := _FAST_TOKEN.match(s, self.i)) is not None:
+                if fast.group(1) is not None:
+                    tokens.append(_new_tuple(_Token, ("word", fast.group(1), fast.start(1), fast.end(1))))
+                else:
+                    tokens.append(_new_tuple(_Token, ("op", fast.group(2), fast.start(2), fast.end(2))))
+                self.i = fast.end()
+                continue
             c = s[self.i]
             if c == "\\" and s.startswith("\\\n", self.i):
                 self.i += 2
@@ -318,7 +344,8 @@ class _Lexer:
                 self.end_word()
                 self.add("op", "\n", self.i, self.i + 1)
                 self.i += 1
-                self.skip_heredocs()
+                if self.heredocs:
+                    self.skip_heredocs()
             elif c == "#" and not self.word:
                 end = s.find("\n", self.i)
                 self.i = len(s) if end < 0 else end
@@ -331,7 +358,7 @@ class _Lexer:
         return self.tokens
 
     def add(self, kind: str, text: str, start: int, end: int) -> None:
-        self.tokens.append(_new_token(_Token, (kind, text, start, end)))
+        self.tokens.append(_new_tuple(_Token, (kind, text, start, end)))
 
     def end_word(self) -> None:
         if self.word_start >= 0:  # (else there is no word: `word` is empty)
@@ -349,13 +376,13 @@ class _Lexer:
             return False
         if s.startswith(("&>", ">&"), i) or (s[i] == "(" and self.word and "".join(self.word).endswith("=")):
             return False
-        for op in _OPERATORS:
-            if s.startswith(op, i):
-                self.end_word()
-                self.add("op", op, i, i + len(op))
-                self.i += len(op)
-                return True
-        return False
+        match = _OPERATOR.match(s, i)
+        if match is None:
+            return False
+        self.end_word()
+        self.add("op", match.group(), i, match.end())
+        self.i = match.end()
+        return True
 
     def redirection(self) -> bool:
         s, i = self.s, self.i
@@ -416,7 +443,8 @@ class _Lexer:
             self.i = end + 1
         elif c == '"':
             end = _double_quoted_end(s, i + 1)
-            self.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", s[i + 1:end]), i)
+            quoted = s[i + 1:end]
+            self.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted, i)
             self.i = end + 1
         elif c == "$" and s.startswith("$'", i):
             end = _ansi_end(s, i + 2)
