@@ -374,11 +374,12 @@ class _Loader:
     def span(self, pos: Pos) -> Span:
         """Source.span, also pulling a block node's end back from where the next item's `- ` or
         key starts (the composer ends a block mapping at the next token)."""
-        if pos.end_line > pos.line and pos.end_column > 1:
+        line, column, end_line, end_column = pos
+        if end_line > line and end_column > 1:
             lines = self.src.lines
-            before = lines[pos.end_line - 1][: pos.end_column - 1] if pos.end_line <= len(lines) else ""
+            before = lines[end_line - 1][: end_column - 1] if end_line <= len(lines) else ""
             if before.strip() in ("", "-"):
-                pos = Pos(pos.line, pos.column, pos.end_line, 1)
+                pos = Pos(line, column, end_line, 1)
         return self.src.span(pos)
 
     # -- lookups and substitution ----------------------------------------------------------
@@ -1315,9 +1316,10 @@ def _secrets(job: JobRun, lines: list[str]) -> list[SecretRef]:
         for text in step.inputs.values():
             for name, _, _ in _variables(text.value):
                 add(name, text.span, "with", index)
-        if step.run is not None:
+        # Every variable use has a `$`: most scripts and lines have none to look for.
+        if step.run is not None and "$" in step.run.value:
             for line_no, line in enumerate(step.run.value.split("\n")):
-                if line.lstrip().startswith("#"):
+                if "$" not in line or line.lstrip().startswith("#"):
                     continue
                 for name, start, end in _variables(line):
                     add(name, _line_span(lines, step.run, line_no, line, start, end), "run", index)

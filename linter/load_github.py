@@ -41,6 +41,11 @@ MAX_MATRIX = 256  # GitHub's limit of jobs per matrix
 MAX_CALL_DEPTH = 4  # reusable workflows nest at most 4 levels
 _SECRET = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
 _USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
+_TRAILING_COMMENT = re.compile(r"#\s*(.*\S)")
+_RUNS_ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)")
+# What a matrix leg or a reusable workflow's caller may supply: `matrix.os`, `inputs['a-b'].c`.
+_LEG_VALUE = re.compile(r"(matrix|inputs)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*'([^']+)'\s*\])"
+                        r"((?:\.[A-Za-z0-9_-]+)*)")
 
 # setup-* actions whose built-in cache is keyed on a hash of these files (domain-facts §5).
 _BUILTIN_CACHES: dict[str, tuple[str, dict[str, list[str]]]] = {
@@ -306,7 +311,9 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         if shared is not None and shared.steps is not None:  # a later leg: the first one's steps
             run.steps = shared.replay(run)
         else:
-            job_context = replace(context, run_directory=_run_directory(job, context.run_directory))
+            directory = _run_directory(job, context.run_directory)
+            # (Most jobs set no directory of their own: their context needs no copy.)
+            job_context = context if directory is context.run_directory else replace(context, run_directory=directory)
             run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0, log=shared)
             if shared is not None:
                 shared.steps = run.steps
@@ -337,7 +344,7 @@ def _run_directory(node: YMap, inherited: Any = None) -> Any:
 def _checks_needs_results(job: YMap, run: JobRun) -> bool:
     """An aggregator that fails when a need failed: runs `always()` and reads needs' results."""
     condition = scalar_str(job.get("if", ""))
-    if not re.search(r"always\(\)|!\s*cancelled\(\)", condition):
+    if not _RUNS_ALWAYS.search(condition):
         return False
     for step in run.steps:
         parts = [step.run.value if step.run else "", step.condition.value if step.condition else ""]
@@ -535,8 +542,7 @@ def _leg_label(leg: dict[str, Any], dimensions: list[str]) -> str:
 
 def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any]) -> Callable[[str], Any]:
     def lookup(expression: str) -> Any:
-        match = re.fullmatch(r"(matrix|inputs)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*'([^']+)'\s*\])"
-                             r"((?:\.[A-Za-z0-9_-]+)*)", expression)
+        match = _LEG_VALUE.fullmatch(expression)
         if not match:
             return expr.UNKNOWN
         scope = leg if match.group(1) == "matrix" else inputs
@@ -743,7 +749,9 @@ def _trailing_comment(source: Source, pos: Pos) -> str | None:
     if not 0 < pos.end_line <= len(source.lines):
         return None
     rest = source.lines[pos.end_line - 1][pos.end_column - 1:]
-    match = re.search(r"#\s*(.*\S)", rest)
+    if "#" not in rest:  # most uses: no comment to look for
+        return None
+    match = _TRAILING_COMMENT.search(rest)
     return match.group(1) if match else None
 
 
@@ -935,7 +943,8 @@ def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str)
         certain = all(sure for _, sure in kept) and trigger.certain
         all_scenarios = _scenarios(trigger, default_branch)
         if len(kept) == len(all_scenarios):
-            out.append(replace(trigger, certain=certain))
+            # (As in `_intersect`: a trigger is not changed once loaded, one left as it is is shared.)
+            out.append(trigger if certain == trigger.certain else replace(trigger, certain=certain))
             continue
         branches = [s.branch for s, _ in kept if s.branch is not None]
         tags = [s.ref.glob[len("refs/tags/"):] for s, _ in kept

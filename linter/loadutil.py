@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .model import EnvVar, Literal, Problem, Span, Text
-from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
+from .yamlsrc import NOWHERE, Pos, YMap, YSeq, YStr, pos_of
 
 # Job runs, steps and `needs`/`requires` edges one file may expand to. Matrices, CircleCI commands
 # and parameters, reusable workflows and composite actions multiply what is written: a 4 KB config
@@ -33,28 +33,29 @@ class Source:
 
     def span(self, pos: Pos) -> Span:
         """A span, with a block node's end pulled back from the start of the next line."""
-        end_line, end_column = pos.end_line, pos.end_column
-        if end_line == pos.line:  # most values: on one line, nothing to pull back
-            return Span(self.path, end_line, pos.column, end_line, end_column)
+        line, column, end_line, end_column = pos
+        if end_line == line:  # most values: on one line, nothing to pull back
+            return Span(self.path, line, column, line, end_column)
         # A block node ends where the next token starts: at column 1 of the next line, or at
         # the `- ` of the next list item. Pull it back to the end of its own last line.
         before = self._line(end_line)[: end_column - 1]
-        if end_line > pos.line and not before.strip(" -"):
+        if end_line > line and not before.strip(" -"):
             end_line -= 1
-            while end_line > pos.line and not self._line(end_line).strip():
+            while end_line > line and not self._line(end_line).strip():
                 end_line -= 1
             end_column = len(self._line(end_line).rstrip()) + 1
-        return Span(self.path, pos.line, pos.column, end_line, end_column)
+        return Span(self.path, line, column, end_line, end_column)
 
     def _line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
 
     def text(self, value: Any, default: Pos | None = None) -> Text:
         """A scalar as a `Text`; literal block scalars remember where their lines are."""
-        pos = pos_of(value, default or Pos(1, 1, 1, 1))
-        string = scalar_str(value)
+        if type(value) is YStr:  # most values: no lookups for what a YStr carries
+            pos, string, style = value.pos, str(value), value.style
+        else:
+            pos, string, style = pos_of(value, default or NOWHERE), scalar_str(value), getattr(value, "style", None)
         span = self.span(pos)
-        style = getattr(value, "style", None)
         if style == "|":
             first = pos.line + 1
             column = 1
@@ -114,6 +115,8 @@ def spend(source: Source, pos: Pos) -> bool:
 
 def scalar_str(value: Any) -> str:
     """How a scalar reads as text in a check name or a command (YAML 1.2 / JavaScript style)."""
+    if isinstance(value, str):  # most values
+        return str(value)
     if value is None:
         return ""
     if value is True:
@@ -233,34 +236,39 @@ def walk_literals(
     """Every `key: string` pair (and list item, under its list's key) of a document, once each
     even when aliased, in the order of where they stand: what literal-secret scans read. Each
     pair's `Text` is made only when a rule reads it (see `Literal`)."""
-    out: list[Literal] = []
+    out: list[EnvVar] = []
+    containers = (YMap, YSeq)
+    if not isinstance(node, containers):
+        return out
+    starts: list[Pos] = []  # where each string of `out` stands (a YStr's own position)
     seen: set[int] = set()
-    stack: list[tuple[str, Any]] = [("", node)]
+    stack: list[tuple[str, YMap | YSeq]] = [("", node)]
+    # Every node of every file passes here: exact type tests for strings (the composer makes
+    # only YStr) and positions read from the node's own tables.
     while stack and len(out) < limit:
         key, item = stack.pop()
-        if isinstance(item, (YMap, YSeq)):
-            if id(item) in seen:
-                continue
-            seen.add(id(item))
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
         if isinstance(item, YMap):
             value_pos = item.value_pos
             for child_key, child in item.items():
-                if isinstance(child, YStr):
+                if type(child) is YStr:
                     out.append(Literal(child_key, child, is_reference(child), source,
                                        value_pos.get(child_key, item.pos)))
-                elif isinstance(child, (YMap, YSeq)):
+                    starts.append(child.pos)
+                elif isinstance(child, containers):
                     stack.append((child_key, child))
-        elif isinstance(item, YSeq):
+        else:
+            item_pos = item.item_pos
             for index, child in enumerate(item):
-                if isinstance(child, YStr):
-                    out.append(Literal(key, child, is_reference(child), source, item.pos_of(index)))
-                elif isinstance(child, (YMap, YSeq)):
+                if type(child) is YStr:
+                    out.append(Literal(key, child, is_reference(child), source,
+                                       item_pos[index] if index < len(item_pos) else item.pos))
+                    starts.append(child.pos)
+                elif isinstance(child, containers):
                     stack.append((key, child))
-    # A string's own position is where `Source.text` puts its span.
-    out.sort(key=_start_of_written)
-    return list(out)
-
-
-def _start_of_written(literal: Literal) -> tuple[int, int]:
-    pos = pos_of(literal.written)  # (a YStr)
-    return pos.line, pos.column
+    # In the order of where the strings start (`Source.text` puts their spans there). Two strings
+    # starting at one place are one node, aliased: their ends never decide, the sort is stable.
+    order = sorted(range(len(out)), key=starts.__getitem__)
+    return [out[index] for index in order]

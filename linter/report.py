@@ -219,7 +219,10 @@ def _write_json(value: Any, out: list[str], newline: str, sort_keys: bool) -> No
         separator = "[" + inner
         for item in value:
             out.append(separator)
-            _write_json(item, out, inner, sort_keys)
+            if type(item) is str:  # most items: written here, without a call
+                out.append(_encode_string(item))
+            else:
+                _write_json(item, out, inner, sort_keys)
             separator = "," + inner
         out.append(newline + "]")
     elif isinstance(value, dict):
@@ -232,7 +235,10 @@ def _write_json(value: Any, out: list[str], newline: str, sort_keys: bool) -> No
             out.append(separator)
             out.append(_encode_string(_key_text(key)))
             out.append(": ")
-            _write_json(item, out, inner, sort_keys)
+            if type(item) is str:
+                out.append(_encode_string(item))
+            else:
+                _write_json(item, out, inner, sort_keys)
             separator = "," + inner
         out.append(newline + "}")
     else:

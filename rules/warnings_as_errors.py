@@ -663,11 +663,11 @@ def unwrap(argv: list[str]) -> tuple[list[str], list[str]]:
                 break
         else:
             break
-    if argv and _PYTHON.fullmatch(argv[0]) and "-m" in argv:
+    if argv and "-m" in argv and _PYTHON.fullmatch(argv[0]):  # (the cheap test first)
         at = argv.index("-m")
         if at + 1 < len(argv) and argv[at + 1] in _MODULES:
             return [_MODULES[argv[at + 1]], *argv[at + 2:]], argv[1:at]
-    if argv[:1] == ["cargo"]:  # `cargo +nightly build`
+    if argv and argv[0] == "cargo":  # `cargo +nightly build`
         argv = ["cargo", *[a for a in argv[1:2] if not a.startswith("+")], *argv[2:]]
     return argv, []
 
