@@ -10,10 +10,13 @@ in Python that means pickling it there and unpickling it here. This script measu
 
 * compose: `yamlsrc.load` of every file, against pickling and unpickling the composed documents;
 * model:   `build_project` + `annotate_deploys` (parse included), against pickling and
-           unpickling the pipelines it made.
+           unpickling the pipelines it made;
+* rules:   `run_rules` in one process, against `run_rules(share=True)`, which forks once the
+           model is built (the child reads the model it inherited; only findings come back).
 
-It then prints the wall time a two-process split would take at best (each half done at once,
-the worker's half pickled there and unpickled here) next to the time of one process.
+For compose and model it prints the wall time a two-process split would take at best (each half
+done at once, the worker's half pickled there and unpickled here) next to the time of one
+process; for the rules, both measured.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def main() -> int:
         return 0
     from cilint.linter import yamlsrc
     from cilint.linter.deploy import annotate_deploys
+    from cilint.linter.engine import all_rules, run_rules
     from cilint.linter.project import build_project
 
     sys.setrecursionlimit(100_000)  # pickling deep trees
@@ -100,8 +104,13 @@ def main() -> int:
                 _ = literal.value
         dump_time, data = _best(args.rounds, lambda: pickle.dumps(project.pipelines, protocol=pickle.HIGHEST_PROTOCOL))
         load_time, _ = _best(args.rounds, lambda: pickle.loads(data))
-    print(f"the model of {len(project.pipelines)} pipelines pickles to {len(data) / 1e6:.1f} MB")
-    _split("model", model_time, dump_time, load_time)
+        print(f"the model of {len(project.pipelines)} pipelines pickles to {len(data) / 1e6:.1f} MB")
+        _split("model", model_time, dump_time, load_time)
+
+        rules = all_rules()
+        one, _ = _best(args.rounds, lambda: run_rules(project, rules, {}, {}))
+        two, _ = _best(args.rounds, lambda: run_rules(project, rules, {}, {}, share=True))
+    print(f"{'rules':<8} one process {one:6.3f} s | two processes (forked) {two:6.3f} s ({two / one:.0%} of one)")
     return 0
 
 

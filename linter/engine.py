@@ -108,31 +108,56 @@ def run_rules(
     rules: list[Rule],
     options: dict[str, dict[str, Any]],
     levels: dict[str, str],
+    share: bool = False,
 ) -> RunResult:
-    """Run each rule; an exception in one is contained and reported, the others still run."""
+    """Run each rule; an exception in one is contained and reported, the others still run.
+
+    `share`: run them in two processes (see `share.py`), for a project large enough to pay for
+    the fork. The findings are the same and in the same order either way.
+    """
     result = RunResult()
     # A file a loader failed on (project.INTERNAL_ERROR): reported like a rule's failure.
     result.errors.extend(InternalError("loader", p.span.path, p.message)
                          for p in project.problems if p.rule == "internal-error")
-    for rule in rules:
-        rule_options = {**rule.options, **options.get(rule.id, {})}
-        try:
-            for finding in rule.check(project, rule_options):
-                finding.rule_id = rule.id
-                finding.rule = rule.name
-                finding.level = levels.get(rule.id) or finding.level or rule.level
-                result.findings.append(finding)
-        except Exception as exc:
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = frames[-1] if frames else None
-            path = _path_in_progress(exc.__traceback__)
-            detail = f"{type(exc).__name__}: {exc}"
-            if where is not None:
-                detail += f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
-            result.errors.append(InternalError(rule.name, path, detail))
+
+    def run(index: int) -> tuple[list[Finding], InternalError | None]:
+        return _run_rule(project, rules[index], options, levels)
+
+    if share:
+        from .share import in_two_processes
+
+        outcomes = in_two_processes(run, len(rules))
+    else:
+        outcomes = [run(index) for index in range(len(rules))]
+    for findings, error in outcomes:
+        result.findings.extend(findings)
+        if error is not None:
+            result.errors.append(error)
     fingerprint(project, result.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
+              levels: dict[str, str]) -> tuple[list[Finding], InternalError | None]:
+    """The findings of one rule, or what it found before it failed and its failure."""
+    findings: list[Finding] = []
+    rule_options = {**rule.options, **options.get(rule.id, {})}
+    try:
+        for finding in rule.check(project, rule_options):
+            finding.rule_id = rule.id
+            finding.rule = rule.name
+            finding.level = levels.get(rule.id) or finding.level or rule.level
+            findings.append(finding)
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = frames[-1] if frames else None
+        path = _path_in_progress(exc.__traceback__)
+        detail = f"{type(exc).__name__}: {exc}"
+        if where is not None:
+            detail += f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
+        return findings, InternalError(rule.name, path, detail)
+    return findings, None
 
 
 def _path_in_progress(tb: TracebackType | None) -> str:

@@ -134,7 +134,8 @@ def split_script(script: Text, cwd: str | None = None) -> list[Command]:
 # Reading a script depends on its text and starting directory only; its place in the file is
 # applied afterwards. The same scripts recur many times (each matrix leg has its own steps, each
 # use of a CircleCI command or composite action inlines its scripts): 13,165 scripts of the 1,448
-# corpus workflows hold 4,321 distinct texts, and the 5,000-job config has 15,000 from a handful.
+# corpus workflows hold 4,321 distinct texts; in the generated 5,000-job config, `npm ci` alone is
+# 5,000 of its 15,000 scripts.
 @lru_cache(maxsize=8192)
 def _plan(text: str, start_cwd: str | None) -> tuple[_Planned, ...]:
     return tuple(_Splitter(text).commands(text, start_cwd=start_cwd))

@@ -1,0 +1,90 @@
+"""Share independent pieces of work with a forked second process, to use a second core.
+
+Why a fork and only for the rules: a forked child starts with the parent's whole model already in
+memory (copy-on-write), so nothing has to be sent to it, and what comes back (findings) is small.
+Loading cannot be shared that way: the YAML trees and pipelines a worker would build must cross
+back to the parent, and pickling and unpickling them costs about as much as building them
+(`bench/parallel.py` measures it).
+
+Both processes take the next piece from a queue (a pipe filled before the fork), so a slow piece
+does not leave the other core idle. The child pickles its results to a second pipe and leaves
+with `os._exit`. Anything that goes wrong on the child's side (a crash, a result that cannot be
+pickled) only costs time: the parent then does the child's pieces itself.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_INDEX = struct.Struct("<I")  # a piece's number in the queue
+_MAX_PIECES = 4096  # the queue must fit in the pipe's buffer (64 KiB on Linux) before the fork
+
+CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")  # fork is unsafe on macOS
+
+
+def in_two_processes(work: Callable[[int], T], count: int) -> list[T]:
+    """`[work(0), ..., work(count - 1)]`, the pieces shared between this process and a fork."""
+    if not CAN_FORK or count < 2 or count > _MAX_PIECES:
+        return [work(i) for i in range(count)]
+    queue_read, queue_write = os.pipe()
+    os.write(queue_write, b"".join(_INDEX.pack(i) for i in range(count)))
+    os.close(queue_write)
+    results_read, results_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(results_read)
+        _child(work, queue_read, results_write)
+    os.close(results_write)
+    try:
+        done = {i: work(i) for i in _Claims(queue_read)}
+    finally:  # the child is waited for even when a piece fails here
+        os.close(queue_read)
+        theirs: dict[int, T] = _results(results_read, pid)
+    return [done[i] if i in done else theirs[i] if i in theirs else work(i) for i in range(count)]
+
+
+class _Claims:
+    """The numbers of the pieces this process takes, one read of the queue each."""
+
+    def __init__(self, queue: int) -> None:
+        self.queue = queue
+
+    def __iter__(self) -> _Claims:
+        return self
+
+    def __next__(self) -> int:
+        data = os.read(self.queue, _INDEX.size)  # reads of a few bytes from a pipe are atomic
+        if len(data) < _INDEX.size:
+            raise StopIteration
+        return int(_INDEX.unpack(data)[0])
+
+
+def _child(work: Callable[[int], object], queue: int, results: int) -> None:
+    code = 1
+    try:
+        payload = pickle.dumps({i: work(i) for i in _Claims(queue)}, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(results, "wb") as out:
+            out.write(payload)
+        code = 0
+    finally:
+        os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
+
+
+def _results(results: int, pid: int) -> dict[int, Any]:
+    with os.fdopen(results, "rb") as stream:
+        payload = stream.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not payload:
+        return {}
+    try:
+        loaded = pickle.loads(payload)
+    except Exception:  # a result that does not unpickle: do those pieces here
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
