@@ -126,7 +126,8 @@ def run_rules(
     if share:
         from .share import in_two_processes
 
-        outcomes = in_two_processes(run, len(rules))
+        slow = [index for index, rule in enumerate(rules) if rule.id in _SLOW_RULES]
+        outcomes = in_two_processes(run, len(rules), first=sorted(slow, key=lambda i: _SLOW_RULES.index(rules[i].id)))
     else:
         outcomes = [run(index) for index in range(len(rules))]
     for findings, error in outcomes:
@@ -136,6 +137,11 @@ def run_rules(
     fingerprint(project, result.findings)
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+# The rules that take longest on large projects, slowest first (in-process on the 1,448 corpus
+# workflows: 0.44, 0.27 and 0.22 s; the others 0.06 s or less): handed out first when shared.
+_SLOW_RULES = ("CIL104", "CIL103", "CIL101")
 
 
 def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
