@@ -260,6 +260,9 @@ def _reader_error(text: str) -> YamlError:
                      "does not allow (a binary file?)", Pos(line, column, line, column + 1))
 
 
+_LIBYAML_DEPTH_LIMIT = "exceeded maximum nesting depth"
+
+
 def _syntax_error(text: str, exc: yaml.MarkedYAMLError) -> YamlError:
     mark = exc.problem_mark or exc.context_mark
     message = " ".join(str(p) for p in (exc.context, exc.problem) if p) or "invalid YAML"
@@ -295,6 +298,11 @@ def load(
     try:
         _compose(loader.get_event, documents, max_nodes, max_depth, max_chars, max_documents)
     except yaml.MarkedYAMLError as exc:
+        if _LIBYAML_DEPTH_LIMIT in str(exc.problem):
+            # libyaml 0.2.6 (in PyYAML 6.0.4's wheels) stops at 1,000 levels of its own, and its
+            # scanner reads a run of `[[[…` ahead of the events that would reach our limit.
+            raise YamlError(f"nesting deeper than {max_depth} levels",
+                            _inside_text(_mark_pos(exc.problem_mark), text)) from exc
         raise _syntax_error(text, exc) from exc
     except yaml.reader.ReaderError as exc:
         raise _reader_error(text) from exc

@@ -243,6 +243,21 @@ def test_20000_deep_nesting_is_refused_at_the_depth_limit(tmp_path: Path, name: 
     assert (found_line, message) == (line, f"nesting deeper than {yamlsrc.MAX_DEPTH} levels")
 
 
+def test_libyamls_own_depth_limit_reads_as_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newer libyaml (PyYAML 6.0.4 wheels) stops deep flow nesting itself, before our limit."""
+    import yaml
+
+    def refuse(*args: Any) -> None:
+        raise yaml.MarkedYAMLError("while increasing flow level", None, "exceeded maximum nesting depth",
+                                   yaml.Mark("x", 4000, 0, 4000, None, None))
+
+    monkeypatch.setattr(yamlsrc, "_compose", refuse)
+    with pytest.raises(yamlsrc.YamlError) as raised:
+        yamlsrc.load("on: [[[]]]\n")
+    assert str(raised.value).startswith(f"nesting deeper than {yamlsrc.MAX_DEPTH} levels")
+    assert raised.value.pos.line == 1
+
+
 def test_a_50_mb_file_is_refused_by_its_size_without_being_read(tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     repo = make_repo(tmp_path, {".github/workflows/ok.yml": WORKFLOW})
