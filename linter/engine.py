@@ -126,8 +126,8 @@ def run_rules(
     if share:
         from .share import in_two_processes
 
-        slow = [index for index, rule in enumerate(rules) if rule.id in _SLOW_RULES]
-        outcomes = in_two_processes(run, len(rules), first=sorted(slow, key=lambda i: _SLOW_RULES.index(rules[i].id)))
+        slow_first = [index for slow in _SLOW_RULES for index, rule in enumerate(rules) if rule.id == slow]
+        outcomes = in_two_processes(run, len(rules), first=slow_first)
     else:
         outcomes = [run(index) for index in range(len(rules))]
     for findings, error in outcomes:

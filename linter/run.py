@@ -137,7 +137,7 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
 
 
 # From this many jobs the rules take a tenth of a second or more (about 0.1 s for the 346 jobs of
-# the largest corpus CircleCI config, 0.9 s for 5,000 jobs) and a second process running half of
+# the largest corpus CircleCI config, 0.6 s for 5,000 jobs) and a second process running half of
 # them saves more than the fork costs (about 6 ms). `CILINT_PROCESSES=1` keeps everything in one.
 SHARE_FROM_JOBS = 300
 

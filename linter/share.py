@@ -18,7 +18,7 @@ import os
 import pickle
 import struct
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -29,16 +29,16 @@ _MAX_PIECES = 4096  # the queue must fit in the pipe's buffer (64 KiB on Linux) 
 CAN_FORK = hasattr(os, "fork") and sys.platform.startswith("linux")  # fork is unsafe on macOS
 
 
-def in_two_processes(work: Callable[[int], T], count: int, first: Iterable[int] = ()) -> list[T]:
+def in_two_processes(work: Callable[[int], T], count: int, first: Sequence[int] = ()) -> list[T]:
     """`[work(0), ..., work(count - 1)]`, the pieces shared between this process and a fork.
 
-    `first`: pieces to take before the others (the slow ones: started last, a slow piece would
-    keep one process busy while the other has finished).
+    `first`: distinct pieces to take before the others (the slow ones: started last, a slow piece
+    would keep one process busy while the other has finished).
     """
     if not CAN_FORK or count < 2 or count > _MAX_PIECES:
         return [work(i) for i in range(count)]
-    early = [i for i in dict.fromkeys(first) if 0 <= i < count]
-    order = [*early, *(i for i in range(count) if i not in set(early))]
+    early = set(first)
+    order = [*first, *(i for i in range(count) if i not in early)]
     queue_read, queue_write = os.pipe()
     os.write(queue_write, b"".join(_INDEX.pack(i) for i in order))
     os.close(queue_write)
