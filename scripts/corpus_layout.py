@@ -137,18 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--keep", type=Path, help="build the repositories here and keep them")
+    parser.add_argument("--dump", type=Path,
+                        help="write every finding, one JSON object a line sorted, to compare two versions")
     args = parser.parse_args(argv)
     if not (args.corpus / "MANIFEST.tsv").is_file():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     with tempfile.TemporaryDirectory(prefix="cilint-corpus-") as tmp:
         dest = args.keep or Path(tmp)
         repos = build_layout(args.corpus, dest)
         bad = 0
         total: Counter[str] = Counter()
+        dumped: list[str] = []
         for repo in repos:
             outcome = check_repo(repo)
+            dumped.extend(json.dumps({"repo": repo.name, **f}, sort_keys=True) for f in outcome.findings)
             levels = Counter(f["level"] for f in outcome.findings)
             parse = sum(1 for f in outcome.findings if f["rule"] == "parse-error")
             total.update(levels)
@@ -166,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                 bad += 1
                 print("  NO REPORT:\n" + outcome.output)
         print(f"total: {dict(sorted(total.items()))}; {bad} problems")
+        if args.dump:
+            args.dump.write_text("".join(line + "\n" for line in sorted(dumped)), encoding="utf-8")
     return 1 if bad else 0
 
 

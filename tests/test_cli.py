@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -158,8 +157,7 @@ def test_graph_circleci_shows_workflows_approvals_and_requires() -> None:
 
 def test_console_script_runs_as_a_process() -> None:
     done = subprocess.run([sys.executable, "-m", "cilint", "check", "--format", "json",
-                           str(FIXTURES / "seeds" / "net_auto")], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+                           str(FIXTURES / "seeds" / "net_auto")], capture_output=True, text=True)
     assert done.returncode in (0, 1), done.stderr
     assert "Traceback" not in done.stderr
     json.loads(done.stdout)

@@ -341,8 +341,7 @@ def test_runs_without_policies_do_not_import_jsonpath() -> None:
     script = ("import sys\nfrom pathlib import Path\nfrom cilint.linter.run import CheckRequest, run_check\n"
               f"run_check(CheckRequest(paths=[Path({str(FIXTURES / 'seeds' / 'net_auto')!r})]))\n"
               "assert 'jsonpath_ng' not in sys.modules, 'jsonpath_ng imported'\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
 
 

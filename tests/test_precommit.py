@@ -21,10 +21,11 @@ pytest.importorskip("pre_commit")
 if shutil.which("git") is None:
     pytest.skip("git is not installed", allow_module_level=True)
 
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 SHOP = ROOT / "fixtures" / "ecosystem" / "shop"
 # What installing cilint needs (pyproject names README.md as the long description).
-PACKAGE = ["pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "src", "linter", "rules"]
+PACKAGE = ["pyproject.toml", "README.md", "MANIFEST.in", ".pre-commit-hooks.yaml", "src", "linter", "rules"]
 TIMEOUT = 600  # one installation is ~20 s; a cold pip cache on a slow mirror takes longer
 
 
@@ -55,7 +56,7 @@ def _package_files() -> list[str]:
         return sorted(name for name in listed.split("\0") if name and os.path.lexists(ROOT / name))
     except subprocess.CalledProcessError:
         found = [path for top in PACKAGE for path in [ROOT / top, *(ROOT / top).rglob("*")]]
-        return sorted(str(path.relative_to(ROOT)) for path in found if path.is_file() or path.is_symlink())
+        return sorted(str(path.relative_to(ROOT)) for path in found if path.is_file())
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +71,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory, home: Path) -> tuple[Pat
     for name in _package_files():
         source, target = ROOT / name, repo / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink():  # src/cilint/{linter,rules} link to the top-level folders
-            target.symlink_to(os.readlink(source))
-        else:
-            shutil.copy2(source, target)
+        shutil.copy2(source, target)
     env = _env(home)
     _git(repo, env, "init", "-q")
     _git(repo, env, "add", "-A")
