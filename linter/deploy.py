@@ -10,7 +10,8 @@ A target is non-production when its environment, contexts, job name or the deplo
 arguments say so (`staging`, `preview`, `docs`, ...). Documentation sites (GitHub Pages and the
 like) count as non-production by default: an approval before every docs publish is noise most
 teams do not want; `deploy.non_production` in the configuration changes that.
-Everything here is configurable through the `deploy` section of the configuration.
+Everything here is configurable through the `deploy` section of the configuration. The commands,
+actions, orbs and words are the tables of `deploy_table`.
 """
 
 from __future__ import annotations
@@ -19,137 +20,35 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from . import deploy_table as table
 from .model import Command, Deploy, JobRun, Project, Span, Step, Text
 
-# (command words, what it is): a command deploys when its words start with these, options and
-# their values allowed in between (`kubectl -n prod apply`, `aws --region x ecs update-service`).
-DEPLOY_COMMANDS: list[tuple[tuple[str, ...], str]] = [
-    (("flyctl", "deploy"), "flyctl deploy"),
-    (("fly", "deploy"), "fly deploy"),
-    (("kubectl", "apply"), "kubectl apply"),
-    (("kubectl", "rollout", "restart"), "kubectl rollout restart"),
-    (("kubectl", "set", "image"), "kubectl set image"),
-    (("helm", "upgrade"), "helm upgrade"),
-    (("helm", "install"), "helm install"),
-    (("helm", "push"), "helm push"),
-    (("helmfile", "apply"), "helmfile apply"),
-    (("helmfile", "sync"), "helmfile sync"),
-    (("pulumi", "up"), "pulumi up"),
-    (("terraform", "apply"), "terraform apply"),
-    (("tofu", "apply"), "tofu apply"),
-    (("aws", "ecs", "update-service"), "aws ecs update-service"),
-    (("aws", "lambda", "update-function-code"), "aws lambda update-function-code"),
-    (("aws", "cloudformation", "deploy"), "aws cloudformation deploy"),
-    (("aws", "deploy", "create-deployment"), "aws deploy create-deployment"),
-    (("sam", "deploy"), "sam deploy"),
-    (("gcloud", "run", "deploy"), "gcloud run deploy"),
-    (("gcloud", "app", "deploy"), "gcloud app deploy"),
-    (("gcloud", "functions", "deploy"), "gcloud functions deploy"),
-    (("az", "webapp", "deploy"), "az webapp deploy"),
-    (("cap", "deploy"), "cap deploy"),
-    (("cap", "production", "deploy"), "cap production deploy"),
-    (("kamal", "deploy"), "kamal deploy"),
-    (("docker", "stack", "deploy"), "docker stack deploy"),
-    (("argocd", "app", "sync"), "argocd app sync"),
-    (("git", "push", "heroku"), "git push heroku"),
-    (("git", "push", "dokku"), "git push dokku"),
-    (("heroku", "container:release"), "heroku container:release"),
-    (("npm", "publish"), "npm publish"),
-    (("yarn", "publish"), "yarn publish"),
-    (("yarn", "npm", "publish"), "yarn npm publish"),
-    (("pnpm", "publish"), "pnpm publish"),
-    (("twine", "upload"), "twine upload"),
-    (("poetry", "publish"), "poetry publish"),
-    (("uv", "publish"), "uv publish"),
-    (("flit", "publish"), "flit publish"),
-    (("hatch", "publish"), "hatch publish"),
-    (("cargo", "publish"), "cargo publish"),
-    (("mix", "hex.publish"), "mix hex.publish"),
-    (("gem", "push"), "gem push"),
-    (("gh", "release", "create"), "gh release create"),
-    (("goreleaser", "release"), "goreleaser release"),
-    (("semantic-release",), "semantic-release"),
-    (("serverless", "deploy"), "serverless deploy"),
-    (("sls", "deploy"), "sls deploy"),
-    (("firebase", "deploy"), "firebase deploy"),
-    (("netlify", "deploy"), "netlify deploy"),
-    (("vercel", "deploy"), "vercel deploy"),
-    (("vercel", "--prod"), "vercel --prod"),
-    (("cdk", "deploy"), "cdk deploy"),
-    (("eb", "deploy"), "eb deploy"),
-    (("wrangler", "deploy"), "wrangler deploy"),
-    (("wrangler", "publish"), "wrangler publish"),
-    (("dagger", "call", "deploy"), "dagger call deploy"),
-]
 
-# Words that run the next command (`npx vercel deploy`, `bundle exec cap production deploy`).
-_WRAPPERS: dict[str, int] = {"npx": 1, "bunx": 1, "pnpx": 1, "env": 1, "bundle": 2, "poetry": 2,
-                             "pipenv": 2, "pdm": 2, "hatch": 2}
-_WRAPPER_SECOND = {"bundle": "exec", "poetry": "run", "pipenv": "run", "pdm": "run", "hatch": "run"}
-_DRY_RUN_NAME = re.compile(r"dry[-_ ]?run", re.I)  # `deploy` invoked as `dry-run` rehearses
-_DRY_RUN = re.compile(r"^--(dry-run|dryrun|snapshot)(=.*)?$|^--skip=publish$")
+def _alternatives(words: tuple[str, ...]) -> str:
+    """`a|b|c`, each word literal."""
+    return "|".join(map(re.escape, words))
 
-# Actions (or orbs), matched on owner/repo (or orb namespace/name) prefixes, with the input
-# that must be set for the use to deploy (None: any use deploys).
-DEPLOY_ACTIONS: list[tuple[str, tuple[str, re.Pattern[str]] | None]] = [
-    ("superfly/flyctl-actions", ("args", re.compile(r"\bdeploy\b"))),
-    ("pypa/gh-action-pypi-publish", None),
-    ("softprops/action-gh-release", None),
-    ("actions/create-release", None),
-    ("ncipollo/release-action", None),
-    ("svenstaro/upload-release-action", None),
-    ("goreleaser/goreleaser-action", ("args", re.compile(r"^(?!.*--(snapshot|skip=publish)).*\brelease\b"))),
-    ("pulumi/actions", ("command", re.compile(r"^\s*up\s*$"))),
-    ("js-devtools/npm-publish", None),
-    ("rubygems/release-gem", None),
-    ("aws-actions/amazon-ecs-deploy-task-definition", None),
-    ("aws-actions/aws-cloudformation-github-deploy", None),
-    ("google-github-actions/deploy-cloudrun", None),
-    ("google-github-actions/deploy-appengine", None),
-    ("google-github-actions/deploy-cloud-functions", None),
-    ("azure/webapps-deploy", None),
-    ("azure/functions-action", None),
-    ("azure/k8s-deploy", None),
-    ("azure/static-web-apps-deploy", None),
-    ("cloudflare/wrangler-action", None),
-    ("cloudflare/pages-action", None),
-    ("amondnet/vercel-action", None),
-    ("nwtgck/actions-netlify", None),
-    ("akhileshns/heroku-deploy", None),
-    ("dokku/github-action", None),
-    ("actions/deploy-pages", None),
-    ("peaceiris/actions-gh-pages", None),
-    ("jamesives/github-pages-deploy-action", None),
-]
-# Deploys that publish a documentation site: the target is "pages" (see the module doc).
-PAGES_ACTIONS = ("actions/deploy-pages", "peaceiris/actions-gh-pages", "jamesives/github-pages-deploy-action")
-
-# Orb jobs and commands (`<orb>/<element>`) that deploy or publish, by the element's name:
-# orbs name them for what they do (`aws-ecs/deploy-service-update`, `helm/upgrade-helm-chart`).
+# The tables (`deploy_table`) in the forms the recogniser compares with.
+# (command words, what it is); `what` as the table writes it.
+DEPLOY_COMMANDS: list[tuple[tuple[str, ...], str]] = [(tuple(c.split()), c) for c in table.DEPLOY_COMMANDS]
+# Runner -> how many words it and its subcommand take (`npx` 1, `bundle exec` 2).
+_WRAPPERS: dict[str, int] = {runner: 1 if sub is None else 2 for runner, sub in table.COMMAND_RUNNERS.items()}
+_WRAPPER_SECOND = {runner: sub for runner, sub in table.COMMAND_RUNNERS.items() if sub is not None}
+_DRY_RUN_NAME = table.DRY_RUN_JOB_NAME
+_DRY_RUN = re.compile(f"^({_alternatives(table.DRY_RUN_OPTIONS)})(=.*)?$"
+                      f"|^({_alternatives(table.DRY_RUN_EXACT_OPTIONS)})$")
+DEPLOY_ACTIONS: list[tuple[str, tuple[str, re.Pattern[str]] | None]] = list(table.DEPLOY_ACTIONS)
+PAGES_ACTIONS = table.PAGES_ACTIONS
 ORB_ELEMENTS = re.compile(
-    r"(^|[-_])(deploy|rollout|promote|publish)([-_]|$)|update-service|(upgrade|install)-helm-chart", re.I
-)
-# Orbs whose `publish` pushes a container image: a build artifact, like `docker push`.
-IMAGE_ORBS = re.compile(r"docker|ecr|gcr|acr|buildx|kaniko", re.I)
-
-DEFAULT_VERBS = ["deploy", "promote", "rollout"]
-DEFAULT_NON_PRODUCTION = (
-    r"stag(e|ing)|dev|develop|development|tests?|testing|testenvs?|qa|previews?|review(-?apps?)?|sandbox"
-    r"|pr-\d+|e2e|integration|acceptance|docs?|documentation|pages|storybook"
-)
-# What a workflow's name may say about its deploys' target. Narrower than the above: a workflow
-# named "Build, test and deploy" deploys to production, one named "Deploy docs preview" does not.
-WORKFLOW_TARGETS = re.compile(
-    r"(^|[^a-z])(previews?|docs?|documentation|storybook|staging|sandbox)([^a-z]|$)", re.I
-)
-# Steps that start a throwaway cluster: `kubectl apply`/`helm install` after them test a chart.
-LOCAL_CLUSTER_ACTIONS = (
-    "helm/kind-action", "medyagh/setup-minikube", "absaoss/k3d-action", "nolar/setup-k3d-k3s",
-    "engineerd/setup-kind", "container-tools/kind-action",
-)
-LOCAL_CLUSTER_NAMES = re.compile(r"(^|[-_/.])(kind|k3d|k3s|minikube)([-_/.]|$)", re.I)  # local actions
-LOCAL_CLUSTER_COMMANDS = (("kind", "create"), ("minikube", "start"), ("k3d", "cluster"), ("ctlptl", "create"))
-PRODUCTION_ENVIRONMENT = re.compile(r"(^|[^a-z])(prod|production|live)([^a-z]|$)", re.I)
+    rf"(^|[-_])({'|'.join(table.ORB_ELEMENT_WORDS)})([-_]|$)|{_alternatives(table.ORB_ELEMENT_PHRASES)}", re.I)
+IMAGE_ORBS = re.compile(_alternatives(table.IMAGE_ORB_WORDS), re.I)
+DEFAULT_VERBS = list(table.DEFAULT_VERBS)
+DEFAULT_NON_PRODUCTION = "|".join(table.NON_PRODUCTION_WORDS)
+WORKFLOW_TARGETS = re.compile(r"(^|[^a-z])(" + "|".join(table.WORKFLOW_TARGET_WORDS) + r")([^a-z]|$)", re.I)
+LOCAL_CLUSTER_ACTIONS = table.LOCAL_CLUSTER_ACTIONS
+LOCAL_CLUSTER_NAMES = re.compile(r"(^|[-_/.])(" + "|".join(table.LOCAL_CLUSTER_WORDS) + r")([-_/.]|$)", re.I)
+LOCAL_CLUSTER_COMMANDS = table.LOCAL_CLUSTER_COMMANDS
+PRODUCTION_ENVIRONMENT = re.compile(r"(^|[^a-z])(" + "|".join(table.PRODUCTION_WORDS) + r")([^a-z]|$)", re.I)
 
 
 class DeployRecogniser:
@@ -318,12 +217,9 @@ def _element(written: str) -> str:
     return written.rsplit("/", 1)[-1]
 
 
-_NOT_A_TARGET = re.compile(r"\.(md|rst|txt|adoc)$|changelog|readme", re.I)
-
-
 def _hint_words(words: list[str]) -> list[str]:
     """Arguments that may name a target: not notes files (`--notes-file docs/CHANGES.md`)."""
-    return [w for w in words if not _NOT_A_TARGET.search(w)]
+    return [w for w in words if not table.NOT_A_TARGET.search(w)]
 
 
 def _unwrap(argv: list[str]) -> list[str]:

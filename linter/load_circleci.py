@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from . import circleci_cache
 from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, spend, walk_literals
 from .model import (
     Cache,
@@ -1061,10 +1062,11 @@ class _Loader:
         keys = [self.text(key, body.pos_of("key"), site.scope)[0]] if _is_set(key) else []
         if site.name == "save_cache":
             paths = self.texts(body.get("paths"), body.pos_of("paths"), site.scope)
-            cache = Cache("save", span, key=keys[0] if keys else None, paths=paths)
+            cache = circleci_cache.with_key_inputs(Cache("save", span, key=keys[0] if keys else None, paths=paths))
         else:
             keys += self.texts(body.get("keys"), body.pos_of("keys"), site.scope)
-            cache = Cache("restore", span, key=keys[0] if keys else None, restore_keys=keys)
+            cache = circleci_cache.with_key_inputs(Cache("restore", span, key=keys[0] if keys else None,
+                                                         restore_keys=keys))
         name = body.get("name")
         ctx.steps.append(Step(span, "cache", name=scalar_str(name) if _is_set(name) else site.name,
                               cache=cache, env=dict(ctx.env), origin=site.scope.origin))

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import github_cache
 from . import github_expr as expr
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
@@ -762,7 +763,9 @@ def _cache(source: Source, step: Step, item: YMap) -> Cache | None:
     with_: YMap = given if isinstance(given, YMap) else YMap()
     if action is not None:
         key = source.text(with_["key"], with_.pos_of("key")) if "key" in with_ else None
-        return Cache(action, step.span, key, _lines(source, with_, "restore-keys"), _lines(source, with_, "path"))
+        return github_cache.with_key_inputs(
+            Cache(action, step.span, key, _lines(source, with_, "restore-keys"), _lines(source, with_, "path")),
+            step.env)
     builtin = _BUILTIN_CACHES.get(step.uses.name)
     if builtin is None:
         return None
@@ -774,7 +777,9 @@ def _cache(source: Source, step: Step, item: YMap) -> Cache | None:
     files = [line.value for line in _lines(source, with_, "cache-dependency-path")] or _default_key_files(
         step.uses, defaults.get(tool, []))
     span = source.span(with_.pos_of(input_name)) if input_name in with_ else step.span
-    return Cache("builtin", span, tool=tool if tool != "true" else step.uses.name.split("-")[-1], key_files=files)
+    return github_cache.with_key_inputs(
+        Cache("builtin", span, tool=tool if tool != "true" else step.uses.name.split("-")[-1], key_files=files),
+        step.env)
 
 
 def _default_key_files(uses: Reference, files: list[str]) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -178,6 +179,79 @@ class SecretRef:
     step: int | None = None  # index into JobRun.steps
 
 
+# (`typing.Literal`: `Literal` in this module is a YAML string.)
+KeyPartKind = typing.Literal[
+    "text", "files", "opaque-hash", "per-commit", "per-run", "per-branch", "context", "unknown"
+]
+FilesRoot = typing.Literal["checkout", "working-directory"]
+
+
+@dataclass(frozen=True, slots=True)
+class HashedFile:
+    """A file pattern whose contents a cache key hashes (GitHub `hashFiles('...')`, CircleCI
+    `{{ checksum "..." }}`, a setup action's `cache-dependency-path`).
+
+    `written` is the pattern as the configuration gives it (what messages quote); `glob` is the
+    same in the model's glob form (`glob_regex`: `**/` any number of folders, `*` and `?` within
+    one), to look the files up with `Project.repo_glob`."""
+
+    written: str
+    glob: str
+    excluded: bool = False  # an exclusion (`!dist/**` in hashFiles): names nothing that is hashed
+    templated: bool = False  # part of the name is filled in at run time (`${HOME}`, `<< x >>`): no lookup
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPart:
+    """One piece of a cache key, by what its value follows:
+
+    text         literal text (`v1-deps-`)
+    files        a hash of the contents of `files`
+    opaque-hash  a hash of files named by something cilint cannot read (`hashFiles(env.FILES)`)
+    per-commit   changes with every commit (`github.sha`, `{{ .Revision }}`): never reused exactly
+    per-run      changes with every run or build (`github.run_id`, `{{ epoch }}`, `{{ .BuildNum }}`)
+    per-branch   the branch (`{{ .Branch }}`, `github.ref_name`)
+    context      a setting of the run that stays the same from commit to commit: the runner, the
+                 matrix, a parameter, a workflow variable (`runner.os`, `matrix.python`)
+    unknown      a value cilint cannot know (a step output, an input, a variable set at run time)
+    """
+
+    kind: KeyPartKind
+    text: str  # as written: the literal text, the reference (`runner.os`), the template
+    files: tuple[HashedFile, ...] = ()  # kind "files"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheKey:
+    """What a cache key is made of, read by the loader from the platform's key syntax."""
+
+    parts: tuple[KeyPart, ...] = ()
+    # Where relative file names are read from: the checkout (GitHub), or the job's working
+    # directory (CircleCI `checksum`), which the model does not carry, so any folder of the checkout.
+    files_relative_to: FilesRoot = "checkout"
+
+    def of_kind(self, *kinds: KeyPartKind) -> list[KeyPart]:
+        return [part for part in self.parts if part.kind in kinds]
+
+    @property
+    def files(self) -> list[HashedFile]:
+        """The file patterns hashed into the key, in the order written."""
+        return [file for part in self.parts for file in part.files]
+
+    @property
+    def opaque_hash(self) -> bool:
+        return any(part.kind == "opaque-hash" for part in self.parts)
+
+    @property
+    def volatile(self) -> list[KeyPart]:
+        """The parts that change with every commit or run: the key is never reused as it is."""
+        return self.of_kind("per-commit", "per-run")
+
+    @property
+    def unknown(self) -> bool:
+        return any(part.kind == "unknown" for part in self.parts)
+
+
 @dataclass
 class Cache:
     """A cache a step saves or restores."""
@@ -189,6 +263,8 @@ class Cache:
     paths: list[Text] = field(default_factory=list)
     tool: str | None = None  # builtin: npm, yarn, pnpm, pip, poetry, pipenv, go, maven, gradle...
     key_files: list[str] = field(default_factory=list)  # builtin: files the key is hashed from
+    key_inputs: CacheKey | None = None  # what `key` is made of (builtin: what `key_files` are)
+    restore_key_inputs: list[CacheKey] = field(default_factory=list)  # the same, one per restore key
 
 
 @dataclass
@@ -684,8 +760,9 @@ _SKIP_DIRS = {".git", "node_modules", "_build", "deps", ".venv", "venv", "target
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A glob as GitHub's `hashFiles` and CircleCI read it: `**/` matches zero or more folders,
-    `*` and `?` stay within one path segment."""
+    """The model's glob form (`HashedFile.glob`, `Project.repo_glob`): `**/` matches zero or more
+    folders, `*` and `?` stay within one path segment. Loaders translate the platform's patterns
+    into it (GitHub's `hashFiles` reads globs this way; a CircleCI `checksum` file is a plain path)."""
     pattern = pattern[2:] if pattern.startswith("./") else pattern
     out = []
     i = 0

@@ -74,7 +74,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..linter.findings import Finding
-from ..linter.model import Cache, EnvVar, JobRun, Pipeline, Project, Span, Step, Text
+from ..linter.model import Cache, CacheKey, HashedFile, JobRun, KeyPart, Pipeline, Project, Span, Step, Text
 
 ID = "CIL103"
 NAME = "cache-key-lockfile"
@@ -158,28 +158,6 @@ _PATH_PREFIXES = re.compile(
     r"~/project|/home/circleci/project|C:)?/+"
 )
 
-# Parts of a key that change with every commit or build (never reused as an exact key), that stay
-# the same (the key never follows the dependencies), or that cilint cannot know.
-_GITHUB_VOLATILE = re.compile(
-    r"^github\.(sha|run_id|run_number|run_attempt|event\.after|event\.head_commit\.id|"
-    r"event\.pull_request\.head\.sha|event\.workflow_run\.head_sha)$"
-)
-_GITHUB_STATIC = re.compile(r"^(runner|matrix|strategy|job|github)\.")
-_CIRCLECI_VOLATILE = re.compile(
-    r"^(\.Revision|epoch|\.BuildNum|\.Environment\.CIRCLE_(SHA1|BUILD_NUM|WORKFLOW_ID|WORKFLOW_JOB_ID|"
-    r"PIPELINE_ID|PIPELINE_NUM)|pipeline\.(git\.revision|number|id))$"
-)
-_CIRCLECI_STATIC = re.compile(
-    r"^(\.Branch|arch|\.CheckoutKey|\.Environment\.CIRCLE_[A-Z_]+|pipeline\.(git\.(branch|tag)|project\.\w+)|"
-    r"pipeline\.parameters\.[\w-]+|matrix\.[\w-]+)$"
-)
-_CIRCLECI_TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
-_CIRCLECI_CHECKSUM = re.compile(r'^\s*checksum\s+"([^"]*)"\s*$')
-_GITHUB_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
-_GITHUB_HASHFILES = re.compile(r"\bhashFiles\s*\(([^()]*)\)")
-_GITHUB_STRING = re.compile(r"'((?:[^']|'')*)'")
-_GITHUB_REFERENCE = re.compile(r"(?<![\w.'-])([A-Za-z_][\w-]*(?:\.[\w*-]+|\[[^\]]*\])*)(?![\w.\[-]|\s*\()")
-_GITHUB_LITERALS = {"true", "false", "null"}
 _GLOB_CHARS = re.compile(r"[*?\[]")
 # Words in a key that say the cache holds dependencies even where its paths do not tell.
 _DEPENDENCY_WORDS = re.compile(
@@ -190,79 +168,27 @@ _DEPENDENCY_WORDS = re.compile(
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading a key
+# Reading a key (the loaders say what it is made of: `Cache.key_inputs`)
 
 
 @dataclass
 class KeyParts:
-    """What a cache key is made of."""
+    """What a cache key is made of, as far as this rule counts it: the files it hashes that name
+    something in the checkout (the others, such as a checksum the job computed itself, count as
+    an opaque hash)."""
 
-    files: list[str] = field(default_factory=list)  # literal file patterns hashed into it
+    files: list[HashedFile] = field(default_factory=list)  # file patterns hashed into it
     opaque_hash: bool = False  # a hash of files named by something cilint cannot read
-    volatile: list[str] = field(default_factory=list)  # parts that change every commit/build
+    volatile: list[KeyPart] = field(default_factory=list)  # parts that change every commit/build
     unknown: bool = False  # parts whose value cilint cannot know
+
+    @classmethod
+    def of(cls, key: CacheKey) -> KeyParts:
+        return cls(key.files, key.opaque_hash, key.volatile, key.unknown)
 
     @property
     def hashed(self) -> bool:
         return bool(self.files) or self.opaque_hash
-
-
-def read_key(key: str, platform: str, env: dict[str, EnvVar]) -> KeyParts:
-    parts = KeyParts()
-    if platform == "circleci":
-        _read_circleci_key(key, parts)
-    else:
-        _read_github_key(key, parts, env, depth=0)
-    return parts
-
-
-def _read_circleci_key(key: str, parts: KeyParts) -> None:
-    for match in _CIRCLECI_TEMPLATE.finditer(key):
-        inner = (match.group(1) if match.group(1) is not None else match.group(2)).strip()
-        checksum = _CIRCLECI_CHECKSUM.match(inner)
-        if checksum:
-            if "<<" in checksum.group(1) or "{{" in checksum.group(1):
-                parts.opaque_hash = True
-            else:
-                parts.files.append(checksum.group(1))
-        elif _CIRCLECI_VOLATILE.match(inner):
-            parts.volatile.append(match.group(0))
-        elif not _CIRCLECI_STATIC.match(inner):
-            parts.unknown = True
-
-
-def _read_github_key(key: str, parts: KeyParts, env: dict[str, EnvVar], depth: int) -> None:
-    for block in _GITHUB_EXPRESSION.finditer(key):
-        expression = block.group(1)
-        for call in _GITHUB_HASHFILES.finditer(expression):
-            _hash_arguments(call.group(1), parts)
-        rest = _GITHUB_STRING.sub("''", _GITHUB_HASHFILES.sub("''", expression))
-        if re.search(r"\bhashFiles\s*\(", rest):
-            parts.opaque_hash = True  # hashFiles(format(...)): files named at run time
-        for reference in _GITHUB_REFERENCE.findall(rest):
-            _classify_reference(reference, parts, env, depth)
-
-
-def _hash_arguments(arguments: str, parts: KeyParts) -> None:
-    literals = [m.group(1).replace("''", "'") for m in _GITHUB_STRING.finditer(arguments)]
-    if _GITHUB_STRING.sub("", arguments).strip(" ,\n"):
-        parts.opaque_hash = True  # hashFiles(env.FILES), hashFiles(format(...))
-    parts.files.extend(literals)
-
-
-def _classify_reference(reference: str, parts: KeyParts, env: dict[str, EnvVar], depth: int) -> None:
-    if reference in _GITHUB_LITERALS:
-        return
-    if _GITHUB_VOLATILE.match(reference):
-        parts.volatile.append(reference)
-    elif reference.startswith("env."):
-        variable = env.get(reference[4:])
-        if variable is None or depth > 2:
-            parts.unknown = True  # set at run time (GITHUB_ENV) or nested too deep
-        elif variable.reference:
-            _read_github_key(variable.value.value, parts, env, depth + 1)
-    elif not _GITHUB_STATIC.match(reference) or reference.startswith("github.event.inputs"):
-        parts.unknown = True  # steps.*, needs.*, inputs.*, vars.*, secrets.*
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,14 +288,12 @@ class Repository:
         return bool(self.lockfiles(ecosystem))
 
 
-def _checkable(pattern: str, earlier_scripts: str) -> bool:
+def _checkable(file: HashedFile, earlier_scripts: str) -> bool:
     """Whether a missing file means a mistake: not outside the checkout, not a template, not an
     exclusion, not a file an earlier step writes."""
-    if not pattern or pattern.startswith("!") or _outside_checkout(pattern):
+    if not file.glob or file.excluded or file.templated or _outside_checkout(file.glob):
         return False
-    if any(mark in pattern for mark in ("{{", "<<", "${")):
-        return False
-    name, _ = _tail(pattern)
+    name, _ = _tail(file.glob)
     return _GLOB_CHARS.search(name) is not None or name not in earlier_scripts
 
 
@@ -436,8 +360,7 @@ def _check_cache(where: _Where, repository: Repository) -> Iterator[Finding]:
 
 
 def _check_saved_key(where: _Where, key: Text, repository: Repository) -> Iterator[Finding]:
-    platform = "circleci" if where.pipeline.platform == "circleci" else "github"
-    parts = read_key(key.value, platform, where.step.env)
+    parts = KeyParts.of(where.cache.key_inputs or CacheKey())
     _set_aside_generated(parts, where.earlier_scripts)
     if not parts.hashed:
         yield from _unhashed_key(where, key, parts)
@@ -452,15 +375,15 @@ def _check_saved_key(where: _Where, key: Text, repository: Repository) -> Iterat
 def _set_aside_generated(parts: KeyParts, earlier_scripts: str) -> None:
     """Files outside the checkout (`~/.arch`, `/tmp/deps.md5`) or written by an earlier step are
     often a checksum the job computed itself (of the lockfiles, say): a hash cilint cannot read."""
-    kept: list[str] = []
-    for pattern in parts.files:
-        if pattern.startswith("!"):
-            continue  # an exclusion from hashFiles(): names nothing that is hashed
-        known = lockfile_ecosystems(pattern) or manifest_ecosystems(pattern)
-        if _outside_checkout(pattern) or (not known and not _checkable(pattern, earlier_scripts)):
+    kept: list[HashedFile] = []
+    for file in parts.files:
+        if file.excluded:
+            continue  # names nothing that is hashed
+        known = lockfile_ecosystems(file.written) or manifest_ecosystems(file.written)
+        if _outside_checkout(file.glob) or (not known and not _checkable(file, earlier_scripts)):
             parts.opaque_hash = True
         else:
-            kept.append(pattern)
+            kept.append(file)
     parts.files = kept
 
 
@@ -492,44 +415,47 @@ def _unhashed_key(where: _Where, key: Text, parts: KeyParts) -> Iterator[Finding
 
 
 def _volatile_word(parts: KeyParts) -> str:
-    text = " ".join(parts.volatile)
-    per_build = re.search(r"epoch|BuildNum|BUILD_NUM|run_|number|WORKFLOW|PIPELINE|\.id", text)
-    return "build" if per_build else "commit"
+    return "build" if any(part.kind == "per-run" for part in parts.volatile) else "commit"
 
 
-def _missing_files(where: _Where, key: Text, files: list[str], repository: Repository) -> Iterator[Finding]:
+def _missing_files(
+    where: _Where, key: Text, files: list[HashedFile], repository: Repository
+) -> Iterator[Finding]:
     if not repository.readable:
         return
-    for pattern in files:
-        if not _checkable(pattern, where.earlier_scripts) or _exists(pattern, where, repository):
+    for file in files:
+        if not _checkable(file, where.earlier_scripts) or _exists(file, where, repository):
             continue
         yield Finding(
-            f"`{pattern}`, hashed into the cache key, does not exist in the repository: the checksum "
+            f"`{file.written}`, hashed into the cache key, does not exist in the repository: the checksum "
             "never changes, so the cache never follows the dependencies; name the lockfile as it is "
             "in the repository",
             key.span, job=where.job, level="error")
 
 
-def _exists(pattern: str, where: _Where, repository: Repository) -> bool:
-    if repository.has(pattern):
+def _exists(file: HashedFile, where: _Where, repository: Repository) -> bool:
+    if repository.has(file.glob):
         return True
-    # CircleCI reads `checksum` files relative to the job's working_directory, which the model does
-    # not carry: accept the file in a subdirectory rather than report a lockfile that is there.
-    return where.pipeline.platform == "circleci" and repository.has(f"**/{pattern.lstrip('./')}")
+    # Files read from the job's working directory, which the model does not carry: accept the
+    # file in a subdirectory rather than report a lockfile that is there (leading `./` and `../`
+    # dropped, as the folder is unknown either way; a dot that starts a name, `.terraform.lock.hcl`, kept).
+    inputs = where.cache.key_inputs
+    return (inputs is not None and inputs.files_relative_to == "working-directory"
+            and repository.has("**/" + re.sub(r"^(\.\.?/)+", "", file.glob)))
 
 
 def _lockfile_relation(
     where: _Where, key: Text, parts: KeyParts, repository: Repository
 ) -> Iterator[Finding]:
-    locked = [eco for pattern in parts.files for eco in lockfile_ecosystems(pattern)]
+    locked = [eco for file in parts.files for eco in lockfile_ecosystems(file.written)]
     if locked:
         yield from _mismatched_paths(where, key, set(locked))
         return
     if parts.opaque_hash or parts.unknown:
         return  # the key may well hash the lockfile through what cilint cannot read
     cached = _ecosystems_of_paths(where.cache.paths)
-    manifests = [eco for pattern in parts.files for eco in manifest_ecosystems(pattern)]
-    files = ", ".join(f"`{f}`" for f in parts.files)
+    manifests = [eco for file in parts.files for eco in manifest_ecosystems(file.written)]
+    files = ", ".join(f"`{f.written}`" for f in parts.files)
     if manifests:
         if repository.readable and not any(repository.has_lockfile(eco) for eco in manifests):
             return  # no lockfile to key on: the manifest is the best there is
@@ -560,26 +486,27 @@ def _check_builtin(where: _Where, repository: Repository) -> Iterator[Finding]:
     """setup-* caches are keyed on the first of `key_files` that exists (the loader lists them)."""
     cache, step = where.cache, where.step
     action = step.uses.name if step.uses is not None else "the setup action"
-    files = cache.key_files
-    if any(_GITHUB_EXPRESSION.search(f) for f in files):
+    inputs = cache.key_inputs or CacheKey()
+    if inputs.opaque_hash:
         return  # `cache-dependency-path: ${{ inputs.x }}`: cannot be read
+    files = inputs.files
     if repository.readable and files:
-        present = [f for f in files if repository.has(f)]
+        present = [f for f in files if not f.excluded and repository.has(f.glob)]
         if not present:
             if all(_checkable(f, where.earlier_scripts) for f in files):
-                names = " or ".join(f"`{f}`" for f in files)
+                names = " or ".join(f"`{f.written}`" for f in files)
                 yield Finding(
                     f"the built-in cache of `{action}` is keyed on {names}, which does not exist in the "
                     "repository; point `cache-dependency-path` at the lockfile", cache.span, job=where.job,
                     level="error")
             return
         files = present
-    if not files or any(lockfile_ecosystems(f) for f in files):
+    if not files or any(lockfile_ecosystems(f.written) for f in files):
         return
-    manifests = [eco for f in files for eco in manifest_ecosystems(f)]
+    manifests = [eco for f in files for eco in manifest_ecosystems(f.written)]
     if manifests and repository.readable and not any(repository.has_lockfile(e) for e in manifests):
         return  # no lockfile to key on: the manifest is the best there is
-    names = ", ".join(f"`{f}`" for f in files)
+    names = ", ".join(f"`{f.written}`" for f in files)
     span = step.uses.text.span if step.uses is not None and cache.span == step.span else cache.span
     yield Finding(
         f"the built-in cache of `{action}` is keyed on {names}, not a lockfile; set "
@@ -593,19 +520,18 @@ def _check_builtin(where: _Where, repository: Repository) -> Iterator[Finding]:
 _WILDCARD = object()
 
 
-def _key_tokens(key: str) -> tuple[object, ...]:
-    """A CircleCI key as characters and wildcards (each template is any string)."""
+def _key_tokens(key: CacheKey) -> tuple[object, ...]:
+    """A key as characters and wildcards (each part that is not literal text is any string)."""
     tokens: list[object] = []
-    last = 0
-    for match in _CIRCLECI_TEMPLATE.finditer(key):
-        tokens.extend(key[last:match.start()])
-        tokens.append(_WILDCARD)
-        last = match.end()
-    tokens.extend(key[last:])
+    for part in key.parts:
+        if part.kind == "text":
+            tokens.extend(part.text)
+        else:
+            tokens.append(_WILDCARD)
     return tuple(tokens)
 
 
-def can_restore(restore_key: str, save_key: str) -> bool:
+def can_restore(restore_key: CacheKey, save_key: CacheKey) -> bool:
     """Whether some rendering of `restore_key` is a prefix of some rendering of `save_key`."""
     return _intersect((*_key_tokens(restore_key), _WILDCARD), _key_tokens(save_key))
 
@@ -639,21 +565,23 @@ def _intersect(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
 def _unmatched_restores(pipeline: Pipeline) -> Iterator[Finding]:
     if any(reference.kind == "orb" for reference in pipeline.references):
         return  # orb jobs and commands save caches under keys cilint cannot see
-    saves: list[str] = []
+    saves: list[CacheKey] = []
     restores: list[tuple[JobRun, Cache]] = []
     for workflow in pipeline.workflows:
         for run in workflow.jobs():
             for step in run.steps:
                 if step.cache is None:
                     continue
-                if step.cache.action in ("save", "save+restore") and step.cache.key is not None:
-                    saves.append(step.cache.key.value)
+                if step.cache.action in ("save", "save+restore") and step.cache.key_inputs is not None:
+                    saves.append(step.cache.key_inputs)
                 if step.cache.action in ("restore", "save+restore"):
                     restores.append((run, step.cache))
     for run, cache in restores:
-        keys = list({k.value: k for k in ([cache.key] if cache.key else []) + cache.restore_keys}.values())
-        if keys and not any(can_restore(k.value, s) for k in keys for s in saves):
-            listed = ", ".join(f"`{k.value}`" for k in keys)
+        written = ([cache.key] if cache.key else []) + cache.restore_keys
+        inputs = ([cache.key_inputs or CacheKey()] if cache.key else []) + cache.restore_key_inputs
+        keys = list({k.value: (k, i) for k, i in zip(written, inputs, strict=True)}.values())
+        if keys and not any(can_restore(i, s) for _, i in keys for s in saves):
+            listed = ", ".join(f"`{k.value}`" for k, _ in keys)
             yield Finding(
                 f"restore_cache keys {listed} match no save_cache key in this configuration: nothing "
                 "is ever restored; use the prefix of a saved key", cache.span, job=run.qualified,

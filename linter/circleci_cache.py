@@ -1,0 +1,72 @@
+"""CircleCI: what a cache key is made of (`Cache.key_inputs`).
+
+A key of `save_cache`/`restore_cache` is text with templates in it: `{{ checksum "file" }}` hashes
+one file (read from the job's working directory), `{{ .Revision }}` and `{{ epoch }}` change with
+every commit or build, `{{ .Branch }}` with the branch, `{{ arch }}` and `<< pipeline.parameters.x >>`
+are settings of the run, and `{{ .Environment.MY_VAR }}` is a value cilint cannot know. Job and
+command parameters (`<< parameters.x >>`) are already substituted when the key is read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind
+
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
+_CHECKSUM = re.compile(r'^\s*checksum\s+"([^"]*)"\s*$')
+
+# Template values by what they follow (domain-facts §8).
+_PER_COMMIT = re.compile(r"^(\.Revision|\.Environment\.CIRCLE_SHA1|pipeline\.git\.revision)$")
+_PER_RUN = re.compile(
+    r"^(epoch|\.BuildNum|\.Environment\.CIRCLE_(BUILD_NUM|WORKFLOW_ID|WORKFLOW_JOB_ID|PIPELINE_ID|PIPELINE_NUM)|"
+    r"pipeline\.(number|id))$"
+)
+_PER_BRANCH = re.compile(r"^(\.Branch|\.Environment\.CIRCLE_BRANCH|pipeline\.git\.branch)$")
+_SETTING = re.compile(
+    r"^(arch|\.CheckoutKey|\.Environment\.CIRCLE_[A-Z_]+|pipeline\.(git\.tag|project\.\w+)|"
+    r"pipeline\.parameters\.[\w-]+|matrix\.[\w-]+)$"
+)
+_KINDS: tuple[tuple[re.Pattern[str], KeyPartKind], ...] = (
+    (_PER_COMMIT, "per-commit"),
+    (_PER_RUN, "per-run"),
+    (_PER_BRANCH, "per-branch"),
+    (_SETTING, "context"),
+)
+
+
+def with_key_inputs(cache: Cache) -> Cache:
+    """`cache` with `key_inputs` and `restore_key_inputs` read from its keys."""
+    cache.key_inputs = read_key(cache.key.value) if cache.key is not None else None
+    cache.restore_key_inputs = [read_key(key.value) for key in cache.restore_keys]
+    return cache
+
+
+def read_key(key: str) -> CacheKey:
+    """What a `save_cache`/`restore_cache` key is made of."""
+    parts: list[KeyPart] = []
+    last = 0
+    for match in _TEMPLATE.finditer(key):
+        if match.start() > last:
+            parts.append(KeyPart("text", key[last:match.start()]))
+        last = match.end()
+        inner = match.group(1) if match.group(1) is not None else match.group(2)
+        parts.append(_template(match.group(0), inner.strip()))
+    if last < len(key):
+        parts.append(KeyPart("text", key[last:]))
+    return CacheKey(tuple(parts), files_relative_to="working-directory")
+
+
+def _template(written: str, inner: str) -> KeyPart:
+    checksum = _CHECKSUM.match(inner)
+    if checksum:
+        name = checksum.group(1)
+        if "<<" in name or "{{" in name:
+            return KeyPart("opaque-hash", written)  # a file named by a value cilint cannot read
+        # `checksum` names one file, no glob; `${X}` is not expanded: the name is not the file's.
+        glob = re.sub(r"^(\./)+", "", name)
+        return KeyPart("files", written, (HashedFile(name, glob, templated="${" in name),))
+    for pattern, kind in _KINDS:
+        if pattern.match(inner):
+            return KeyPart(kind, written)
+    return KeyPart("unknown", written)

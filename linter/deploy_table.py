@@ -1,0 +1,196 @@
+"""What deploys: the commands, actions and orbs, and the words that name a target.
+
+The data `deploy.py` recognises deploy jobs with (the logic is there). Every table is extended,
+not replaced, by the `deploy` section of the configuration (`commands`, `actions`), except the
+verbs and the non-production words, which it replaces.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Commands that deploy or publish, as their words: a command deploys when its words start with
+# these, options and their values allowed in between (`kubectl -n prod apply`, `aws --region x ecs
+# update-service`). Compared in this order within a program.
+DEPLOY_COMMANDS: tuple[str, ...] = (
+    "flyctl deploy",
+    "fly deploy",
+    "kubectl apply",
+    "kubectl rollout restart",
+    "kubectl set image",
+    "helm upgrade",
+    "helm install",
+    "helm push",  # publishes a chart
+    "helmfile apply",
+    "helmfile sync",
+    "pulumi up",
+    "terraform apply",
+    "tofu apply",
+    "aws ecs update-service",
+    "aws lambda update-function-code",
+    "aws cloudformation deploy",
+    "aws deploy create-deployment",
+    "sam deploy",
+    "gcloud run deploy",
+    "gcloud app deploy",
+    "gcloud functions deploy",
+    "az webapp deploy",
+    "cap deploy",
+    "cap production deploy",  # Capistrano names the stage first
+    "kamal deploy",
+    "docker stack deploy",
+    "argocd app sync",
+    "git push heroku",  # a push to the platform's remote builds and releases
+    "git push dokku",
+    "heroku container:release",
+    "npm publish",
+    "yarn publish",
+    "yarn npm publish",  # Yarn 2+
+    "pnpm publish",
+    "twine upload",
+    "poetry publish",
+    "uv publish",
+    "flit publish",
+    "hatch publish",
+    "cargo publish",
+    "mix hex.publish",
+    "gem push",
+    "gh release create",
+    "goreleaser release",
+    "semantic-release",  # publishes whatever its plugins publish
+    "serverless deploy",
+    "sls deploy",
+    "firebase deploy",
+    "netlify deploy",
+    "vercel deploy",
+    "vercel --prod",  # `vercel` alone deploys a preview
+    "cdk deploy",
+    "eb deploy",
+    "wrangler deploy",
+    "wrangler publish",  # Wrangler 1/2
+    "dagger call deploy",
+)
+
+# Words that run the command after them, with the subcommand that must come between (None: the
+# next word is the command): `npx vercel deploy`, `bundle exec cap production deploy`.
+COMMAND_RUNNERS: dict[str, str | None] = {
+    "npx": None,
+    "bunx": None,
+    "pnpx": None,
+    "env": None,  # `env VAR=x cmd`
+    "bundle": "exec",
+    "poetry": "run",
+    "pipenv": "run",
+    "pdm": "run",
+    "hatch": "run",
+}
+
+# Options that make a deploy command a rehearsal: not evidence.
+DRY_RUN_OPTIONS: tuple[str, ...] = (
+    "--dry-run",  # also with a value: `--dry-run=client`
+    "--dryrun",
+    "--snapshot",  # goreleaser: builds, publishes nothing
+)
+DRY_RUN_EXACT_OPTIONS: tuple[str, ...] = ("--skip=publish",)  # goreleaser
+DRY_RUN_JOB_NAME = re.compile(r"dry[-_ ]?run", re.I)  # a `deploy` job named `dry-run` rehearses
+
+# Actions (or orbs), matched on owner/repo (or orb namespace/name) prefixes, with the input
+# that must be set for the use to deploy (None: any use deploys).
+DEPLOY_ACTIONS: tuple[tuple[str, tuple[str, re.Pattern[str]] | None], ...] = (
+    ("superfly/flyctl-actions", ("args", re.compile(r"\bdeploy\b"))),
+    ("pypa/gh-action-pypi-publish", None),
+    ("softprops/action-gh-release", None),
+    ("actions/create-release", None),
+    ("ncipollo/release-action", None),
+    ("svenstaro/upload-release-action", None),
+    ("goreleaser/goreleaser-action", ("args", re.compile(r"^(?!.*--(snapshot|skip=publish)).*\brelease\b"))),
+    ("pulumi/actions", ("command", re.compile(r"^\s*up\s*$"))),  # not `preview`
+    ("js-devtools/npm-publish", None),
+    ("rubygems/release-gem", None),
+    ("aws-actions/amazon-ecs-deploy-task-definition", None),
+    ("aws-actions/aws-cloudformation-github-deploy", None),
+    ("google-github-actions/deploy-cloudrun", None),
+    ("google-github-actions/deploy-appengine", None),
+    ("google-github-actions/deploy-cloud-functions", None),
+    ("azure/webapps-deploy", None),
+    ("azure/functions-action", None),
+    ("azure/k8s-deploy", None),
+    ("azure/static-web-apps-deploy", None),
+    ("cloudflare/wrangler-action", None),
+    ("cloudflare/pages-action", None),
+    ("amondnet/vercel-action", None),
+    ("nwtgck/actions-netlify", None),
+    ("akhileshns/heroku-deploy", None),
+    ("dokku/github-action", None),
+    ("actions/deploy-pages", None),
+    ("peaceiris/actions-gh-pages", None),
+    ("jamesives/github-pages-deploy-action", None),
+)
+# Deploys that publish a documentation site: the target is "pages" (non-production by default:
+# an approval before every docs publish is noise most teams do not want).
+PAGES_ACTIONS: tuple[str, ...] = (
+    "actions/deploy-pages",
+    "peaceiris/actions-gh-pages",
+    "jamesives/github-pages-deploy-action",
+)
+
+# Orb jobs and commands (`<orb>/<element>`) that deploy or publish, by the element's name: orbs
+# name them for what they do (`aws-ecs/deploy-service-update`, `helm/upgrade-helm-chart`).
+ORB_ELEMENT_WORDS: tuple[str, ...] = ("deploy", "rollout", "promote", "publish")  # a `-`/`_` word
+ORB_ELEMENT_PHRASES: tuple[str, ...] = ("update-service", "upgrade-helm-chart", "install-helm-chart")
+# Orbs whose `publish` pushes a container image (by a word in the orb's name): a build artifact,
+# like `docker push`, that runs nowhere until something deploys it.
+IMAGE_ORB_WORDS: tuple[str, ...] = ("docker", "ecr", "gcr", "acr", "buildx", "kaniko")
+
+# Verbs that make a job's id or name evidence of a deploy (`deploy.verbs` replaces them).
+DEFAULT_VERBS: tuple[str, ...] = ("deploy", "promote", "rollout")
+
+# Words (regular expressions) that name a non-production target in an environment, a context, a
+# job's name or a deploy command's arguments (`deploy.non_production` replaces them).
+NON_PRODUCTION_WORDS: tuple[str, ...] = (
+    "stag(e|ing)",
+    "dev",
+    "develop",
+    "development",
+    "tests?",
+    "testing",
+    "testenvs?",
+    "qa",
+    "previews?",
+    "review(-?apps?)?",
+    "sandbox",
+    r"pr-\d+",  # a per-pull-request environment
+    "e2e",
+    "integration",
+    "acceptance",
+    "docs?",  # documentation sites (see PAGES_ACTIONS)
+    "documentation",
+    "pages",
+    "storybook",
+)
+# What a workflow's name may say about its deploys' target. Narrower than the above: a workflow
+# named "Build, test and deploy" deploys to production, one named "Deploy docs preview" does not.
+WORKFLOW_TARGET_WORDS: tuple[str, ...] = ("previews?", "docs?", "documentation", "storybook", "staging", "sandbox")
+# Environment names that settle a deploy as production, whatever else the job says.
+PRODUCTION_WORDS: tuple[str, ...] = ("prod", "production", "live")
+
+# What starts a throwaway cluster: `kubectl apply`/`helm install` after it test a chart.
+LOCAL_CLUSTER_ACTIONS: tuple[str, ...] = (
+    "helm/kind-action",
+    "medyagh/setup-minikube",
+    "absaoss/k3d-action",
+    "nolar/setup-k3d-k3s",
+    "engineerd/setup-kind",
+    "container-tools/kind-action",
+)
+LOCAL_CLUSTER_WORDS: tuple[str, ...] = ("kind", "k3d", "k3s", "minikube")  # in a local action's path
+LOCAL_CLUSTER_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("kind", "create"),
+    ("minikube", "start"),
+    ("k3d", "cluster"),
+    ("ctlptl", "create"),
+)
+
+# Arguments of a deploy command that are not a target although a target word may be in them:
+# notes files (`--notes-file docs/CHANGES.md`).
+NOT_A_TARGET = re.compile(r"\.(md|rst|txt|adoc)$|changelog|readme", re.I)
