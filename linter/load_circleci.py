@@ -25,6 +25,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import circleci_cache
+from .circleci_env import carry_bash_env
 from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, spend, walk_literals
 from .model import (
     Cache,
@@ -831,6 +832,7 @@ class _Loader:
                                        ("post-steps", leg.conf, _Scope(matrix=matrix, origin="post-steps"))):
             self.steps(where.get(key), where.pos_of(key), site_scope, ctx, 0, ())
         job.steps = ctx.steps
+        carry_bash_env(job.steps)
         job.secrets = _secrets(job, self.src.lines)
 
     def executor(self, body: YMap, scope: _Scope, job: str) -> _Exec | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import github_cache
 from . import github_expr as expr
+from .github_env import carry_github_env
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
     Cache,
@@ -316,6 +317,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
             # (Most jobs set no directory of their own: their context needs no copy.)
             job_context = context if directory is context.run_directory else replace(context, run_directory=directory)
             run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0, log=shared)
+            carry_github_env(run.steps)
             if shared is not None:
                 shared.steps = run.steps
     elif steps is not None:
@@ -997,6 +999,7 @@ def load_action(source: Source, root: YMap) -> Pipeline:
                         qualified=f"{source.path}:action/{name}")
         context = _Context(source, pipeline, "action", {}, lambda _: None, "main")
         pipeline.action_steps = _steps(context, holder, runs["steps"], {}, origin=None, depth=MAX_CALL_DEPTH)
+        carry_github_env(pipeline.action_steps)
         pipeline.references.extend(s.uses for s in pipeline.action_steps if s.uses is not None)
         pipeline.action_images.extend(holder.images)
     elif using == "docker":

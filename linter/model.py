@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, SupportsIndex
+from typing import Any, NamedTuple, Protocol, SupportsIndex, TypeVar
 
 from .yamlsrc import Pos
+
+T = TypeVar("T")
 
 
 class Span(NamedTuple):
@@ -308,6 +311,19 @@ class Command:
     masked: bool = False  # followed by `|| true` or similar: failure does not fail the step
 
 
+@dataclass(frozen=True, slots=True)
+class ExportedVar:
+    """A variable an earlier step of the same job set for the later ones by writing the platform's
+    environment file (GitHub's `$GITHUB_ENV`, CircleCI's `$BASH_ENV`); the loader reads them."""
+
+    name: str
+    value: str | None  # None: only known at run time (`X=$(cmd)`, `X=$Y`)
+    span: Span  # the command that wrote it
+    # True: it wins over the configured `env` (CircleCI sources $BASH_ENV in each step's shell).
+    # False: which one wins is not something to guess at: where both set it, the value is unknown.
+    overrides: bool
+
+
 @dataclass
 class Step:
     """One step of a job: a script, an action/orb/command use, a cache operation."""
@@ -325,6 +341,22 @@ class Step:
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`, as written
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
+    # What earlier steps of the job exported to this one, filled by the loader (one dictionary
+    # shared by the steps between two writes: read it, do not change it).
+    exported: dict[str, ExportedVar] = field(default_factory=dict)
+
+    @property
+    def environment(self) -> dict[str, str | None]:
+        """The environment the step starts with: `env` (workflow < job < executor < step), then
+        what earlier steps exported. None: a value only known at run time (a secret, a variable,
+        an expression, a value computed by the script that exported it)."""
+        environment = {name: None if var.reference else var.written for name, var in self.env.items()}
+        for name, var in self.exported.items():
+            if var.overrides or name not in environment:
+                environment[name] = var.value
+            elif environment[name] != var.value:
+                environment[name] = None
+        return environment
 
     @cached_property
     def commands(self) -> list[Command]:
@@ -701,6 +733,11 @@ class Project:
     context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars
     circleci_checks: str = "status"  # how CircleCI reports to GitHub: status, checks-oauth, checks-app
     _repo_files: list[str] | None = field(default=None, repr=False)
+    # The memoised view of the repository's files (`repo_file`, `repo_glob`, `repo_parsed`): each
+    # file is read once per run, whichever rules ask for it.
+    _repo_texts: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _repo_globs: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _repo_parsed: dict[tuple[str, Callable[[str], Any]], Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.files, SourceFiles):
@@ -718,9 +755,24 @@ class Project:
 
     def repo_file(self, relpath: str) -> str | None:
         """Text of a file of the repository being checked, if it is there, inside the root,
-        not a link out of it, and not too large. Nothing is executed or fetched."""
+        not a link out of it, and not too large. Nothing is executed or fetched. Read once."""
         if not self.is_repository:
             return None
+        if relpath not in self._repo_texts:
+            self._repo_texts[relpath] = self._read_repo_file(relpath)
+        return self._repo_texts[relpath]
+
+    def repo_parsed(self, relpath: str, parse: Callable[[str], T]) -> T | None:
+        """`parse` of a repository file's text (None when there is no such file), parsed once per
+        file and parser: `repo_parsed("Cargo.toml", toml_table)`."""
+        key = (relpath, parse)
+        if key not in self._repo_parsed:
+            text = self.repo_file(relpath)
+            self._repo_parsed[key] = None if text is None else parse(text)
+        parsed: T | None = self._repo_parsed[key]
+        return parsed
+
+    def _read_repo_file(self, relpath: str) -> str | None:
         path = (self.root / relpath).resolve()
         root = self.root.resolve()
         if root != path and root not in path.parents:
@@ -735,8 +787,10 @@ class Project:
     def repo_glob(self, pattern: str) -> list[str]:
         """Repository files matching a glob (`*` within a folder, `**/` any number of folders),
         relative paths, sorted."""
-        regex = glob_regex(pattern)
-        return [path for path in self.repo_files() if regex.fullmatch(path)]
+        if pattern not in self._repo_globs:  # each looks at every file: once per pattern
+            regex = glob_regex(pattern)
+            self._repo_globs[pattern] = [path for path in self.repo_files() if regex.fullmatch(path)]
+        return self._repo_globs[pattern]
 
     def repo_files(self) -> list[str]:
         """Every file of the repository being checked (none when only single files are),
@@ -757,6 +811,14 @@ class Project:
 
 
 _SKIP_DIRS = {".git", "node_modules", "_build", "deps", ".venv", "venv", "target", "__pycache__"}
+
+
+def toml_table(text: str) -> dict[str, Any]:
+    """A TOML document's top table ({} when it does not parse): for `Project.repo_parsed`."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return {}
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:

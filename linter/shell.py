@@ -27,7 +27,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .model import Command, Span, Text
+from .model import Command, ExportedVar, Span, Step, Text
 
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
@@ -548,3 +548,51 @@ def _balanced_end(s: str, i: int, open_: str, close: str) -> int:
                 return i
         i += 1
     return len(s)
+
+
+# ---------------------------------------------------------------------------------------------
+# What a step exports to the later steps of its job
+
+
+_NOT_SHELL = re.compile(r"^(python|node|perl|ruby|pwsh|powershell|cmd)\b")
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def is_shell(shell: str | None) -> bool:
+    """Whether a step's `shell` reads its script as a POSIX shell (None: the default, a shell)."""
+    return not (shell and _NOT_SHELL.match(shell))
+
+
+@lru_cache(maxsize=8)
+def _appending_to(variable: str) -> re.Pattern[str]:
+    """`>> $FILE`, `>> "${FILE}"`, `> $FILE`: a redirection to the file `$variable` names."""
+    return re.compile(r">>?\s*\"?\$\{?" + re.escape(variable) + r"\b")
+
+
+def appended_assignments(command: Command, variable: str) -> list[tuple[str, str]]:
+    """(name, value) of each `X=y` or `export X=y` line `echo`/`printf` write to the file `$variable`
+    names (`echo "X=y" >> "$GITHUB_ENV"`), values unquoted."""
+    if command.argv[0] not in ("echo", "printf") or not _appending_to(variable).search(command.text):
+        return []
+    found = []
+    for word in command.argv[1:]:
+        match = _ENV_LINE.match(word)
+        if match:
+            found.append((match.group(1), match.group(2).strip("'\"")))
+    return found
+
+
+def carry_exports(steps: list[Step], variable: str, overrides: bool) -> None:
+    """Set each step's `exported` to what the shell steps before it wrote to the file `$variable`
+    names (the platform's environment file: the loader says which, and whether it `overrides` the
+    configured `env`). A value the shell expands (`$`) or a template left unresolved (`<<`) is
+    only known at run time."""
+    exported: dict[str, ExportedVar] = {}
+    for step in steps:
+        step.exported = exported
+        if step.run is None or variable not in step.run.value or not is_shell(step.shell):
+            continue  # (the text test first: most scripts never name the file)
+        for command in step.commands:
+            for name, value in appended_assignments(command, variable):
+                known = None if "$" in value or "<<" in value else value
+                exported = {**exported, name: ExportedVar(name, known, command.span, overrides)}
