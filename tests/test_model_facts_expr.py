@@ -13,7 +13,7 @@ from cilint.linter.load_circleci import load_circleci
 from cilint.linter.load_github import load_workflow
 from cilint.linter.load_protection import load_protection_json, protection_from_config
 from cilint.linter.loadutil import Source
-from cilint.linter.model import JobRun, Pipeline, Problem, Protection, Span, Trigger
+from cilint.linter.model import CheckName, JobRun, Pipeline, Problem, Protection, Span, Trigger
 from cilint.linter.yamlsrc import YMap, load
 
 
@@ -248,3 +248,11 @@ def test_environment_names() -> None:
         "chosen": (["production", "staging"], True),
         "opaque": ([], True),
     }
+
+
+def test_check_name_matches_its_glob_only_when_it_is_one() -> None:
+    span = Span("x", 1, 1, 1, 1)
+    called = CheckName("deploy / *", "check-run", span, pattern=True)
+    assert called.matches("deploy / build") and not called.matches("build")
+    assert not CheckName("test (*)", "check-run", span).matches("test (3.11)")  # a name, not a glob
+    assert CheckName("test (*)", "check-run", span).matches("test (*)")
