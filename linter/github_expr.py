@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from .loadutil import scalar_str
+from .model import JobRun
 
 
 class _Unknown:
@@ -378,3 +379,29 @@ def _failed_needs() -> Every:
 def uses_status_function(condition: str) -> bool:
     """`always()`, `failure()`, `cancelled()`: the job may run although a need did not succeed."""
     return bool(re.search(r"\b(always|failure|cancelled)\s*\(", condition))
+
+
+# -- facts of a job, read once by the loader -----------------------------------------------
+
+# `github.event.workflow_run.conclusion == 'success'`: the run follows only a successful one.
+_CONCLUSION_SUCCESS = re.compile(r"workflow_run\s*\.\s*conclusion\s*==\s*'success'", re.I)
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def read_job_facts(run: JobRun) -> None:
+    """Set what rules read of a job's `if:` and `environment` (see `JobRun`)."""
+    condition = run.condition.value if run.condition is not None else None
+    after = runs_after_failed_need(condition)
+    run.runs_after_failed_need = None if after is UNKNOWN else bool(after)
+    run.requires_upstream_success = condition is not None and _CONCLUSION_SUCCESS.search(condition) is not None
+    if run.environment is not None:
+        run.environment_names, run.environment_chosen_at_run_time = environment_names(run.environment.value)
+
+
+def environment_names(value: str) -> tuple[list[str], bool]:
+    """The environments a job's `environment` can name, and whether an expression chooses among
+    them at run time (then: the quoted names it mentions, none when it mentions none)."""
+    if "${{" in value:
+        return _QUOTED.findall(value), True
+    name = value.strip()
+    return ([name] if name else []), False

@@ -26,6 +26,7 @@ from typing import Any
 
 from . import circleci_cache
 from .circleci_env import carry_bash_env
+from .circleci_filters import translate_triggers
 from .loadutil import Source, as_list, env_map, items_with_pos, scalar_str, spend, walk_literals
 from .model import (
     Cache,
@@ -241,7 +242,7 @@ _Filter = tuple[_Narrowing, Pos | None]
 
 def load_circleci(source: Source, root: YMap) -> Pipeline:
     """The pipeline of one CircleCI config; problems go to `source.problems`."""
-    return _Loader(source, root).load()
+    return translate_triggers(_Loader(source, root).load())
 
 
 class _Loader:

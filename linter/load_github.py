@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import github_cache
+from . import github_cache, github_filters
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
@@ -162,7 +162,7 @@ def load_workflow(
     for pos in merge_keys or []:
         source.problem("invalid-reference", "`<<` merge keys are not supported by GitHub Actions "
                        "(anchors and aliases are); write the keys out", pos)
-    pipeline.triggers = _triggers(source, root)
+    pipeline.triggers = github_filters.translated(_triggers(source, root))
     pipeline.env = env_map(source, root.get("env"), "workflow", is_reference)
     pipeline.literals = walk_literals(source, root, is_reference)
     pipeline.called_by_workflow_call = any(t.event == "workflow_call" for t in pipeline.triggers)
@@ -307,6 +307,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
     if environment is not None and not isinstance(environment, (YMap, YSeq)):
         value, _ = expr.substitute(scalar_str(environment), lookup)
         run.environment = Text(value, source.span(env_pos))
+    expr.read_job_facts(run)
     _images(context, run, job, lookup)
     steps = job.get("steps")
     if isinstance(steps, YSeq):
@@ -932,7 +933,7 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
             for need in needs:
                 narrowed = _intersect(narrowed, need.triggers)
-        run.triggers = narrowed
+        run.triggers = github_filters.translated(narrowed)
 
 
 def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str) -> list[Trigger]:

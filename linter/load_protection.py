@@ -16,7 +16,8 @@ never an exception: a broken protection file must not stop the pipelines being c
 Decisions the formats leave open:
 
 * A ruleset in `evaluate` mode blocks nothing but is usually about to be enforced, so it is kept,
-  with `source == EVALUATE_SOURCE` so that a rule can report at most a warning for it; `disabled`
+  with `enforced` False (and `source == EVALUATE_SOURCE`) so that a rule can report at most a
+  warning for it; `disabled`
   ones, and rulesets for tags or pushes, contribute nothing.
 * A ruleset without a `ref_name` condition targets no branch (GitHub applies it nowhere).
 * Org rulesets' `repository_name` conditions are ignored: the repository being checked is assumed
@@ -30,16 +31,23 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from fnmatch import translate
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
+from .github_filters import examples, glob_chars
+from .load_github import ACTIONS_APP_ID
 from .loadutil import Source, scalar_str
-from .model import Problem, Protection, RequiredCheck
+from .model import BranchPattern, Problem, ProtectedBranches, Protection, RequiredCheck
 from .yamlsrc import Pos, YMap, YSeq, pos_of
 
 DEFAULT_BRANCH = "~DEFAULT_BRANCH"
 ALL_BRANCHES = "~ALL"
 EVALUATE_SOURCE = "ruleset-evaluate"
+# Apps a required check may be pinned to that cilint tells apart: app id -> (name, the platform
+# whose checks it reports). CircleCI's app ids are not known here.
+KNOWN_APPS: dict[int, tuple[str, str]] = {ACTIONS_APP_ID: ("GitHub Actions", "github")}
 
 _BRANCH_URL = re.compile(r"/branches/(?P<branch>.+?)/protection(?:/required_status_checks)?/?$")
 _REF_PREFIX = "refs/heads/"
@@ -47,6 +55,24 @@ _ENFORCEMENT_SOURCE = {"active": "ruleset", "evaluate": EVALUATE_SOURCE, "disabl
 
 
 # -- shared pieces -------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def protected_branches(written: str) -> ProtectedBranches:
+    """A branch pattern as protections write it: `~DEFAULT_BRANCH`, `~ALL` (every branch, `**`),
+    or a name pattern read as `fnmatch` reads it (`*` also matches `/`)."""
+    if written == DEFAULT_BRANCH:
+        return ProtectedBranches(written, None)
+    text = "**" if written == ALL_BRANCHES else written
+    pattern = BranchPattern(text, re.compile(translate(text)), is_glob=glob_chars(text), examples=examples(text))
+    return ProtectedBranches(written, pattern, every=text in ("*", "**"))
+
+
+def _with_branches(protection: Protection) -> Protection:
+    """The protection, its `include` and `exclude` read into `branches` and `excluded`."""
+    protection.branches = [protected_branches(p) for p in protection.include]
+    protection.excluded = [protected_branches(p) for p in protection.exclude]
+    return protection
 
 
 def _items(source: Source, container: YMap, key: str) -> Iterator[tuple[Any, Pos]]:
@@ -93,7 +119,9 @@ def _check(source: Source, item: Any, pos: Pos, id_key: str) -> RequiredCheck | 
     name = _context(source, item["context"], item.pos_of("context"))
     if name is None:
         return None
-    return RequiredCheck(name, source.span(item.pos_of("context")), _app_id(source, item, id_key))
+    app_id = _app_id(source, item, id_key)
+    app_name, app_platform = KNOWN_APPS.get(app_id, (None, None)) if app_id is not None else (None, None)
+    return RequiredCheck(name, source.span(item.pos_of("context")), app_id, app_name, app_platform)
 
 
 def _bool(source: Source, container: YMap, key: str) -> bool:
@@ -123,7 +151,7 @@ def _status_checks(source: Source, rsc: YMap) -> list[RequiredCheck]:
 def _classic(source: Source, kind: str, branch: str, rsc: Any, at: Pos) -> list[Protection]:
     """Classic branch protection of one branch from its `required_status_checks` value; the
     protection's span is `at`."""
-    protection = Protection(kind, source.span(at), [branch], name=branch)
+    protection = _with_branches(Protection(kind, source.span(at), [branch], name=branch))
     if rsc is None:
         return [protection]
     if not isinstance(rsc, YMap):
@@ -250,8 +278,8 @@ def _ruleset(source: Source, ruleset: Any, pos: Pos) -> list[Protection]:
         return []
     where = ruleset.pos_of("name") if "name" in ruleset else ruleset.pos
     return [
-        Protection(kind, source.span(where), include, exclude, rules.checks, rules.strict,
-                   rules.merge_queue, name)
+        _with_branches(Protection(kind, source.span(where), include, exclude, rules.checks, rules.strict,
+                                  rules.merge_queue, name, enforced=kind != EVALUATE_SOURCE))
     ]
 
 
@@ -260,8 +288,8 @@ def _branch_rules(source: Source, rules: YSeq, branch: str | None) -> list[Prote
     read = _read_rules(source, [(rule, rules.pos_of(i)) for i, rule in enumerate(rules)])
     target = branch or DEFAULT_BRANCH
     return [
-        Protection("ruleset", source.span(rules.pos), [target], checks=read.checks, strict=read.strict,
-                   merge_queue=read.merge_queue, name=target)
+        _with_branches(Protection("ruleset", source.span(rules.pos), [target], checks=read.checks,
+                                  strict=read.strict, merge_queue=read.merge_queue, name=target))
     ]
 
 
@@ -383,7 +411,7 @@ def _config_check(source: Source, item: Any, pos: Pos) -> RequiredCheck | None:
 
 
 def _config_branch(source: Source, pattern: str, value: Any, key: Pos, where: Pos) -> Protection:
-    protection = Protection("config", source.span(key), [pattern], name=pattern)
+    protection = _with_branches(Protection("config", source.span(key), [pattern], name=pattern))
     if isinstance(value, YMap):
         for unknown in sorted(set(value) - set(_CONFIG_BRANCH_KEYS)):
             source.problem("parse-error", f"unknown key `{unknown}` in protection for `{pattern}`",

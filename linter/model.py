@@ -16,6 +16,7 @@ import tomllib
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, SupportsIndex, TypeVar
@@ -82,6 +83,50 @@ class Problem:
     related: list[tuple[Span, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class BranchPattern:
+    """One branch pattern as its loader read it: the branch names it stands for, as a regular
+    expression in Python's syntax that must match the whole name. Loaders translate each
+    platform's pattern syntax into it once (`github_filters`, `circleci_filters`,
+    `load_protection`); rules only ask it."""
+
+    written: str  # the pattern as text (what a sentinel such as `~ALL` stands for: `**`)
+    regex: re.Pattern[str]
+    negated: bool = False  # a filter pattern that takes back branches earlier patterns admitted
+    is_glob: bool = False  # stands for more than one name
+    examples: tuple[str, ...] = ()  # names it stands for, to try other patterns on
+
+    def matches(self, branch: str) -> bool:
+        return self.regex.fullmatch(branch) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BranchFilter:
+    """What a trigger's branch filters let through, as its loader translated them."""
+
+    only: tuple[BranchPattern, ...] | None = None  # None: any branch; in order, the last match wins
+    ignore: tuple[BranchPattern, ...] = ()  # none of these
+
+    def admits(self, branch: str) -> bool:
+        if self.only is not None:
+            admitted = False
+            for pattern in self.only:
+                if pattern.matches(branch):
+                    admitted = not pattern.negated
+            if not admitted:
+                return False
+        return not any(pattern.matches(branch) for pattern in self.ignore)
+
+    @property
+    def examples(self) -> tuple[str, ...]:
+        """Branch names the patterns stand for (admitted or not), to try other patterns on."""
+        names = (name for pattern in (*(self.only or ()), *self.ignore) for name in pattern.examples)
+        return tuple(dict.fromkeys(names))
+
+
+ANY_BRANCH = BranchFilter()
+
+
 @dataclass
 class Trigger:
     """An event that starts a pipeline or workflow, with its filters (None: no filter)."""
@@ -98,6 +143,20 @@ class Trigger:
     workflows: list[str] = field(default_factory=list)  # workflow_run: upstream workflow names
     cron: str | None = None
     certain: bool = True  # False: only an unreadable condition lets it through
+    # `branches`/`branches_ignore` (and tag filters, which keep branches out) as the loader
+    # translated them. Set after the trigger is made, and not copied by `dataclasses.replace`:
+    # a trigger whose filters change is translated again.
+    branch_filter: BranchFilter | None = field(default=None, init=False, repr=False, compare=False)
+
+    def admits(self, branch: str) -> bool:
+        """Whether the branch filters let a run for `branch` through: a push to it, or a pull
+        request into it (GitHub's `pull_request` filters name the base branch)."""
+        if self.branch_filter is not None:
+            return self.branch_filter.admits(branch)
+        if self.branches is None and self.branches_ignore is None and self.tags is None and self.tags_ignore is None:
+            return True  # no filter at all
+        raise ValueError(f"the branch filters of trigger `{self.label()}` at {self.span} were not translated "
+                         "by its loader")
 
     @property
     def is_pull_request(self) -> bool:
@@ -374,9 +433,13 @@ class CheckName:
     name: str
     kind: str  # "check-run" (GitHub Actions), "status" (CircleCI commit status), "workflow-check"
     span: Span
-    app_id: int | None = None  # 15368 for GitHub Actions
+    app_id: int | None = None  # the app that reports it, when known (GitHub Actions')
     when_skipped: bool = False  # the name reported when the whole (matrix) job is skipped
-    pattern: bool = False  # `name` is a glob: part of it is only known at run time
+    pattern: bool = False  # `name` is a glob (`*` for what is only known at run time)
+
+    def matches(self, name: str) -> bool:
+        """Whether a status check named `name` may be this one."""
+        return fnmatchcase(name, self.name) if self.pattern else name == self.name
 
 
 @dataclass
@@ -409,6 +472,12 @@ class JobRun:
     caller: str | None = None  # key of the reusable-workflow caller job
     continue_on_error: bool = False
     needs_results_checked: bool = False  # an aggregator that checks needs.*.result with always()
+    # What the loader read from the job's condition and environment (GitHub `if:` expressions),
+    # so that rules need not read them:
+    runs_after_failed_need: bool | None = False  # runs although a job it needs failed (None: cannot tell)
+    requires_upstream_success: bool = False  # runs only if the workflow run that started it succeeded
+    environment_names: list[str] = field(default_factory=list)  # the environments it can run in
+    environment_chosen_at_run_time: bool = False  # by an expression: `environment_names` are those it names
     deploy: Deploy | None = None  # filled by `linter.deploy`
 
     @property
@@ -608,6 +677,29 @@ class RequiredCheck:
     context: str
     span: Span
     app_id: int | None = None  # None or -1: any source
+    # The app it is pinned to, when `load_protection` knows it: its name and the platform whose
+    # checks it reports (GitHub Actions, "github"). None for an app it does not know.
+    app_name: str | None = None
+    app_platform: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectedBranches:
+    """A branch pattern of a protection, as `load_protection` read it."""
+
+    written: str  # as the protection writes it: `release/*`, `~ALL`, `~DEFAULT_BRANCH`
+    pattern: BranchPattern | None  # None: the repository's default branch, whatever its name
+    every: bool = False  # stands for every branch
+
+    def resolve(self, default_branch: str) -> BranchPattern:
+        """The names it stands for, once the default branch is known."""
+        if self.pattern is not None:
+            return self.pattern
+        return BranchPattern(default_branch, re.compile(re.escape(default_branch)), examples=(default_branch,))
+
+    def label(self, default_branch: str) -> str:
+        """How messages name it: as written, the default branch by its name."""
+        return self.written if self.pattern is not None else default_branch
 
 
 @dataclass
@@ -616,12 +708,16 @@ class Protection:
 
     source: str  # "settings", "rest", "ruleset", "config"
     span: Span
-    include: list[str]  # branch name patterns (fnmatch), `~DEFAULT_BRANCH`, `~ALL`
+    include: list[str]  # branch name patterns (fnmatch), `~DEFAULT_BRANCH`, `~ALL`, as written
     exclude: list[str] = field(default_factory=list)
     checks: list[RequiredCheck] = field(default_factory=list)
     strict: bool = False
     merge_queue: bool = False
     name: str = ""
+    enforced: bool = True  # False: a ruleset in evaluate mode, which blocks nothing yet
+    # `include` and `exclude` as `load_protection` read them
+    branches: list[ProtectedBranches] = field(default_factory=list)
+    excluded: list[ProtectedBranches] = field(default_factory=list)
 
 
 @dataclass

@@ -104,12 +104,10 @@ Options:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..linter import github_expr as expr
 from ..linter.findings import Finding
 from ..linter.model import JobGraph, JobRun, Project, Span, Trigger, Workflow
 
@@ -127,8 +125,6 @@ PRECISION = "high"
 APPROVED, UNVERIFIED, UNGATED = 2, 1, 0
 MANUAL_EVENTS = ("workflow_dispatch", "manual")
 MAX_PATH = 12  # jobs shown in a path; longer ones are elided in the middle
-_CONCLUSION_SUCCESS = re.compile(r"workflow_run\s*\.\s*conclusion\s*==\s*'success'", re.I)
-_QUOTED = re.compile(r"'([^']+)'")
 
 
 @dataclass
@@ -385,7 +381,7 @@ def _github_pass(context: _Context, workflow: Workflow) -> dict[str, _Gate]:
         if preds:
             weakest = min(preds, key=lambda p: gates[p].rank)
             best.parent = weakest
-            if expr.runs_after_failed_need(job.condition.value if job.condition else None) is False:
+            if job.runs_after_failed_need is False:
                 strongest = max(preds, key=lambda p: gates[p].rank)
                 if gates[strongest].rank > best.rank:
                     best = _Gate(gates[strongest].rank, gates[strongest].via, weakest)
@@ -394,15 +390,15 @@ def _github_pass(context: _Context, workflow: Workflow) -> dict[str, _Gate]:
 
 
 def _environment_rank(context: _Context, job: JobRun) -> int:
-    if job.environment is None or not job.environment.value.strip():
+    names = job.environment_names
+    if not names and not job.environment_chosen_at_run_time:
         return UNGATED
     if context.protected is None:
         return UNVERIFIED
-    value = job.environment.value
-    if "${{" in value:  # chosen at run time: approved only if every name it can take is protected
-        names = _QUOTED.findall(value)
-        return APPROVED if names and all(n.lower() in context.protected for n in names) else UNVERIFIED
-    return APPROVED if value.strip().lower() in context.protected else UNGATED
+    protected = bool(names) and all(n.lower() in context.protected for n in names)
+    if job.environment_chosen_at_run_time:  # approved only if every name it can take is protected
+        return APPROVED if protected else UNVERIFIED
+    return APPROVED if protected else UNGATED
 
 
 def _github_path(workflow: Workflow, gates: dict[str, _Gate], job: JobRun) -> list[JobRun]:
@@ -433,8 +429,7 @@ def _upstream(context: _Context, workflow: Workflow, job: JobRun, trigger: Trigg
 
 
 def _checks_conclusion(workflow: Workflow, job: JobRun) -> bool:
-    return any(j.condition is not None and _CONCLUSION_SUCCESS.search(j.condition.value)
-               for j in [job, *workflow.ancestors(job.key)])
+    return any(j.requires_upstream_success for j in [job, *workflow.ancestors(job.key)])
 
 
 def _workflow_rank(context: _Context, workflow: Workflow, depth: int) -> int:

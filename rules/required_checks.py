@@ -107,11 +107,20 @@ import difflib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from typing import Any
 
 from ..linter.findings import Finding
-from ..linter.model import CheckName, JobRun, Project, Protection, RequiredCheck, Span, Trigger, Workflow
+from ..linter.model import (
+    BranchPattern,
+    CheckName,
+    JobRun,
+    Project,
+    Protection,
+    RequiredCheck,
+    Span,
+    Trigger,
+    Workflow,
+)
 
 ID = "CIL106"
 NAME = "required-checks"
@@ -124,12 +133,7 @@ OPTIONS: dict[str, Any] = {
 TAGS = ("correctness", "policy", "branch-protection")
 PRECISION = "high"
 
-ACTIONS_APP_ID = 15368
-DEFAULT_BRANCH = "~DEFAULT_BRANCH"
-ALL_BRANCHES = "~ALL"
-EVALUATE_SOURCE = "ruleset-evaluate"
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
-DEFAULT_TYPES = {"opened", "synchronize", "reopened"}
 # A status another app posts (`codecov/patch`, `license/cla`, `continuous-integration/travis-ci`):
 # a slash, but neither a reusable-workflow ` / ` nor CircleCI's prefix.
 _OTHER_APP = re.compile(r"^(?!ci/circleci)[^ /][^/]*/(?! )")
@@ -144,100 +148,54 @@ MAX_NAMES = 5
 class _Target:
     """A branch (or branch pattern) a protection covers, minus what it excludes."""
 
-    pattern: str
-    exclude: tuple[str, ...] = ()
+    branches: BranchPattern
+    exclude: tuple[BranchPattern, ...] = ()
     label: str = ""  # as the protection writes it (`~ALL`, `release/*`), the default branch by name
+    every: bool = False  # every branch
+
+    @property
+    def pattern(self) -> str:
+        return self.branches.written
 
     @property
     def is_glob(self) -> bool:
-        return any(c in self.pattern for c in "*?[")
+        return self.branches.is_glob
 
     def samples(self, default_branch: str, hints: Iterable[str] = ()) -> list[str]:
         """Branch names standing for the pattern: itself, or a few names it matches, among them
         names made from `hints` (a workflow's filter patterns) that fall inside it."""
         if not self.is_glob:
             return [self.pattern]
-        made = {name for pattern in (self.pattern, *hints) for name in _examples(pattern)}
-        if self.pattern in ("*", "**"):
+        made = {*self.branches.examples, *hints}
+        if self.every:
             made.add(default_branch)
-        return sorted(n for n in made if fnmatchcase(n, self.pattern)
-                      and not any(fnmatchcase(n, e) for e in self.exclude))
-
-
-def _examples(pattern: str) -> set[str]:
-    """Names a glob matches: `release/*` -> `release/x`; `docs/**` -> `docs/x`, `docs/a/b`."""
-    pattern = pattern.lstrip("!")
-    made = {pattern.replace("**", "a/b").replace("*", "x").replace("?", "x"),
-            pattern.replace("**", "x").replace("*", "x").replace("?", "x")}
-    return {re.sub(r"\[([^\]])[^\]]*\]", r"\1", name).replace("+", "") for name in made}
+        return sorted(n for n in made if self.branches.matches(n) and not any(e.matches(n) for e in self.exclude))
 
 
 def _targets(project: Project, protection: Protection) -> list[_Target]:
-    def resolve(pattern: str) -> str:
-        return {DEFAULT_BRANCH: project.default_branch, ALL_BRANCHES: "**"}.get(pattern, pattern)
-
-    exclude = tuple(resolve(p) for p in protection.exclude)
+    default = project.default_branch
+    exclude = tuple(e.resolve(default) for e in protection.excluded)
     out = []
-    labels = {resolve(p): p if p != DEFAULT_BRANCH else project.default_branch for p in protection.include}
-    for pattern, label in labels.items():
-        target = _Target(pattern, exclude, label)
-        if target.is_glob or not any(fnmatchcase(pattern, e) or e == "**" for e in exclude):
+    resolved = {b.resolve(default).written: b for b in protection.branches}  # (the last of equal ones)
+    for branches in resolved.values():
+        target = _Target(branches.resolve(default), exclude, branches.label(default), branches.every)
+        if target.is_glob or not any(e.matches(target.pattern) for e in exclude):
             out.append(target)
     return out
-
-
-def _filter_regex(pattern: str) -> re.Pattern[str]:
-    """GitHub's filter patterns: `*` (not `/`), `**`, `?` and `+` (of the previous character),
-    `[...]`; everything else literal."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        char = pattern[i]
-        if char == "*":
-            out.append("[^/]*")
-        elif char in "?+":
-            out.append(char)
-        elif char == "[":
-            end = pattern.find("]", i)
-            out.append(pattern[i:end + 1] if end > i else re.escape(char))
-            i = end if end > i else i
-        else:
-            out.append(re.escape(char))
-        i += 1
-    try:
-        return re.compile("".join(out))
-    except re.error:
-        return re.compile(re.escape(pattern))
-
-
-def _filter_admits(branch: str, only: list[str] | None, ignore: list[str] | None) -> bool:
-    if only is not None:
-        admitted = False
-        for pattern in only:  # later patterns win; `!x` takes back
-            negated = pattern.startswith("!")
-            if _filter_regex(pattern[1:] if negated else pattern).fullmatch(branch):
-                admitted = not negated
-        if not admitted:
-            return False
-    return not any(_filter_regex(p).fullmatch(branch) for p in ignore or [])
 
 
 def _coverage(trigger: Trigger, target: _Target, default_branch: str) -> str:
     """How much of the target branch pattern a pull-request trigger runs for: all, some, none."""
     if trigger.branches is not None and any(p == target.pattern for p in trigger.branches):
         return "all"
-    hints = [*(trigger.branches or []), *(trigger.branches_ignore or [])]
-    verdicts = {_filter_admits(b, trigger.branches, trigger.branches_ignore)
-                for b in target.samples(default_branch, hints)}
+    hints = trigger.branch_filter.examples if trigger.branch_filter is not None else ()
+    verdicts = {trigger.admits(b) for b in target.samples(default_branch, hints)}
     if verdicts == {True}:
         return "all"
     if True in verdicts:
         return "some"
-    literal = any(fnmatchcase(p, target.pattern) for p in trigger.branches or [] if not p.startswith("!"))
+    admitted = trigger.branch_filter.only if trigger.branch_filter is not None else None
+    literal = any(target.branches.matches(p.written) for p in admitted or () if not p.negated)
     return "some" if target.is_glob and literal else "none"
 
 
@@ -376,7 +334,7 @@ def _judge(scope: _Scope, check: RequiredCheck) -> list[_Verdict]:
     exact = scope.by_name.get(check.context, [])
     reaching = [r for r in exact if r.reaches]
     if not reaching:
-        if any(r.reaches and r.check.pattern and fnmatchcase(check.context, r.name) for r in scope.reports):
+        if any(r.reaches and r.check.pattern and r.check.matches(check.context) for r in scope.reports):
             return []  # a name only known at run time may be this one
         return [_never(scope, check, exact)]
     fitting = [r for r in reaching if _app_fits(check, r)]
@@ -445,13 +403,15 @@ def _near_misses(name: str, reports: list[_Report]) -> list[_Report]:
 def _app_fits(check: RequiredCheck, report: _Report) -> bool:
     if check.app_id is None:
         return True
-    if check.app_id == ACTIONS_APP_ID:
-        return report.github
-    return not report.github  # another app: not GitHub Actions; CircleCI's app id is not known here
+    if report.check.app_id is not None:
+        return report.check.app_id == check.app_id
+    # The reporter's app id is not known (CircleCI's): it may be the app pinned, unless that is
+    # an app known to report for another platform.
+    return check.app_platform is None
 
 
 def _wrong_app(check: RequiredCheck, reports: list[_Report]) -> _Verdict:
-    app = "GitHub Actions (15368)" if check.app_id == ACTIONS_APP_ID else f"app {check.app_id}"
+    app = f"{check.app_name} ({check.app_id})" if check.app_name else f"app {check.app_id}"
     others = "GitHub Actions" if reports[0].github else "CircleCI"
     related = [(r.check.span, f"reports `{r.name}` from {others}") for r in reports]
     return _Verdict("error", f"is pinned to {app}, but only {others} reports it ({reports[0].describe()}); "
@@ -592,11 +552,11 @@ def _judgeable(check: RequiredCheck, platforms: set[str]) -> bool:
         return "circleci" in platforms and name != "ci/circleci"  # the bare one is deprecated
     if _OTHER_APP.match(name) and " / " not in name:
         return False
-    if check.app_id is not None and check.app_id != ACTIONS_APP_ID and "circleci" not in platforms:
-        return False
-    if "github" in platforms:
-        return True
-    return check.app_id != ACTIONS_APP_ID  # only CircleCI is loaded: it cannot be GitHub Actions
+    if check.app_platform is not None:  # pinned to a known app: only its platform reports it
+        return check.app_platform in platforms
+    if check.app_id is not None:  # an app not known here: maybe CircleCI's (its app ids are not known)
+        return "circleci" in platforms
+    return True
 
 
 @dataclass
@@ -610,7 +570,7 @@ class _Grouped:
     def finding(self, protection: Protection) -> Finding:
         level = self.verdict.level
         where = _names(self.branches)
-        if protection.source == EVALUATE_SOURCE:
+        if not protection.enforced:
             where += ", once the ruleset in evaluate mode is enforced"
             level = "warning" if level == "error" else level  # it blocks nothing yet
         message = f"required check `{self.check.context}` (pull requests to {where}) {self.verdict.text}"
@@ -710,7 +670,7 @@ def _covered_jobs(scope: _Scope) -> set[str]:
     covered = {r.job.qualified for r in scope.reports if scope.is_required(r.name)}
     patterns = [r for r in scope.reports if r.check.pattern]
     for name in scope.required:
-        for report in scope.by_name.get(name, []) + [r for r in patterns if fnmatchcase(name, r.name)]:
+        for report in scope.by_name.get(name, []) + [r for r in patterns if r.check.matches(name)]:
             covered.add(report.job.qualified)
             if report.check.kind == "workflow-check":  # a required CircleCI workflow covers its jobs
                 covered.update(job.qualified for job in report.workflow.jobs())
