@@ -169,6 +169,10 @@ def explain(rule: str, config_path: Path | None) -> None:
         click.echo("\nOptions (defaults):")
         for key, value in sorted(found.options.items()):
             click.echo(f"  {key}: {value!r}")
+    from .examples import explain_text  # the rule's example repositories, as the tests run them
+
+    if examples := explain_text(found.name):
+        click.echo(f"\n{examples}", nl=False)
 
 
 @main.command()

@@ -35,7 +35,7 @@ class Rule:
     tags: tuple[str, ...] = ()
     security_severity: str | None = None
     precision: str = "high"
-    help_uri: str | None = None  # None: the rule's section of docs/rules.md (policies name their own)
+    help_uri: str | None = None  # None: the rule's page, docs/rules/<name>.md (policies name their own)
 
 
 @dataclass

@@ -60,7 +60,7 @@ CONDITIONS = ("require", "forbid", "match", "not_match", "in", "not_in", "all", 
 FIELDS = ("id", "name", "level", "message", "select", "summary", "description", "help_uri", "tags",
           "security_severity")
 # Where SARIF's `helpUri` points for a policy that names no page of its own: how policies work
-# (docs/rules.md, the built-in rules' page, has no section for it).
+# (docs/rules/ has a page for each built-in rule only).
 POLICY_HELP_URI = "https://github.com/cilint/cilint/blob/main/README.md#custom-policies"
 _ID = re.compile(r"[A-Z][A-Z0-9_-]*[0-9]")
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")

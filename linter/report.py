@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 
 FORMATS = ("text", "json", "sarif", "github")
 INFORMATION_URI = "https://github.com/cilint/cilint"
-HELP_URI = INFORMATION_URI + "/blob/main/docs/rules.md#{anchor}"
+# A rule's page, generated from its docstring and examples (scripts/gen_rule_docs.py). SARIF wants
+# an absolute URI; the pages of the default branch, which is where they are kept current.
+HELP_URI = INFORMATION_URI + "/blob/main/docs/rules/{name}.md"
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "cilintFingerprint/v1"
@@ -385,7 +387,7 @@ def _sarif_rule(rule: Rule) -> Any:
         short_description=om.MultiformatMessageString(text=summary),
         full_description=om.MultiformatMessageString(text=_first_paragraph(doc) or summary),
         help=om.MultiformatMessageString(text=doc, markdown=doc),
-        help_uri=rule.help_uri or HELP_URI.format(anchor=f"{rule.id.lower()}-{rule.name}"),
+        help_uri=rule.help_uri or HELP_URI.format(name=rule.name),
         default_configuration=om.ReportingConfiguration(level=rule.level),
         properties=properties,
     )

@@ -48,45 +48,8 @@ deploys and are fine.
 The message names one unapproved path, e.g. `push(main) -> build -> deploy`; SARIF output carries
 every job of it as related locations.
 
-Failing example (GitHub; nothing stands between a push to main and production)::
-
-    on:
-      push:
-        branches: [main]
-    jobs:
-      build:
-        runs-on: ubuntu-latest
-        steps: [{run: make}]
-      deploy:
-        needs: build
-        runs-on: ubuntu-latest
-        steps:
-          - run: flyctl deploy --remote-only
-
-Passing example (the deploy runs in an environment with required reviewers, listed in the
-configuration as `protected_environments: [production]`)::
-
-      deploy:
-        needs: build
-        environment: production
-        runs-on: ubuntu-latest
-        steps:
-          - run: flyctl deploy --remote-only
-
-Failing example (CircleCI; the approval runs only on main, so on other branches `deploy` runs
-right after `build`)::
-
-    workflows:
-      ship:
-        jobs:
-          - build
-          - hold: {type: approval, filters: {branches: {only: main}}}
-          - deploy: {requires: [build, hold]}
-
-Passing example::
-
-          - hold: {type: approval, requires: [build], filters: {branches: {only: main}}}
-          - deploy: {requires: [hold], context: prod, filters: {branches: {only: main}}}
+Examples: a failing and a passing repository per platform, in `rules/examples/approval-before-deploy/`;
+`cilint explain CIL105` and docs/rules/approval-before-deploy.md show them with what cilint reports.
 
 How to fix: put an approval in front of the deploy (a CircleCI `type: approval` job it requires,
 a GitHub environment with required reviewers on the job or on a job it needs), and run

@@ -35,29 +35,8 @@ checked has no lockfile for that ecosystem (a library that does not commit one);
 caches (`actions/cache/restore` saves nothing); a missing file that an earlier step of the job
 writes (its name appears in an earlier `run`) or that lies outside the checkout (`/tmp/...`).
 
-Failing example (CircleCI)::
-
-    - save_cache:
-        key: v1-deps-{{ .Branch }}
-        paths: [deps, _build]
-
-Failing example (GitHub)::
-
-    - uses: actions/cache@v4
-      with:
-        path: ~/.cache/pip
-        key: ${{ runner.os }}-pip
-
-Passing examples::
-
-    - save_cache:
-        key: v1-deps-{{ checksum "mix.lock" }}
-        paths: [deps, _build]
-
-    - uses: actions/cache@v4
-      with:
-        path: ~/.cache/pip
-        key: ${{ runner.os }}-pip-${{ hashFiles('**/requirements*.txt') }}
+Examples: a failing and a passing repository per platform, in `rules/examples/cache-key-lockfile/`;
+`cilint explain CIL103` and docs/rules/cache-key-lockfile.md show them with what cilint reports.
 
 How to fix: add `{{ checksum "<lockfile>" }}` (CircleCI) or `${{ hashFiles('<lockfile>') }}` (GitHub)
 of the lockfile of what the cache holds; keep a prefix of the key (`v1-deps-`) as a fallback in

@@ -9,21 +9,8 @@ A typo in `needs`/`requires` silently changes what gates what, so each of these 
 * a tag-filtered CircleCI job whose upstream job has no tag filters (it can never run on tags);
 * `<<` merge keys in a GitHub workflow (GitHub supports anchors, not merge keys).
 
-Failing example::
-
-    jobs:
-      test:
-        runs-on: ubuntu-latest
-        steps: [{run: make test}]
-      deploy:
-        needs: tests        # no job `tests`
-        runs-on: ubuntu-latest
-        steps: [{run: make deploy}]
-
-Passing example::
-
-      deploy:
-        needs: test
+Examples: a failing and a passing repository per platform, in `rules/examples/invalid-reference/`;
+`cilint explain CIL002` and docs/rules/invalid-reference.md show them with what cilint reports.
 
 How to fix: name the job as it is defined, or define what is referred to.
 """

@@ -10,17 +10,8 @@ expanded; 100 documents; 100,000 job runs, steps and dependencies, or 8 million 
 `run` scripts, once matrices, commands and calls are expanded. A file over a limit is not checked
 at all, rather than checked in part.
 
-Failing example (a tab where YAML needs spaces)::
-
-    jobs:
-    \tbuild:
-        runs-on: ubuntu-latest
-
-Passing example::
-
-    jobs:
-      build:
-        runs-on: ubuntu-latest
+Examples: a failing and a passing repository per platform, in `rules/examples/parse-error/`;
+`cilint explain CIL001` and docs/rules/parse-error.md show them with what cilint reports.
 
 How to fix: correct the file at the line given; for limits, split the file or remove the
 aliases that expand it.

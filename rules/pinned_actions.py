@@ -17,15 +17,8 @@ GitHub (`uses:` of steps, and `jobs.<id>.uses` reusable workflows):
 CircleCI orbs must name an exact `x.y.z`: `@volatile`, `dev:` versions, a URL orb or no version
 are errors; `@x` and `@x.y` (which move to the newest release) are warnings.
 
-Failing example::
-
-    steps:
-      - uses: some-owner/deploy-action@main
-
-Passing example::
-
-    steps:
-      - uses: some-owner/deploy-action@3f1c0b4ad9a3e0f8c6c1a8f1d2b3c4d5e6f7a8b9  # v2.3.1
+Examples: a failing and a passing repository per platform, in `rules/examples/pinned-actions/`;
+`cilint explain CIL107` and docs/rules/pinned-actions.md show them with what cilint reports.
 
 How to fix: replace the ref with the commit SHA it points at (and keep the version in a comment
 for humans and update bots); for orbs, write the full `x.y.z` version.

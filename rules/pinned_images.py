@@ -18,19 +18,8 @@ values resolved per invocation) and `machine.image`; GitHub `container`, `servic
 
 A digest (`name@sha256:<64 hex>`) is accepted anywhere, whatever the tag.
 
-Failing example (CircleCI)::
-
-    parameters:
-      elixir_image_tag: {type: string, default: latest}
-    executors:
-      elixir:
-        docker:
-          - image: cimg/elixir:<< pipeline.parameters.elixir_image_tag >>
-
-Passing example::
-
-    parameters:
-      elixir_image_tag: {type: string, default: "1.19.0-node"}
+Examples: a failing and a passing repository per platform, in `rules/examples/pinned-images/`;
+`cilint explain CIL102` and docs/rules/pinned-images.md show them with what cilint reports.
 
 How to fix: pin the full version (`cimg/elixir:1.19.0-node`) or, strictest, the digest
 (`cimg/elixir@sha256:...`), and let a bot such as Renovate or Dependabot propose updates.

@@ -63,31 +63,8 @@ platform whose files are not being checked) are left alone, as are names known o
 pattern (a name computed at run time). A ruleset in `evaluate` mode is reported at most as a
 warning.
 
-Failing example (the matrix job reports `test (3.11)` and `test (3.12)`, never `test`)::
-
-    # .github/settings.yml
-    branches:
-      - name: main
-        protection:
-          required_status_checks: {strict: true, contexts: [test]}
-    # .github/workflows/ci.yml
-    on: pull_request
-    jobs:
-      test:
-        strategy: {matrix: {python: ["3.11", "3.12"]}}
-        runs-on: ubuntu-latest
-        steps: [{run: pytest}]
-
-Passing example: require `test (3.11)` and `test (3.12)`, or give the job an aggregator and
-require that::
-
-      all-green:
-        if: always()
-        needs: [test]
-        runs-on: ubuntu-latest
-        steps:
-          - run: exit 1
-            if: contains(needs.*.result, 'failure') || contains(needs.*.result, 'cancelled')
+Examples: a failing and a passing repository per platform, in `rules/examples/required-checks/`;
+`cilint explain CIL106` and docs/rules/required-checks.md show them with what cilint reports.
 
 How to fix: require the names exactly as reported (see `cilint graph --format json`), run required
 workflows on every pull request (filter steps, not workflows), and require one aggregator job

@@ -44,31 +44,8 @@ jobs (a service container), and are not reported then. A real token that matches
 reported even inside a description: it is leaked all the same. Messages never print a secret; they
 show its kind, a known prefix and its length.
 
-Failing example (GitHub)::
-
-    - run: curl -H "Authorization: Bearer ${{ secrets.API_TOKEN }}" https://api.example.com
-    - run: docker login -u bot -p ${{ secrets.REGISTRY_PASSWORD }} ghcr.io
-
-Passing example::
-
-    - run: curl -H "Authorization: Bearer $API_TOKEN" https://api.example.com
-      env:
-        API_TOKEN: ${{ secrets.API_TOKEN }}
-    - run: echo "$REGISTRY_PASSWORD" | docker login -u bot --password-stdin ghcr.io
-      env:
-        REGISTRY_PASSWORD: ${{ secrets.REGISTRY_PASSWORD }}
-
-Failing example (CircleCI)::
-
-    workflows:
-      release:
-        jobs:
-          - publish            # publish runs `npm publish` with $NPM_TOKEN
-
-Passing example::
-
-          - publish:
-              context: npm-publishing
+Examples: a failing and a passing repository per platform, in `rules/examples/secrets-via-contexts/`;
+`cilint explain CIL104` and docs/rules/secrets-via-contexts.md show them with what cilint reports.
 
 How to fix: revoke any secret that was committed, then store it in a CircleCI context (or a GitHub
 secret) and reference it by name; give the context to every invocation of the jobs that read it.

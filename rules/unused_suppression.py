@@ -11,19 +11,8 @@ findings are not themselves suppressible inline; switch it off, change its level
 per path in the configuration like any other rule. Its default level is `note`, below the default
 `--fail-on warning`: it tidies, it does not break builds.
 
-Failing example (the image is pinned, so the comment suppresses nothing)::
-
-    jobs:
-      build:
-        docker:
-          - image: cimg/elixir:1.16.3  # cilint: ignore[pinned-images] -- upstream has no tags
-
-Passing example::
-
-    jobs:
-      build:
-        docker:
-          - image: cimg/elixir:1.16  # cilint: ignore[pinned-images] -- we follow patch releases
+Examples: a failing and a passing repository per platform, in `rules/examples/unused-suppression/`;
+`cilint explain CIL003` and docs/rules/unused-suppression.md show them with what cilint reports.
 
 How to fix: remove the entry (or the whole comment), or correct the rule's id or name.
 """

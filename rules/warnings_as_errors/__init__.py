@@ -30,17 +30,8 @@ only show warnings), `-Werror=<one>` and `--max-warnings 10` (partial), Gradle
 `--warning-mode fail` (Gradle's own deprecations only). A command cilint cannot see into (`make`,
 a script, an alias, a value only known at run time) is never guessed at: no finding.
 
-Failing example::
-
-    - run: |
-        mix deps.get
-        mix compile
-
-Passing example::
-
-    - run: |
-        mix deps.get
-        mix compile --warnings-as-errors
+Examples: a failing and a passing repository per platform, in `rules/examples/warnings-as-errors/`;
+`cilint explain CIL101` and docs/rules/warnings-as-errors.md show them with what cilint reports.
 
 How to fix: add the flag the message names, or set it once where the toolchain reads it (env at
 workflow level for `RUSTFLAGS`, `mix.exs`, `.cargo/config.toml`).
