@@ -5,12 +5,17 @@ one file (read from the job's working directory), `{{ .Revision }}` and `{{ epoc
 every commit or build, `{{ .Branch }}` with the branch, `{{ arch }}` and `<< pipeline.parameters.x >>`
 are settings of the run, and `{{ .Environment.MY_VAR }}` is a value cilint cannot know. Job and
 command parameters (`<< parameters.x >>`) are already substituted when the key is read.
+
+Its paths (`Cache.cached_paths`) are relative to the job's working directory, unless they start
+from the checkout where CircleCI puts it by default (`~/project`, `/home/circleci/project`) or
+from home (`~`).
 """
 
 from __future__ import annotations
 
 import re
 
+from .cache_paths import outside_checkout, prefixes, read_path
 from .model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
@@ -33,10 +38,14 @@ _KINDS: tuple[tuple[re.Pattern[str], KeyPartKind], ...] = (
     (_PER_BRANCH, "per-branch"),
     (_SETTING, "context"),
 )
+# The checkout, where the default working directory puts it.
+_PATH_PREFIXES = prefixes(checkout=(r"~/project", r"/home/circleci/project"))
 
 
 def with_key_inputs(cache: Cache) -> Cache:
-    """`cache` with `key_inputs` and `restore_key_inputs` read from its keys."""
+    """`cache` with `key_inputs` and `restore_key_inputs` read from its keys, and `cached_paths`
+    from its paths."""
+    cache.cached_paths = [read_path(path, _PATH_PREFIXES, "working-directory") for path in cache.paths]
     cache.key_inputs = read_key(cache.key.value) if cache.key is not None else None
     cache.restore_key_inputs = [read_key(key.value) for key in cache.restore_keys]
     return cache
@@ -65,7 +74,8 @@ def _template(written: str, inner: str) -> KeyPart:
             return KeyPart("opaque-hash", written)  # a file named by a value cilint cannot read
         # `checksum` names one file, no glob; `${X}` is not expanded: the name is not the file's.
         glob = re.sub(r"^(\./)+", "", name)
-        return KeyPart("files", written, (HashedFile(name, glob, templated="${" in name),))
+        return KeyPart("files", written, (HashedFile(name, glob, templated="${" in name,
+                                                      outside_checkout=outside_checkout(glob)),))
     for pattern, kind in _KINDS:
         if pattern.match(inner):
             return KeyPart(kind, written)

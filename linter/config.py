@@ -22,10 +22,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .globs import gitignore_regex
 from .yamlsrc import NOWHERE, Pos, YamlError, YMap, YSeq, YStr, pos_of
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class Config:
     def ignored_for_path(self, rule_id: str, rule_name: str, path: str) -> bool:
         path = path.replace("\\", "/").removeprefix("./")
         return any(
-            (rule_id in keys or rule_name in keys) and _glob_regex(pattern).fullmatch(path)
+            (rule_id in keys or rule_name in keys) and gitignore_regex(pattern).fullmatch(path)
             for pattern, keys in self.per_path_ignores.items()
         )
 
@@ -476,20 +476,6 @@ _TOP_LEVEL: dict[str, Callable[[_Reader, Config, Any, Pos], None]] = {
 
 
 # -- per-path globs ------------------------------------------------------------------------
-
-
-@cache
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A gitignore-like glob: `*` and `?` stay within a directory, `**` crosses them, a trailing
-    `/` means everything below, and a pattern without `/` matches the file name anywhere."""
-    pattern = pattern.removeprefix("./")
-    if pattern.endswith("/"):
-        pattern += "**"
-    anywhere = "/" not in pattern
-    parts = re.split(r"(\*\*/|\*\*|\*|\?)", pattern)
-    table = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
-    body = "".join(table.get(part, re.escape(part)) for part in parts)
-    return re.compile(("(?:.*/)?" if anywhere else "") + body)
 
 
 # -- `cilint config --show` ----------------------------------------------------------------

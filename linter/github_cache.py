@@ -6,12 +6,17 @@ files (a `!` pattern excludes), `github.sha` and `github.run_id` change with eve
 when its value is itself an expression), and `steps.*`, `inputs.*`, `vars.*`, `secrets.*` are
 values cilint cannot know. The built-in caches of the setup-* actions are keyed on a hash of
 `cache-dependency-path` (or the action's defaults): the loader lists those files as `key_files`.
+
+Its paths (`Cache.cached_paths`) are relative to the workspace, the checkout, unless they start
+from it (`${{ github.workspace }}`, `$GITHUB_WORKSPACE`) or from home (`~`, `/github/home` in a
+container); a leading `!` excludes, and a path with `${{ }}` in it cannot be read.
 """
 
 from __future__ import annotations
 
 import re
 
+from .cache_paths import outside_checkout, prefixes, read_path
 from .model import Cache, CacheKey, EnvVar, HashedFile, KeyPart, KeyPartKind
 
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
@@ -37,11 +42,18 @@ _MANUAL_INPUT = "github.event.inputs"
 # Templates no platform expands inside a file pattern: the name is not the file's.
 _TEMPLATE_MARKS = ("{{", "<<", "${")
 _MAX_ENV_DEPTH = 2  # `env.A` whose value is `${{ env.B }}`...: read this deep
+_PATH_PREFIXES = prefixes(
+    checkout=(r"\$\{\{\s*github\.workspace\s*\}\}", r"\$GITHUB_WORKSPACE", r"\$\{GITHUB_WORKSPACE\}"),
+    home=(r"/github/home",),  # HOME in a container job
+)
 
 
 def with_key_inputs(cache: Cache, env: dict[str, EnvVar]) -> Cache:
     """`cache` with `key_inputs` and `restore_key_inputs` read from its keys (or, for a setup
-    action's built-in cache, from `key_files`), `env` being the step's environment."""
+    action's built-in cache, from `key_files`) and `cached_paths` from its paths, `env` being the
+    step's environment."""
+    cache.cached_paths = [read_path(path, _PATH_PREFIXES, "checkout", exclusions=True, unreadable=("${{",))
+                          for path in cache.paths]
     if cache.action == "builtin":
         cache.key_inputs = read_key_files(cache.key_files)
     else:
@@ -96,7 +108,7 @@ def _file(written: str) -> HashedFile:
     a leading `!` excluding (as @actions/glob reads it)."""
     excluded = written.startswith("!")
     glob = re.sub(r"^(\./)+", "", (written[1:] if excluded else written).replace("\\", "/"))
-    return HashedFile(written, glob, excluded, any(mark in written for mark in _TEMPLATE_MARKS))
+    return HashedFile(written, glob, excluded, any(mark in written for mark in _TEMPLATE_MARKS), outside_checkout(glob))
 
 
 def _reference(reference: str, env: dict[str, EnvVar], depth: int, parts: list[KeyPart]) -> None:

@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, SupportsIndex, TypeVar
 
+from .globs import glob_regex as glob_regex  # the model's glob form (`HashedFile.glob`)
 from .yamlsrc import Pos
 
 T = TypeVar("T")
@@ -261,6 +262,7 @@ class HashedFile:
     glob: str
     excluded: bool = False  # an exclusion (`!dist/**` in hashFiles): names nothing that is hashed
     templated: bool = False  # part of the name is filled in at run time (`${HOME}`, `<< x >>`): no lookup
+    outside_checkout: bool = False  # an absolute path or one from home (`/tmp/x`, `~/x`, `$HOME/x`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +316,26 @@ class CacheKey:
         return any(part.kind == "unknown" for part in self.parts)
 
 
+PathRoot = typing.Literal["checkout", "working-directory", "home", "filesystem"]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPath:
+    """A path a cache saves or restores, read by the loader from the platform's path syntax.
+
+    `path` is relative to `root`: the checkout (`${{ github.workspace }}/x`, a relative path on
+    GitHub), the job's working directory (a relative CircleCI path; the model does not carry the
+    folder), the home directory (`~/x`, `$HOME/x`, `/home/<user>/x`) or the file system's root.
+    It is `/`-separated, in the model's glob form, without a leading `./` or a trailing `/` or
+    `/**` (a folder stands for everything below it)."""
+
+    written: Text  # as the configuration gives it (what messages quote)
+    path: str
+    root: PathRoot
+    excluded: bool = False  # an exclusion (`!~/.npm/_logs` in actions/cache): names nothing cached
+    templated: bool = False  # part of it is a value cilint cannot read (`${{ steps.x.outputs.dir }}`)
+
+
 @dataclass
 class Cache:
     """A cache a step saves or restores."""
@@ -327,6 +349,7 @@ class Cache:
     key_files: list[str] = field(default_factory=list)  # builtin: files the key is hashed from
     key_inputs: CacheKey | None = None  # what `key` is made of (builtin: what `key_files` are)
     restore_key_inputs: list[CacheKey] = field(default_factory=list)  # the same, one per restore key
+    cached_paths: list[CachedPath] = field(default_factory=list)  # `paths` as the loader read them
 
 
 @dataclass
@@ -915,32 +938,6 @@ def toml_table(text: str) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
         return {}
-
-
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """The model's glob form (`HashedFile.glob`, `Project.repo_glob`): `**/` matches zero or more
-    folders, `*` and `?` stay within one path segment. Loaders translate the platform's patterns
-    into it (GitHub's `hashFiles` reads globs this way; a CircleCI `checksum` file is a plain path)."""
-    pattern = pattern[2:] if pattern.startswith("./") else pattern
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
 
 
 def qualified(path: str, workflow: str, job: str) -> str:

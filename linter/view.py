@@ -17,7 +17,8 @@ Its conventions, chosen for short JSONPath expressions:
   sorted); each job also lists its direct `needs`, all its `ancestors` and its `gates` (approval
   jobs and environments on the way to it), because JSONPath cannot walk a graph;
 * facts derived from several places are precomputed where a policy needs them: `events` (trigger
-  names), image `registry`/`repository`/`tag`/`digest`, a job's `caches` gathered from its steps.
+  names), image `registry`/`repository`/`tag`/`digest`, a job's `caches` gathered from its steps,
+  what a cache key is made of (`key_inputs`) and where its paths lie (`cached_paths`).
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from typing import Any
 
 from .model import (
     Cache,
+    CachedPath,
+    CacheKey,
     CheckName,
     Command,
     Deploy,
     EnvVar,
+    HashedFile,
     Image,
     JobRun,
     Pipeline,
@@ -310,8 +314,30 @@ def _cache(cache: Cache, step: int) -> Json:
         "paths": _texts(cache.paths),
         "tool": cache.tool,
         "key_files": list(cache.key_files),
+        "key_inputs": None if cache.key_inputs is None else _cache_key(cache.key_inputs),
+        "restore_key_inputs": [_cache_key(key) for key in cache.restore_key_inputs],
+        "cached_paths": [_cached_path(path) for path in cache.cached_paths],
         "span": span(cache.span),
     }
+
+
+def _cache_key(key: CacheKey) -> Json:
+    return {
+        "parts": [{"kind": part.kind, "text": part.text, "files": [_hashed_file(f) for f in part.files]}
+                  for part in key.parts],
+        "files": [_hashed_file(file) for file in key.files],
+        "files_relative_to": key.files_relative_to,
+    }
+
+
+def _hashed_file(file: HashedFile) -> Json:
+    return {"written": file.written, "glob": file.glob, "excluded": file.excluded, "templated": file.templated,
+            "outside_checkout": file.outside_checkout}
+
+
+def _cached_path(path: CachedPath) -> Json:
+    return {"written": path.written.value, "path": path.path, "root": path.root, "excluded": path.excluded,
+            "templated": path.templated}
 
 
 def _secret(secret: SecretRef) -> Json:

@@ -53,7 +53,19 @@ from functools import lru_cache
 from typing import Any
 
 from ..linter.findings import Finding
-from ..linter.model import Cache, CacheKey, HashedFile, JobRun, KeyPart, Pipeline, Project, Span, Step, Text
+from ..linter.model import (
+    Cache,
+    CachedPath,
+    CacheKey,
+    HashedFile,
+    JobRun,
+    KeyPart,
+    Pipeline,
+    Project,
+    Span,
+    Step,
+    Text,
+)
 
 ID = "CIL103"
 NAME = "cache-key-lockfile"
@@ -73,7 +85,7 @@ class Ecosystem:
     label: str
     lockfiles: tuple[str, ...]  # basename globs; with a `/`: globs on the last two path components
     manifests: tuple[str, ...] = ()
-    caches: tuple[str, ...] = ()  # regexes on a normalised cached path (see `_normalise_path`)
+    caches: tuple[str, ...] = ()  # regexes on a cached path below its root (see `cached_ecosystems`)
     suggest: tuple[str, ...] = ()  # the lockfiles to name in advice, when not the first three
 
 
@@ -128,13 +140,6 @@ ECOSYSTEMS: tuple[Ecosystem, ...] = (
     Ecosystem("renv", ("renv.lock",), ("DESCRIPTION",), (r"renv/(library|cache)", r"^\.local/share/renv")),
     Ecosystem("Julia", ("Manifest.toml",), ("Project.toml",), (r"^\.julia(/|$)",)),
     Ecosystem("pre-commit", (".pre-commit-config.yaml",), (), (r"^\.cache/pre-commit",)),
-)
-
-# Path prefixes that stand for the home directory or the checkout, removed before matching caches.
-_PATH_PREFIXES = re.compile(
-    r"^(?:~|\$HOME|\$\{HOME\}|%USERPROFILE%|/home/[^/]+|/Users/[^/]+|/root|/github/home|"
-    r"\$\{\{\s*github\.workspace\s*\}\}|\$GITHUB_WORKSPACE|\$\{GITHUB_WORKSPACE\}|"
-    r"~/project|/home/circleci/project|C:)?/+"
 )
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -201,21 +206,20 @@ def manifest_ecosystems(pattern: str) -> list[Ecosystem]:
     return [eco for eco in ECOSYSTEMS if _matches(pattern, eco.manifests)]
 
 
-def _normalise_path(path: str) -> str:
-    path = path.strip().strip("'\"").replace("\\", "/")
-    path = _PATH_PREFIXES.sub("", path)
-    path = re.sub(r"^(\./)+", "", path)
-    path = re.sub(r"(/\*\*?)+$", "", path).rstrip("/")
-    return re.sub(r"^(\*\*/)+", "", path)
+def cached_ecosystems(path: CachedPath) -> tuple[Ecosystem, ...]:
+    """The ecosystems whose dependencies a cached path holds (none: not a dependency cache). The
+    path is read below its root, whichever it is (`~/.npm` and `.npm` in the checkout are both
+    npm's), and `**/node_modules` as `node_modules`."""
+    if path.excluded or path.templated:
+        return ()
+    return _ecosystems_below_root(re.sub(r"^(\*\*/)+", "", path.path))
 
 
 @lru_cache(maxsize=4096)
-def cached_ecosystems(path: str) -> tuple[Ecosystem, ...]:
-    """The ecosystems whose dependencies a cached path holds (none: not a dependency cache)."""
-    normalised = _normalise_path(path)
-    if not normalised or normalised.startswith("!") or "${{" in normalised:
+def _ecosystems_below_root(path: str) -> tuple[Ecosystem, ...]:
+    if not path:
         return ()
-    return tuple(eco for eco in ECOSYSTEMS if any(re.search(rx, normalised) for rx in eco.caches))
+    return tuple(eco for eco in ECOSYSTEMS if any(re.search(rx, path) for rx in eco.caches))
 
 
 def _labels(ecosystems: Any) -> str:
@@ -270,7 +274,7 @@ class Repository:
 def _checkable(file: HashedFile, earlier_scripts: str) -> bool:
     """Whether a missing file means a mistake: not outside the checkout, not a template, not an
     exclusion, not a file an earlier step writes."""
-    if not file.glob or file.excluded or file.templated or _outside_checkout(file.glob):
+    if not file.glob or file.excluded or file.templated or file.outside_checkout:
         return False
     name, _ = _tail(file.glob)
     return _GLOB_CHARS.search(name) is not None or name not in earlier_scripts
@@ -359,28 +363,24 @@ def _set_aside_generated(parts: KeyParts, earlier_scripts: str) -> None:
         if file.excluded:
             continue  # names nothing that is hashed
         known = lockfile_ecosystems(file.written) or manifest_ecosystems(file.written)
-        if _outside_checkout(file.glob) or (not known and not _checkable(file, earlier_scripts)):
+        if file.outside_checkout or (not known and not _checkable(file, earlier_scripts)):
             parts.opaque_hash = True
         else:
             kept.append(file)
     parts.files = kept
 
 
-def _outside_checkout(pattern: str) -> bool:
-    return pattern.startswith(("/", "~", "$", "%")) or re.match(r"^[A-Za-z]:", pattern) is not None
-
-
 def _is_dependency_cache(where: _Where, key: Text) -> bool:
     """Whether the cache holds dependencies: a known dependency directory, or a key that says so.
     Other caches (a downloaded toolchain keyed on its version, a build output keyed on the commit
     to hand it to a later job) are keyed as their authors mean them to be."""
-    return bool(_ecosystems_of_paths(where.cache.paths)) or bool(_DEPENDENCY_WORDS.search(key.value))
+    return bool(_ecosystems_of_paths(where.cache.cached_paths)) or bool(_DEPENDENCY_WORDS.search(key.value))
 
 
 def _unhashed_key(where: _Where, key: Text, parts: KeyParts) -> Iterator[Finding]:
     if not _is_dependency_cache(where, key):
         return
-    hint = _lockfile_hint(_ecosystems_of_paths(where.cache.paths), where.repository)
+    hint = _lockfile_hint(_ecosystems_of_paths(where.cache.cached_paths), where.repository)
     if parts.volatile:
         yield Finding(
             f"this dependency cache key changes with every {_volatile_word(parts)} only, so it is never "
@@ -432,7 +432,7 @@ def _lockfile_relation(
         return
     if parts.opaque_hash or parts.unknown:
         return  # the key may well hash the lockfile through what cilint cannot read
-    cached = _ecosystems_of_paths(where.cache.paths)
+    cached = _ecosystems_of_paths(where.cache.cached_paths)
     manifests = [eco for file in parts.files for eco in manifest_ecosystems(file.written)]
     files = ", ".join(f"`{f.written}`" for f in parts.files)
     if manifests:
@@ -448,17 +448,17 @@ def _lockfile_relation(
 
 
 def _mismatched_paths(where: _Where, key: Text, locked: set[Ecosystem]) -> Iterator[Finding]:
-    for path in where.cache.paths:
-        cached = cached_ecosystems(path.value)
+    for path in where.cache.cached_paths:
+        cached = cached_ecosystems(path)
         if cached and not locked & set(cached):
             yield Finding(
-                f"`{path.value}` holds {_labels(cached)} dependencies but the cache key hashes only "
+                f"`{path.written.value}` holds {_labels(cached)} dependencies but the cache key hashes only "
                 f"{_labels(locked)} lockfiles; key it on {_lockfile_hint(cached, where.repository)}",
-                path.span, job=where.job, related=[(key.span, "the cache key")])
+                path.written.span, job=where.job, related=[(key.span, "the cache key")])
 
 
-def _ecosystems_of_paths(paths: list[Text]) -> list[Ecosystem]:
-    return list(dict.fromkeys(eco for path in paths for eco in cached_ecosystems(path.value)))
+def _ecosystems_of_paths(paths: list[CachedPath]) -> list[Ecosystem]:
+    return list(dict.fromkeys(eco for path in paths for eco in cached_ecosystems(path)))
 
 
 def _check_builtin(where: _Where, repository: Repository) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from cilint.linter import circleci_cache, github_cache
 from cilint.linter.deploy import annotate_deploys
 from cilint.linter.engine import find_rule, run_rules
-from cilint.linter.model import CacheKey, EnvVar, HashedFile, KeyPart, Project, Span, Text
+from cilint.linter.model import Cache, CachedPath, CacheKey, EnvVar, HashedFile, KeyPart, Project, Span, Text
 from cilint.linter.project import build_project
 
 SPAN = Span("ci.yml", 1, 1, 1, 1)
@@ -51,7 +51,7 @@ def test_github_files_in_the_models_glob_form() -> None:
     assert key.files == [
         HashedFile("./deps\\mix.lock", "deps/mix.lock"),
         HashedFile("!**/node_modules/**", "**/node_modules/**", excluded=True),
-        HashedFile("${HOME}/x", "${HOME}/x", templated=True),
+        HashedFile("${HOME}/x", "${HOME}/x", templated=True, outside_checkout=True),
     ]
 
 
@@ -123,7 +123,68 @@ def test_circleci_checksum_of_a_file_named_by_a_parameter() -> None:
     key = circleci_cache.read_key('v1-{{ checksum "<< pipeline.parameters.lock >>" }}')
     assert key.opaque_hash and key.files == []
     templated = circleci_cache.read_key('v1-{{ checksum "${LOCK}" }}').files
-    assert templated == [HashedFile("${LOCK}", "${LOCK}", templated=True)]
+    assert templated == [HashedFile("${LOCK}", "${LOCK}", templated=True, outside_checkout=True)]
+
+
+def test_files_outside_the_checkout() -> None:
+    key = github_cache.read_key("${{ hashFiles('/tmp/deps.md5', '~/.arch', 'C:/x.lock', 'a/b.lock') }}", {})
+    assert [file.outside_checkout for file in key.files] == [True, True, True, False]
+    key = circleci_cache.read_key('{{ checksum "/tmp/deps.md5" }}-{{ checksum "./yarn.lock" }}')
+    assert [file.outside_checkout for file in key.files] == [True, False]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached paths (`Cache.cached_paths`)
+
+
+def cached(platform: str, *paths: str) -> list[tuple[str, str, bool, bool]]:
+    cache = Cache("save", SPAN, paths=[Text(path, SPAN) for path in paths])
+    if platform == "github":
+        github_cache.with_key_inputs(cache, {})
+    else:
+        circleci_cache.with_key_inputs(cache)
+    return [(p.root, p.path, p.excluded, p.templated) for p in cache.cached_paths]
+
+
+def test_github_cached_paths() -> None:
+    assert cached("github", "node_modules/", "./.venv/**", "${{ github.workspace }}/vendor/bundle",
+                  "$GITHUB_WORKSPACE/deps", "~/.npm", "/github/home/.cache/pip", "/usr/local/bundle",
+                  "C:\\Users\\me\\.nuget\\packages") == [
+        ("checkout", "node_modules", False, False),
+        ("checkout", ".venv", False, False),
+        ("checkout", "vendor/bundle", False, False),
+        ("checkout", "deps", False, False),
+        ("home", ".npm", False, False),
+        ("home", ".cache/pip", False, False),
+        ("filesystem", "usr/local/bundle", False, False),
+        ("filesystem", "Users/me/.nuget/packages", False, False),
+    ]
+
+
+def test_github_cached_paths_excluded_or_unreadable() -> None:
+    assert cached("github", "!~/.npm/_logs", "${{ steps.dir.outputs.path }}", "~/${{ matrix.x }}/cache") == [
+        ("home", ".npm/_logs", True, False),
+        ("checkout", "${{ steps.dir.outputs.path }}", False, True),
+        ("home", "${{ matrix.x }}/cache", False, True),
+    ]
+
+
+def test_circleci_cached_paths() -> None:
+    assert cached("circleci", "deps", "~/project/_build", "/home/circleci/project/.venv", "~/.m2",
+                  "~/projects/x", "/home/circleci/.cache/pypoetry", "!x") == [
+        ("working-directory", "deps", False, False),
+        ("checkout", "_build", False, False),
+        ("checkout", ".venv", False, False),
+        ("home", ".m2", False, False),
+        ("home", "projects/x", False, False),
+        ("home", ".cache/pypoetry", False, False),
+        ("working-directory", "!x", False, False),  # CircleCI has no exclusions
+    ]
+
+
+def test_a_cached_path_keeps_what_was_written() -> None:
+    cache = github_cache.with_key_inputs(Cache("save", SPAN, paths=[Text("~/.npm/", SPAN)]), {})
+    assert cache.cached_paths == [CachedPath(Text("~/.npm/", SPAN), ".npm", "home")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -186,10 +247,13 @@ def test_loaders_fill_key_inputs(tmp_path: Path) -> None:
     saved = caches[("github", "save+restore")]
     assert saved.key_inputs is not None and globs(saved.key_inputs) == ["**/yarn.lock"]  # through env.LOCKS
     assert [kinds(k) for k in saved.restore_key_inputs] == [[("text", "node-")]]
+    assert [(p.root, p.path) for p in saved.cached_paths] == [("checkout", "node_modules")]
     restore = caches[("circleci", "restore")]
     assert [globs(k) for k in restore.restore_key_inputs] == [["yarn.lock"], []]
     save = caches[("circleci", "save")].key_inputs
     assert save is not None and globs(save) == ["yarn.lock"]
+    assert [(p.root, p.path) for p in caches[("circleci", "save")].cached_paths] == [
+        ("working-directory", "node_modules")]
 
 
 def test_checksum_of_a_dotfile_in_the_jobs_working_directory(tmp_path: Path) -> None:
@@ -215,3 +279,21 @@ workflows:
     assert rule is not None
     result = run_rules(project, [rule], {rule.id: {}}, {})
     assert result.errors == [] and result.findings == []
+
+
+def test_the_view_shows_key_inputs_and_cached_paths(tmp_path: Path) -> None:
+    """Custom policies select on the key inputs and the cached paths (docs/model.md)."""
+    from jsonpath_ng.ext import parse
+
+    from cilint.linter.view import project_view
+
+    view = project_view(_load(tmp_path, {".github/workflows/ci.yml": GITHUB}))
+    [cache] = parse("$..jobs[*].caches[?(@.action == 'save+restore')]").find(view)
+    assert cache.value["key_inputs"]["files"] == [
+        {"written": "**/yarn.lock", "glob": "**/yarn.lock", "excluded": False, "templated": False,
+         "outside_checkout": False}]
+    assert [part["kind"] for part in cache.value["restore_key_inputs"][0]["parts"]] == ["text"]
+    assert cache.value["cached_paths"] == [
+        {"written": "node_modules", "path": "node_modules", "root": "checkout", "excluded": False, "templated": False}]
+    selected = parse("$..jobs[*].caches[?(@.key_inputs.files[*].glob =~ 'yarn\\\\.lock$')]").find(view)
+    assert [match.value["action"] for match in selected] == ["save+restore"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from cilint.linter import circleci_cache, github_cache
 from cilint.linter.circleci_cache import read_key
+from cilint.linter.model import Cache, CachedPath, Span, Text
 from cilint.rules.cache_key_lockfile import (
     cached_ecosystems,
     can_restore,
@@ -91,25 +93,37 @@ def test_manifests_are_not_lockfiles(pattern: str) -> None:
     assert lockfile_ecosystems(pattern) == [] and manifest_ecosystems(pattern) != []
 
 
-@pytest.mark.parametrize(("path", "ecosystem"), [
-    ("deps", "Mix/rebar3"),
-    ("~/project/_build", "Mix/rebar3"),
-    ("./node_modules/", "npm/Yarn/pnpm/Bun"),
-    ("~/.npm", "npm/Yarn/pnpm/Bun"),
-    ("~/.cache/pip", "Python"),
-    ("/home/circleci/.cache/pypoetry", "Python"),
-    ("~/.cargo/registry", "Cargo"),
-    ("target", "Cargo"),
-    ("~/go/pkg/mod", "Go modules"),
-    ("vendor/bundle", "Bundler"),
+def _cached_path(platform: str, written: str) -> CachedPath:
+    """`written` as the platform's loader reads a cached path."""
+    span = Span("ci.yml", 1, 1, 1, 1)
+    cache = Cache("save", span, paths=[Text(written, span)])
+    if platform == "github":
+        github_cache.with_key_inputs(cache, {})
+    else:
+        circleci_cache.with_key_inputs(cache)
+    return cache.cached_paths[0]
+
+
+@pytest.mark.parametrize(("platform", "path", "ecosystem"), [
+    ("circleci", "deps", "Mix/rebar3"),
+    ("circleci", "~/project/_build", "Mix/rebar3"),
+    ("github", "./node_modules/", "npm/Yarn/pnpm/Bun"),
+    ("github", "~/.npm", "npm/Yarn/pnpm/Bun"),
+    ("github", "~/.cache/pip", "Python"),
+    ("circleci", "/home/circleci/.cache/pypoetry", "Python"),
+    ("github", "~/.cargo/registry", "Cargo"),
+    ("github", "target", "Cargo"),
+    ("github", "~/go/pkg/mod", "Go modules"),
+    ("circleci", "vendor/bundle", "Bundler"),
+    ("github", "${{ github.workspace }}/**/node_modules", "npm/Yarn/pnpm/Bun"),
 ])
-def test_cached_paths(path: str, ecosystem: str) -> None:
-    assert ecosystem in [eco.label for eco in cached_ecosystems(path)]
+def test_cached_paths(platform: str, path: str, ecosystem: str) -> None:
+    assert ecosystem in [eco.label for eco in cached_ecosystems(_cached_path(platform, path))]
 
 
 @pytest.mark.parametrize("path", ["dist", ".ccache", "build", "${{ steps.x.outputs.dir }}", "!deps/x"])
 def test_paths_that_are_not_dependency_caches(path: str) -> None:
-    assert cached_ecosystems(path) == ()
+    assert cached_ecosystems(_cached_path("github", path)) == ()
 
 
 @pytest.mark.parametrize(("restore", "save", "expected"), [
