@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+from .configerror import ConfigError
 from .loadutil import Source, scalar_str
 from .model import Problem, Protection, RequiredCheck
 from .yamlsrc import Pos, YMap, YSeq, pos_of
@@ -408,8 +409,6 @@ def protection_from_config(path: str, value: YMap) -> list[Protection]:
     """The config's `protection`: `{<branch pattern>: [check, ...]}` or
     `{<branch pattern>: {checks: [...], strict: bool, merge_queue: bool}}`, a check being a
     context name or `{context, app_id}`. Raises `ConfigError` at the first mistake."""
-    from .config import ConfigError
-
     problems: list[Problem] = []
     source = Source(path, [], problems)
     if not isinstance(value, YMap):

@@ -16,55 +16,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, SupportsIndex
+from typing import Any, Protocol, SupportsIndex
 
+from .shell import split_script
+from .values import Command as Command
+from .values import Span as Span
+from .values import Text as Text
 from .yamlsrc import Pos
-
-
-class Span(NamedTuple):
-    """Where a value stands: path relative to the project root, 1-based lines and columns.
-
-    A named tuple rather than a frozen dataclass (same fields, equality and hash): every value
-    of the model has one, 300,000 for the 1,448 corpus workflows, and a tuple is made about
-    three times faster."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    @classmethod
-    def at(cls, path: str, pos: Pos) -> Span:
-        return cls(path, pos.line, pos.column, pos.end_line, pos.end_column)
-
-    def sort_key(self) -> tuple[str, int, int]:
-        return (self.path, self.line, self.column)
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A string from the configuration and where it was written."""
-
-    value: str
-    span: Span
-    # For a literal block scalar (`run: |`): line k of the value stands at source line
-    # body_line + k, its text starting at body_column. None where lines are folded.
-    body_line: int | None = None
-    body_column: int = 1
-
-    def __str__(self) -> str:
-        return self.value
-
-    def line_span(self, index: int, start: int = 0, end: int | None = None) -> Span:
-        """The span of line `index` of the value (columns `start`..`end` of that line)."""
-        if self.body_line is None:
-            return self.span
-        if end is None:  # (only then is the value split: callers ask for each variable of each line)
-            lines = self.value.split("\n")
-            end = len(lines[index]) if 0 <= index < len(lines) else 0
-        line = self.body_line + index
-        return Span(self.span.path, line, self.body_column + start, line, self.body_column + end)
 
 
 @dataclass
@@ -221,18 +179,6 @@ class Image:
 
 
 @dataclass
-class Command:
-    """One simple command of a `run` script."""
-
-    argv: list[str]
-    assignments: dict[str, str]  # `VAR=x cmd` and `env VAR=x cmd`
-    span: Span  # its own line inside the script
-    text: str
-    cwd: str | None = None  # from a preceding `cd dir &&`
-    masked: bool = False  # followed by `|| true` or similar: failure does not fail the step
-
-
-@dataclass
 class Step:
     """One step of a job: a script, an action/orb/command use, a cache operation."""
 
@@ -252,10 +198,8 @@ class Step:
 
     @cached_property
     def commands(self) -> list[Command]:
-        if self.run is None:  # (before the import: half the steps run nothing)
+        if self.run is None:
             return []
-        from .shell import split_script  # here: shell imports this module
-
         return split_script(self.run, self.working_directory)
 
 

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
+from .configerror import ConfigError
 from .engine import Rule, all_rules
 from .findings import Finding
 from .model import Project, Span

@@ -27,7 +27,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .model import Command, Span, Text
+from .values import Command, Span, Text
 
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
