@@ -18,7 +18,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from .findings import Finding
-from .model import Project, Span
+from .model import Project
 
 ENTRY_POINT_GROUP = "cilint.rules"
 
@@ -200,7 +200,3 @@ def fingerprint(project: Project, findings: list[Finding]) -> None:
         count = seen.get(digest, 0)
         seen[digest] = count + 1
         finding.fingerprint = f"{digest}:{count + 1}"
-
-
-def span_of_file(path: str) -> Span:
-    return Span(path, 1, 1, 1, 1)

@@ -1002,14 +1002,6 @@ def load_action(source: Source, root: YMap) -> Pipeline:
     return pipeline
 
 
-def secrets_of_action(pipeline: Pipeline) -> list[SecretRef]:
-    found: list[SecretRef] = []
-    for index, step in enumerate(pipeline.action_steps):
-        if step.run is not None:
-            found.extend(_secrets_in(step.run, "run", index))
-    return found
-
-
 def is_workflow(root: Any) -> bool:
     return isinstance(root, YMap) and "jobs" in root and ("on" in root or "true" in root)
 

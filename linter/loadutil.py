@@ -181,10 +181,6 @@ class _Full(Exception):
     """The text of a container reached MAX_CONTAINER_TEXT."""
 
 
-def as_map(value: Any) -> YMap:
-    return value if isinstance(value, YMap) else YMap(pos_of(value))
-
-
 def as_list(value: Any) -> list[Any]:
     """A string or list (as GitHub and CircleCI accept for many keys) as a list."""
     if value is None:

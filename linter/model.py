@@ -617,14 +617,16 @@ class Project:
             for count, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
                 if count > 20000:
                     break
-                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
                 rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
                 found.extend(name if rel == "." else f"{rel}/{name}" for name in filenames)
             self._repo_files = sorted(found)
         return self._repo_files
 
 
-_SKIP_DIRS = {".git", "node_modules", "_build", "deps", ".venv", "venv", "target", "__pycache__"}
+# Folders neither walk of a repository enters (its pipelines, `Project.repo_files`): version
+# control, dependencies, virtual environments and build output, which hold nothing cilint reads.
+SKIP_DIRS = frozenset({".git", "node_modules", "_build", "deps", ".venv", "venv", ".tox", "target", "__pycache__"})
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:

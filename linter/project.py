@@ -34,7 +34,7 @@ from typing import Any
 
 from . import yamlsrc
 from .loadutil import MAX_MODEL_ITEMS, MAX_MODEL_SCRIPT_CHARS, Budget, Source, budget_for
-from .model import Pipeline, Problem, Project, SourceFile, Span, WorkflowLink
+from .model import SKIP_DIRS, Pipeline, Problem, Project, SourceFile, Span, WorkflowLink
 from .yamlsrc import NOWHERE, Document, Pos, YamlError, YMap, YSeq, YStr
 
 # GitHub does not start runs of a workflow file over 500 KB (docs.github.com/en/actions/reference/limits).
@@ -45,7 +45,6 @@ INTERNAL_ERROR = "internal-error"
 _PIPELINE_DIRS = {".github", ".circleci"}
 
 PIPELINE_SUFFIXES = (".yml", ".yaml")
-_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", "_build", "deps", ".tox"}
 
 
 @dataclass
@@ -125,7 +124,7 @@ def _walk(top: Path, root: Path, found: dict[Path, str], skips: list[Skipped]) -
             skips.append(Skipped(where, f"cannot list the directory: {error.strerror or error}"))
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
                              and not os.path.islink(os.path.join(dirpath, d)))
         real_dir: str | None = None  # the directory resolved, once for all its files
         for name in sorted(filenames):
