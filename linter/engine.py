@@ -18,7 +18,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from .findings import Finding
-from .model import Project
+from .model import ProblemKind, Project
 
 ENTRY_POINT_GROUP = "cilint.rules"
 
@@ -118,7 +118,7 @@ def run_rules(
     result = RunResult()
     # A file a loader failed on (project.INTERNAL_ERROR): reported like a rule's failure.
     result.errors.extend(InternalError("loader", p.span.path, p.message)
-                         for p in project.problems if p.rule == "internal-error")
+                         for p in project.problems if p.kind == ProblemKind.INTERNAL)
 
     def run(index: int) -> tuple[list[Finding], InternalError | None]:
         return _run_rule(project, rules[index], options, levels)

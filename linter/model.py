@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, SupportsIndex
@@ -25,11 +26,20 @@ from .values import Text as Text
 from .yamlsrc import Pos
 
 
+class ProblemKind(StrEnum):
+    """What kind of thing a loader could not make sense of. The values are the names problems have
+    always had in the policy view (`problems[].rule`) and sort by."""
+
+    PARSE = "parse-error"  # a file that cannot be read, or a value of the wrong shape
+    REFERENCE = "invalid-reference"  # a job, executor, command, workflow or action that does not exist
+    INTERNAL = "internal-error"  # a loader failed on the file (a bug in cilint, not in the file)
+
+
 @dataclass
 class Problem:
-    """Something a loader could not make sense of; reported by `parse-error` or `invalid-reference`."""
+    """Something a loader could not make sense of; each kind has the rule that reports it."""
 
-    rule: str  # "parse-error" or "invalid-reference"
+    kind: ProblemKind
     message: str
     span: Span
     job: str | None = None

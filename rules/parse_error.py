@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..linter.findings import Finding, problem_findings
-from ..linter.model import Project
+from ..linter.model import ProblemKind, Project
 
 ID = "CIL001"
 NAME = "parse-error"
@@ -43,4 +43,4 @@ TAGS = ("correctness",)
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
-    return problem_findings(project, NAME)
+    return problem_findings(project, ProblemKind.PARSE)
