@@ -42,6 +42,8 @@ LEVEL = "error"
 SUMMARY = "needs/requires, jobs, executors, commands or reusable workflows that do not exist"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("correctness",)
+SECURITY_SEVERITY = None
+PRECISION = "high"
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:

@@ -40,6 +40,8 @@ LEVEL = "error"
 SUMMARY = "a pipeline file cannot be read or loaded"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("correctness",)
+SECURITY_SEVERITY = None
+PRECISION = "high"
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:

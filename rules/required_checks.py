@@ -122,6 +122,7 @@ OPTIONS: dict[str, Any] = {
                   r"|unit)([^a-z]|$)",
 }
 TAGS = ("correctness", "policy", "branch-protection")
+SECURITY_SEVERITY = None
 PRECISION = "high"
 
 ACTIONS_APP_ID = 15368

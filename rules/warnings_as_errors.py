@@ -70,6 +70,7 @@ NAME = "warnings-as-errors"
 LEVEL = "warning"
 SUMMARY = "a compile, build, lint or docs step of a known toolchain does not fail on warnings"
 TAGS = ("quality", "ci")
+SECURITY_SEVERITY = None
 PRECISION = "high"
 TOOLCHAINS: dict[str, bool] = {
     "elixir": True, "rust": True, "c": True, "javascript": True, "dotnet": True, "docs": True,
