@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -24,6 +25,12 @@ from .values import Command as Command
 from .values import Span as Span
 from .values import Text as Text
 from .yamlsrc import Pos
+
+# The string enums of the model, as `Literal` types: the values stay plain strings (the JSON view,
+# messages and comparisons are unchanged) and mypy checks every value a loader sets.
+SecretVia = typing.Literal["expression", "variable", "inherit"]  # ${{ secrets.X }}, $X, `secrets: inherit`
+# check-run: GitHub Actions; status: a CircleCI commit status
+CheckKind = typing.Literal["check-run", "status", "workflow-check"]
 
 
 class ProblemKind(StrEnum):
@@ -141,7 +148,7 @@ class SecretRef:
 
     name: str
     span: Span
-    via: str  # "expression" (${{ secrets.X }}), "variable" ($X), "inherit"
+    via: SecretVia
     where: str  # "run", "env", "with", "auth", "secrets", "image"
     step: int | None = None  # index into JobRun.steps
 
@@ -218,7 +225,7 @@ class CheckName:
     """A status check a job reports on GitHub, exactly as branch protection must name it."""
 
     name: str
-    kind: str  # "check-run" (GitHub Actions), "status" (CircleCI commit status), "workflow-check"
+    kind: CheckKind
     span: Span
     app_id: int | None = None  # 15368 for GitHub Actions
     when_skipped: bool = False  # the name reported when the whole (matrix) job is skipped
