@@ -11,12 +11,10 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from .. import __version__
+from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
     from .engine import Rule
-
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
 
 def _fail(message: str) -> NoReturn:
     click.echo(f"cilint: {message}", err=True)
@@ -124,10 +122,6 @@ def _owns_process() -> bool:
     if spec is not None:  # `python -m ...`
         return spec.name in ("cilint", "cilint.__main__")
     return Path(sys.argv[0]).stem == "cilint" if sys.argv and sys.argv[0] else False
-
-
-class UsageError(Exception):
-    """A bad option, config or input the user must fix; exit 2 with a one-line message."""
 
 
 def _known_rules(config_path: Path | None) -> list[Rule]:

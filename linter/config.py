@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .configerror import ConfigError as ConfigError  # (raised here; also imported from here)
 from .globs import gitignore_regex
 from .yamlsrc import NOWHERE, Pos, YamlError, YMap, YSeq, YStr, pos_of
 
@@ -36,22 +37,6 @@ CONFIG_NAMES = (".cilint.yml", ".cilint.yaml")
 PYPROJECT = "pyproject.toml"
 LEVELS = ("error", "warning", "note", "off")
 CIRCLECI_CHECKS = ("status", "checks-oauth", "checks-app")
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; `path` and `line` say where (when known)."""
-
-    def __init__(self, message: str, path: str | Path | None = None, line: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = str(path) if path is not None else None
-        self.line = line
-
-    def __str__(self) -> str:
-        where = self.path or ""
-        if where and self.line:
-            where += f":{self.line}"
-        return f"{where}: {self.message}" if where else self.message
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The rule registry and runner.
 
-A rule is a module (see `rules/`) with `ID`, `NAME`, `LEVEL`, `SUMMARY`, `OPTIONS` (name -> default),
-a docstring that is its documentation, and `check(project, options)`, a generator of `Finding`s.
-Built-in rules are listed in `rules/__init__.py`; third-party rules are modules (or objects with
-the same attributes) registered under the entry-point group `cilint.rules`.
+A rule is a module (see `rules/`) with the attributes of `ruleapi.RuleModule`: `ID`, `NAME`, `LEVEL`,
+`SUMMARY`, `OPTIONS` (name -> default), `TAGS`, `SECURITY_SEVERITY`, `PRECISION`, a docstring that is
+its documentation, and `check(project, options)`, a generator of `Finding`s. Built-in rules are
+listed in `rules/__init__.py`; third-party rules are modules (or objects with the same attributes)
+registered under the entry-point group `cilint.rules`, checked against `RuleModule` when loaded.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from types import ModuleType, TracebackType
+from types import TracebackType
 from typing import Any
 
 from .findings import Finding
-from .model import Project, Span
+from .model import ProblemKind, Project
+from .ruleapi import RuleModule, RuleShapeError, plugin_rule
 
 ENTRY_POINT_GROUP = "cilint.rules"
 
@@ -45,18 +47,18 @@ class InternalError:
     message: str
 
 
-def _rule_from(obj: Any) -> Rule:
+def _rule_from(module: RuleModule) -> Rule:
     return Rule(
-        id=obj.ID,
-        name=obj.NAME,
-        level=obj.LEVEL,
-        summary=obj.SUMMARY,
-        doc=inspect.cleandoc(obj.__doc__ or ""),
-        options=dict(getattr(obj, "OPTIONS", {})),
-        check=obj.check,
-        tags=tuple(getattr(obj, "TAGS", ())),
-        security_severity=getattr(obj, "SECURITY_SEVERITY", None),
-        precision=getattr(obj, "PRECISION", "high"),
+        id=module.ID,
+        name=module.NAME,
+        level=module.LEVEL,
+        summary=module.SUMMARY,
+        doc=inspect.cleandoc(module.__doc__ or ""),
+        options=dict(module.OPTIONS),
+        check=module.check,
+        tags=tuple(module.TAGS),
+        security_severity=module.SECURITY_SEVERITY,
+        precision=module.PRECISION,
     )
 
 
@@ -81,8 +83,11 @@ def _plugin_rules() -> list[Rule]:
     found: list[Rule] = []
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         try:
-            loaded: ModuleType | Any = entry.load()
-            found.append(_rule_from(loaded))
+            found.append(_rule_from(plugin_rule(entry.load())))
+        except RuleShapeError as exc:
+            import sys
+
+            print(f"cilint: rule plug-in {entry.name} ({entry.value}) is not a rule: {exc}", file=sys.stderr)
         except Exception as exc:  # a broken plug-in must not stop the built-in rules
             import sys
 
@@ -118,7 +123,7 @@ def run_rules(
     result = RunResult()
     # A file a loader failed on (project.INTERNAL_ERROR): reported like a rule's failure.
     result.errors.extend(InternalError("loader", p.span.path, p.message)
-                         for p in project.problems if p.rule == "internal-error")
+                         for p in project.problems if p.kind == ProblemKind.INTERNAL)
 
     def run(index: int) -> tuple[list[Finding], InternalError | None]:
         return _run_rule(project, rules[index], options, levels)
@@ -200,7 +205,3 @@ def fingerprint(project: Project, findings: list[Finding]) -> None:
         count = seen.get(digest, 0)
         seen[digest] = count + 1
         finding.fingerprint = f"{digest}:{count + 1}"
-
-
-def span_of_file(path: str) -> Span:
-    return Span(path, 1, 1, 1, 1)

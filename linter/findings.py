@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from .model import Project, Span
+from .model import ProblemKind, Project, Span
 
 LEVELS = ("note", "warning", "error")
 
@@ -35,8 +35,8 @@ class Finding:
         return (self.span.path, self.span.line, self.span.column, self.rule_id, self.message)
 
 
-def problem_findings(project: Project, rule: str) -> Iterator[Finding]:
+def problem_findings(project: Project, kind: ProblemKind) -> Iterator[Finding]:
     """The loaders' problems of one kind as findings (what CIL001 and CIL002 report)."""
     for problem in project.problems:
-        if problem.rule == rule:
+        if problem.kind == kind:
             yield Finding(problem.message, problem.span, job=problem.job, related=list(problem.related))

@@ -9,8 +9,8 @@ value is unknown (`ExportedVar.overrides` False).
 
 from __future__ import annotations
 
+from .envfiles import carry_exports
 from .model import Step
-from .shell import carry_exports
 
 ENV_FILE = "GITHUB_ENV"  # the variable naming the file
 

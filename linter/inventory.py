@@ -17,7 +17,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .imageref import ImageRef, tag_kind
 from .model import Image, JobRun, Pipeline, Project, Reference, SecretRef
+from .secretnames import is_secret_name
 
 INVENTORY_VERSION = 1
 
@@ -49,8 +51,6 @@ def reference_pin(ref: Reference) -> str:
 
 
 def image_pin(image: Image) -> str:
-    from ..rules.pinned_images import ImageRef, tag_kind
-
     if not image.resolved or _EXPRESSION.search(image.ref):
         return "run time"
     ref = ImageRef.parse(image.ref)
@@ -100,8 +100,6 @@ def _is_secret(pipeline: Pipeline, project: Project, ref: SecretRef) -> bool:
     secret-like ones and those a described context provides are listed."""
     if pipeline.platform != "circleci":
         return True
-    from ..rules.secrets_via_contexts import is_secret_name
-
     provided = {name for names in [*pipeline.contexts_declared.values(), *project.context_variables.values()]
                 for name in names}
     return is_secret_name(ref.name) or ref.name in provided

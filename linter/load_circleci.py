@@ -36,6 +36,7 @@ from .model import (
     JobGraph,
     JobRun,
     Pipeline,
+    ProblemKind,
     Reference,
     SecretRef,
     Span,
@@ -263,18 +264,18 @@ class _Loader:
 
     # -- problems --------------------------------------------------------------------------
 
-    def report(self, rule: str, message: str, pos: Pos, job: str | None = None) -> None:
+    def report(self, kind: ProblemKind, message: str, pos: Pos, job: str | None = None) -> None:
         """Report once: a definition used by many invocations is broken only once."""
-        key = (rule, message, pos)
+        key = (kind, message, pos)
         if key not in self.reported:
             self.reported.add(key)
-            self.src.problem(rule, message, pos, job=job)
+            self.src.problem(kind, message, pos, job=job)
 
     def parse_error(self, message: str, pos: Pos, job: str | None = None) -> None:
-        self.report("parse-error", message, pos, job)
+        self.report(ProblemKind.PARSE, message, pos, job)
 
     def invalid(self, message: str, pos: Pos, job: str | None = None) -> None:
-        self.report("invalid-reference", message, pos, job)
+        self.report(ProblemKind.REFERENCE, message, pos, job)
 
     # -- top level -------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from .model import (
     JobGraph,
     JobRun,
     Pipeline,
+    ProblemKind,
     Reference,
     SecretRef,
     Span,
@@ -160,7 +161,7 @@ def load_workflow(
     name = scalar_str(root.get("name")) or source.path
     pipeline = Pipeline("github", source.path, name, source.span(root.pos))
     for pos in merge_keys or []:
-        source.problem("invalid-reference", "`<<` merge keys are not supported by GitHub Actions "
+        source.problem(ProblemKind.REFERENCE, "`<<` merge keys are not supported by GitHub Actions "
                        "(anchors and aliases are); write the keys out", pos)
     pipeline.triggers = github_filters.translated(_triggers(source, root))
     pipeline.env = env_map(source, root.get("env"), "workflow", is_reference)
@@ -173,7 +174,7 @@ def load_workflow(
     pipeline.workflows.append(workflow)
     jobs = root.get("jobs")
     if not isinstance(jobs, YMap):
-        source.problem("parse-error", "a workflow needs a `jobs` mapping", root.key_pos_of("jobs"))
+        source.problem(ProblemKind.PARSE, "a workflow needs a `jobs` mapping", root.key_pos_of("jobs"))
         return pipeline
     context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch,
                        run_directory=_run_directory(root))
@@ -195,7 +196,7 @@ def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[
     needs_of: dict[str, list[tuple[str, Pos]]] = {}
     for job_id, job in jobs.items():
         if not isinstance(job, YMap):
-            source.problem("parse-error", f"job `{job_id}` must be a mapping", jobs.pos_of(job_id))
+            source.problem(ProblemKind.PARSE, f"job `{job_id}` must be a mapping", jobs.pos_of(job_id))
             continue
         needs_of[job_id] = [(scalar_str(n), pos) for n, pos in items_with_pos(job.get("needs"))]
         runs = _job_runs(context, workflow, job_id, job, jobs.key_pos_of(job_id))
@@ -208,7 +209,7 @@ def _add_jobs(context: _Context, workflow: Workflow, jobs: YMap, triggers: list[
     for job_id, needs in needs_of.items():
         for need, pos in needs:
             if need not in runs_of:
-                source.problem("invalid-reference", f"job `{job_id}` needs `{need}`, which is not a job "
+                source.problem(ProblemKind.REFERENCE, f"job `{job_id}` needs `{need}`, which is not a job "
                                "of this workflow", pos, qualified(source.path, context.workflow_name, job_id))
                 continue
             for upstream in leaves_of[need]:
@@ -235,7 +236,7 @@ def _report_cycles(context: _Context, workflow: Workflow, runs_of: dict[str, lis
     names = [workflow.job(edge[0]).job_id for edge in cycle]
     first = names[0]
     context.source.problem(
-        "invalid-reference",
+        ProblemKind.REFERENCE,
         "`needs` form a cycle: " + " -> ".join([*names, first]) + "; none of these jobs can start",
         jobs.key_pos_of(first) if first in jobs else jobs.pos,
     )
@@ -322,7 +323,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
             if shared is not None:
                 shared.steps = run.steps
     elif steps is not None:
-        source.problem("parse-error", "`steps` must be a list", job.pos_of("steps"), run.qualified)
+        source.problem(ProblemKind.PARSE, "`steps` must be a list", job.pos_of("steps"), run.qualified)
     _job_secrets(context, run, job)
     run.needs_results_checked = _checks_needs_results(job, run)
     uses = job.get("uses")
@@ -601,19 +602,19 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
         return [caller.key]
     path = uses[2:].split("@", 1)[0]
     if context.depth >= MAX_CALL_DEPTH or path in context.seen_calls:
-        source.problem("invalid-reference", f"reusable workflow `{uses}` nests deeper than "
+        source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` nests deeper than "
                        f"{MAX_CALL_DEPTH} levels or calls itself", job.pos_of("uses"), caller.qualified)
         return [caller.key]
     loaded = context.load_local(path)
     if loaded is None:
-        source.problem("invalid-reference", f"reusable workflow `{uses}` does not exist in the repository",
+        source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` does not exist in the repository",
                        job.pos_of("uses"), caller.qualified)
         return [caller.key]
     callee_source, callee_root = loaded
     callee_jobs = callee_root.get("jobs")
     triggers = _triggers(callee_source, callee_root)
     if not any(t.event == "workflow_call" for t in triggers):
-        source.problem("invalid-reference", f"`{uses}` is not a reusable workflow (no `on: workflow_call`)",
+        source.problem(ProblemKind.REFERENCE, f"`{uses}` is not a reusable workflow (no `on: workflow_call`)",
                        job.pos_of("uses"), caller.qualified)
     if not isinstance(callee_jobs, YMap):
         return [caller.key]
@@ -674,7 +675,7 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             break  # over the file's model limit: it will not be checked
         if not isinstance(item, YMap):
             before = len(source.problems)
-            source.problem("parse-error", "a step must be a mapping", pos, run.qualified)
+            source.problem(ProblemKind.PARSE, "a step must be a mapping", pos, run.qualified)
             if log is not None:
                 log.problems(source, before)
             continue
@@ -722,7 +723,7 @@ def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, 
             break
     else:
         before = len(context.source.problems)
-        context.source.problem("invalid-reference", f"local action `{step.uses.name}` has no action.yml "
+        context.source.problem(ProblemKind.REFERENCE, f"local action `{step.uses.name}` has no action.yml "
                                "in the repository", _pos(step.uses.text.span), run.qualified)
         if log is not None:
             log.problems(context.source, before)
@@ -819,7 +820,7 @@ def _triggers(source: Source, root: YMap) -> list[Trigger]:
     on = root.get("on", root.get("true"))
     pos = root.pos_of("on")
     if on is None:
-        source.problem("parse-error", "a workflow needs `on:` (the events that start it)", root.pos)
+        source.problem(ProblemKind.PARSE, "a workflow needs `on:` (the events that start it)", root.pos)
         return []
     triggers: list[Trigger] = []
     if isinstance(on, str):
@@ -827,7 +828,7 @@ def _triggers(source: Source, root: YMap) -> list[Trigger]:
     if isinstance(on, YSeq):
         return [Trigger(scalar_str(e), source.span(on.pos_of(i))) for i, e in enumerate(on)]
     if not isinstance(on, YMap):
-        source.problem("parse-error", "`on:` must be an event, a list or a mapping", pos)
+        source.problem(ProblemKind.PARSE, "`on:` must be an event, a list or a mapping", pos)
         return []
     for event, spec in on.items():
         span = source.span(on.key_pos_of(event))
@@ -992,7 +993,7 @@ def load_action(source: Source, root: YMap) -> Pipeline:
     pipeline.literals = walk_literals(source, root, is_reference)
     runs = root.get("runs")
     if not isinstance(runs, YMap):
-        source.problem("parse-error", "an action needs a `runs` mapping", root.key_pos_of("runs"))
+        source.problem(ProblemKind.PARSE, "an action needs a `runs` mapping", root.key_pos_of("runs"))
         return pipeline
     using = scalar_str(runs.get("using"))
     if using == "composite" and isinstance(runs.get("steps"), YSeq):
@@ -1009,14 +1010,6 @@ def load_action(source: Source, root: YMap) -> Pipeline:
             span = source.span(runs.pos_of("image"))
             pipeline.action_images.append(Image(image[len("docker://"):], span, "action", image))
     return pipeline
-
-
-def secrets_of_action(pipeline: Pipeline) -> list[SecretRef]:
-    found: list[SecretRef] = []
-    for index, step in enumerate(pipeline.action_steps):
-        if step.run is not None:
-            found.extend(_secrets_in(step.run, "run", index))
-    return found
 
 
 def is_workflow(root: Any) -> bool:

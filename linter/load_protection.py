@@ -36,6 +36,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
+from .configerror import ConfigError
 from .github_filters import examples, glob_chars
 from .load_github import ACTIONS_APP_ID
 from .loadutil import Source, scalar_str
@@ -436,8 +437,6 @@ def protection_from_config(path: str, value: YMap) -> list[Protection]:
     """The config's `protection`: `{<branch pattern>: [check, ...]}` or
     `{<branch pattern>: {checks: [...], strict: bool, merge_queue: bool}}`, a check being a
     context name or `{context, app_id}`. Raises `ConfigError` at the first mistake."""
-    from .config import ConfigError
-
     problems: list[Problem] = []
     source = Source(path, [], problems)
     if not isinstance(value, YMap):

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .model import EnvVar, Literal, Problem, Span, Text
+from .model import EnvVar, Literal, Problem, ProblemKind, Span, Text
 from .yamlsrc import NOWHERE, Pos, YMap, YSeq, YStr, pos_of
 
 # Job runs, steps and `needs`/`requires` edges one file may expand to. Matrices, CircleCI commands
@@ -70,8 +70,10 @@ class Source:
             return Text(string, span, pos.line, pos.column + quote)
         return Text(string, span)
 
-    def problem(self, rule: str, message: str, pos: Pos, job: str | None = None) -> None:
-        self.problems.append(Problem(rule, message, self.span(pos), job))
+    def problem(self, kind: ProblemKind | str, message: str, pos: Pos, job: str | None = None) -> None:
+        """Record a problem. (`kind` as a string, `"parse-error"`, is its value: load_protection
+        still names kinds so.)"""
+        self.problems.append(Problem(ProblemKind(kind), message, self.span(pos), job))
 
 
 @dataclass
@@ -179,10 +181,6 @@ def _container_text(value: dict[Any, Any] | list[Any]) -> str:
 
 class _Full(Exception):
     """The text of a container reached MAX_CONTAINER_TEXT."""
-
-
-def as_map(value: Any) -> YMap:
-    return value if isinstance(value, YMap) else YMap(pos_of(value))
 
 
 def as_list(value: Any) -> list[Any]:

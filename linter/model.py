@@ -16,68 +16,42 @@ import tomllib
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from fnmatch import fnmatchcase
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, SupportsIndex, TypeVar
+from typing import Any, Protocol, SupportsIndex, TypeVar
 
 from .globs import glob_regex as glob_regex  # the model's glob form (`HashedFile.glob`)
+from .shell import split_script
+from .values import Command as Command
+from .values import Span as Span
+from .values import Text as Text
 from .yamlsrc import Pos
 
 T = TypeVar("T")
 
-
-class Span(NamedTuple):
-    """Where a value stands: path relative to the project root, 1-based lines and columns.
-
-    A named tuple rather than a frozen dataclass (same fields, equality and hash): every value
-    of the model has one, 300,000 for the 1,448 corpus workflows, and a tuple is made about
-    three times faster."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-
-    @classmethod
-    def at(cls, path: str, pos: Pos) -> Span:
-        return cls(path, pos.line, pos.column, pos.end_line, pos.end_column)
-
-    def sort_key(self) -> tuple[str, int, int]:
-        return (self.path, self.line, self.column)
+# The string enums of the model, as `Literal` types: the values stay plain strings (the JSON view,
+# messages and comparisons are unchanged) and mypy checks every value a loader sets.
+SecretVia = typing.Literal["expression", "variable", "inherit"]  # ${{ secrets.X }}, $X, `secrets: inherit`
+# check-run: GitHub Actions; status: a CircleCI commit status
+CheckKind = typing.Literal["check-run", "status", "workflow-check"]
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A string from the configuration and where it was written."""
+class ProblemKind(StrEnum):
+    """What kind of thing a loader could not make sense of. The values are the names problems have
+    always had in the policy view (`problems[].rule`) and sort by."""
 
-    value: str
-    span: Span
-    # For a literal block scalar (`run: |`): line k of the value stands at source line
-    # body_line + k, its text starting at body_column. None where lines are folded.
-    body_line: int | None = None
-    body_column: int = 1
-
-    def __str__(self) -> str:
-        return self.value
-
-    def line_span(self, index: int, start: int = 0, end: int | None = None) -> Span:
-        """The span of line `index` of the value (columns `start`..`end` of that line)."""
-        if self.body_line is None:
-            return self.span
-        if end is None:  # (only then is the value split: callers ask for each variable of each line)
-            lines = self.value.split("\n")
-            end = len(lines[index]) if 0 <= index < len(lines) else 0
-        line = self.body_line + index
-        return Span(self.span.path, line, self.body_column + start, line, self.body_column + end)
+    PARSE = "parse-error"  # a file that cannot be read, or a value of the wrong shape
+    REFERENCE = "invalid-reference"  # a job, executor, command, workflow or action that does not exist
+    INTERNAL = "internal-error"  # a loader failed on the file (a bug in cilint, not in the file)
 
 
 @dataclass
 class Problem:
-    """Something a loader could not make sense of; reported by `parse-error` or `invalid-reference`."""
+    """Something a loader could not make sense of; each kind has the rule that reports it."""
 
-    rule: str  # "parse-error" or "invalid-reference"
+    kind: ProblemKind
     message: str
     span: Span
     job: str | None = None
@@ -237,7 +211,7 @@ class SecretRef:
 
     name: str
     span: Span
-    via: str  # "expression" (${{ secrets.X }}), "variable" ($X), "inherit"
+    via: SecretVia
     where: str  # "run", "env", "with", "auth", "secrets", "image"
     step: int | None = None  # index into JobRun.steps
 
@@ -382,17 +356,6 @@ class Image:
 
 
 @dataclass
-class Command:
-    """One simple command of a `run` script."""
-
-    argv: list[str]
-    assignments: dict[str, str]  # `VAR=x cmd` and `env VAR=x cmd`
-    span: Span  # its own line inside the script
-    text: str
-    cwd: str | None = None  # from a preceding `cd dir &&`
-    masked: bool = False  # followed by `|| true` or similar: failure does not fail the step
-
-
 @dataclass(frozen=True, slots=True)
 class ExportedVar:
     """A variable an earlier step of the same job set for the later ones by writing the platform's
@@ -442,10 +405,8 @@ class Step:
 
     @cached_property
     def commands(self) -> list[Command]:
-        if self.run is None:  # (before the import: half the steps run nothing)
+        if self.run is None:
             return []
-        from .shell import split_script  # here: shell imports this module
-
         return split_script(self.run, self.working_directory)
 
 
@@ -454,7 +415,7 @@ class CheckName:
     """A status check a job reports on GitHub, exactly as branch protection must name it."""
 
     name: str
-    kind: str  # "check-run" (GitHub Actions), "status" (CircleCI commit status), "workflow-check"
+    kind: CheckKind
     span: Span
     app_id: int | None = None  # the app that reports it, when known (GitHub Actions')
     when_skipped: bool = False  # the name reported when the whole (matrix) job is skipped
@@ -922,14 +883,16 @@ class Project:
             for count, (dirpath, dirnames, filenames) in enumerate(os.walk(root)):
                 if count > 20000:
                     break
-                dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+                dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
                 rel = os.path.relpath(dirpath, root).replace(os.sep, "/")
                 found.extend(name if rel == "." else f"{rel}/{name}" for name in filenames)
             self._repo_files = sorted(found)
         return self._repo_files
 
 
-_SKIP_DIRS = {".git", "node_modules", "_build", "deps", ".venv", "venv", "target", "__pycache__"}
+# Folders neither walk of a repository enters (its pipelines, `Project.repo_files`): version
+# control, dependencies, virtual environments and build output, which hold nothing cilint reads.
+SKIP_DIRS = frozenset({".git", "node_modules", "_build", "deps", ".venv", "venv", ".tox", "target", "__pycache__"})
 
 
 def toml_table(text: str) -> dict[str, Any]:

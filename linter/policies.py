@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError
+from .configerror import ConfigError
 from .engine import Rule, all_rules
 from .findings import Finding
 from .model import Project, Span
@@ -83,6 +83,35 @@ def _parser() -> Any:
         cls: Any = getattr(ext, "ExtendedJsonPathParser", None) or ext.ExtentedJsonPathParser
         _PARSER = cls()
     return _PARSER
+
+
+# `&&` joins the conditions of a filter (`[?(@.a == 1 && @.b == 2)]`), as cilint documents it.
+# jsonpath-ng reads it from 1.13 on and deprecates the `&` it read before (gone in 2.0); versions
+# 1.6 to 1.12 read only `&`. A policy may be written either way: each `&` or `&&` outside a quoted
+# string is written as the installed parser reads it, so that both spellings work on every version
+# the dependency allows and neither draws jsonpath-ng's DeprecationWarning.
+_AND = re.compile(r"""('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")|&&?""")
+_AND_OPERATOR: str | None = None
+
+
+def _and_operator() -> str:
+    """The installed parser's `and` in filters: `&&` where it reads it, else `&`."""
+    global _AND_OPERATOR
+    if _AND_OPERATOR is None:
+        try:
+            _parser().parse("$[?(@.a == 1 && @.b == 2)]")
+            _AND_OPERATOR = "&&"
+        except Exception:  # (jsonpath-ng 1.6 to 1.12: a parse error at the second `&`)
+            _AND_OPERATOR = "&"
+    return _AND_OPERATOR
+
+
+def as_installed_parser_reads(text: str) -> str:
+    """`text` with the `and` of its filters spelt as the installed jsonpath-ng reads it."""
+    if "&" not in text:
+        return text
+    operator = _and_operator()
+    return _AND.sub(lambda match: match.group(1) or operator, text)
 
 
 _SAFE_EXPRESSION: type | None = None
@@ -276,7 +305,7 @@ class _Compiler:
             raise self.error(f"`{what}`: sub-paths are relative to the selected element; write "
                              f"`{text.lstrip()[1:].lstrip('.') or '@'}` or `@.…`, not `$…`", pos)
         try:
-            compiled = _parser().parse(text)
+            compiled = _parser().parse(as_installed_parser_reads(text))
             _harden(compiled)
         except re.error as exc:
             raise self.error(f"`{what}`: invalid regular expression in `{text}`: {exc}", pos) from exc

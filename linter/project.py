@@ -34,18 +34,17 @@ from typing import Any
 
 from . import yamlsrc
 from .loadutil import MAX_MODEL_ITEMS, MAX_MODEL_SCRIPT_CHARS, Budget, Source, budget_for
-from .model import Pipeline, Problem, Project, SourceFile, Span, WorkflowLink
+from .model import SKIP_DIRS, Pipeline, Problem, ProblemKind, Project, SourceFile, Span, WorkflowLink
 from .yamlsrc import NOWHERE, Document, Pos, YamlError, YMap, YSeq, YStr
 
 # GitHub does not start runs of a workflow file over 500 KB (docs.github.com/en/actions/reference/limits).
 GITHUB_MAX_WORKFLOW_BYTES = 512_000
-# The `Problem.rule` of a file a loader failed on (an exception: a bug in cilint, not in the file).
-INTERNAL_ERROR = "internal-error"
+# The kind of problem of a file a loader failed on (an exception: a bug in cilint, not in the file).
+INTERNAL_ERROR = ProblemKind.INTERNAL
 # Directories where a listing error may hide pipelines (elsewhere only `action.yml` could be).
 _PIPELINE_DIRS = {".github", ".circleci"}
 
 PIPELINE_SUFFIXES = (".yml", ".yaml")
-_SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", "_build", "deps", ".tox"}
 
 
 @dataclass
@@ -125,7 +124,7 @@ def _walk(top: Path, root: Path, found: dict[Path, str], skips: list[Skipped]) -
             skips.append(Skipped(where, f"cannot list the directory: {error.strerror or error}"))
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
                              and not os.path.islink(os.path.join(dirpath, d)))
         real_dir: str | None = None  # the directory resolved, once for all its files
         for name in sorted(filenames):
@@ -298,14 +297,14 @@ class _Loader:
         try:
             documents = yamlsrc.load(text)
         except YamlError as exc:
-            source.problem("parse-error", exc.message, exc.pos)
+            source.problem(ProblemKind.PARSE, exc.message, exc.pos)
             return None
         document = next((d for d in documents if d.root is not None), None)
         if document is None:
-            source.problem("parse-error", "the file is empty", NOWHERE)
+            source.problem(ProblemKind.PARSE, "the file is empty", NOWHERE)
             return None
         for key, pos, first in document.duplicate_keys:
-            source.problem("parse-error", f"duplicate key `{key}` (first at line {first.line}); "
+            source.problem(ProblemKind.PARSE, f"duplicate key `{key}` (first at line {first.line}); "
                            "GitHub rejects the file and other tools keep only one of them", pos)
         return source, document
 
@@ -338,7 +337,7 @@ class _Loader:
         if self.project.file(rel) is None:
             self.project.files.append(SourceFile(rel, "unknown"))
         self.project.problems.append(
-            Problem("parse-error", message, Span(rel, pos.line, pos.column, pos.end_line, pos.end_column)))
+            Problem(ProblemKind.PARSE, message, Span(rel, pos.line, pos.column, pos.end_line, pos.end_column)))
 
     def skipped(self, skip: Skipped) -> None:
         self._fail(_display(skip.path, self.project.root), skip.reason, NOWHERE)
@@ -418,7 +417,7 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
     _link_workflows(project)
     project.pipelines.sort(key=lambda p: p.path)
     project.files.sort(key=lambda f: f.path)
-    project.problems.sort(key=lambda p: (p.span.sort_key(), p.rule, p.message))
+    project.problems.sort(key=lambda p: (p.span.sort_key(), p.kind, p.message))
     return project
 
 
@@ -432,7 +431,7 @@ def _load_one(project: Project, loader: _Loader, source: Source, document: Docum
         return
     size = len(source_file.text.encode()) if platform == "github" and source_file is not None else 0
     if size > GITHUB_MAX_WORKFLOW_BYTES:
-        source.problem("parse-error", f"the workflow file is {size:,} bytes: GitHub does not start runs of "
+        source.problem(ProblemKind.PARSE, f"the workflow file is {size:,} bytes: GitHub does not start runs of "
                        f"workflow files over {GITHUB_MAX_WORKFLOW_BYTES:,} bytes (500 KB)", NOWHERE)
     before = len(project.problems)
     try:
@@ -461,7 +460,7 @@ def _load_one(project: Project, loader: _Loader, source: Source, document: Docum
 def _not_a_mapping(source: Source, root: Any) -> None:
     kinds = {YSeq: "list", YStr: "string", int: "number", float: "number", bool: "boolean"}
     kind = kinds.get(type(root), "scalar")
-    source.problem("parse-error", f"the file must be a mapping of keys, not a {kind}", yamlsrc.pos_of(root))
+    source.problem(ProblemKind.PARSE, f"the file must be a mapping of keys, not a {kind}", yamlsrc.pos_of(root))
 
 
 def _load_pipeline(project: Project, loader: _Loader, source: Source, document: Document,
@@ -507,7 +506,7 @@ def _within_limits(project: Project, source: Source, pipeline: Pipeline, budget:
     if message is None:
         return True
     project.problems[before:] = [p for p in project.problems[before:] if p.span.path != source.path]
-    source.problem("parse-error", message, pos)
+    source.problem(ProblemKind.PARSE, message, pos)
     return False
 
 

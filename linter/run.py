@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 from .findings import Finding, level_rank
 from .model import Project
 

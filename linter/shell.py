@@ -27,7 +27,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple
 
-from .model import Command, ExportedVar, Span, Step, Text
+from .values import Command, Span, Text
 
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
@@ -580,19 +580,3 @@ def appended_assignments(command: Command, variable: str) -> list[tuple[str, str
         if match:
             found.append((match.group(1), match.group(2).strip("'\"")))
     return found
-
-
-def carry_exports(steps: list[Step], variable: str, overrides: bool) -> None:
-    """Set each step's `exported` to what the shell steps before it wrote to the file `$variable`
-    names (the platform's environment file: the loader says which, and whether it `overrides` the
-    configured `env`). A value the shell expands (`$`) or a template left unresolved (`<<`) is
-    only known at run time."""
-    exported: dict[str, ExportedVar] = {}
-    for step in steps:
-        step.exported = exported
-        if step.run is None or variable not in step.run.value or not is_shell(step.shell):
-            continue  # (the text test first: most scripts never name the file)
-        for command in step.commands:
-            for name, value in appended_assignments(command, variable):
-                known = None if "$" in value or "<<" in value else value
-                exported = {**exported, name: ExportedVar(name, known, command.span, overrides)}

@@ -370,4 +370,4 @@ def _protection(protection: Protection) -> Json:
 
 
 def _problem(problem: Problem) -> Json:
-    return {"rule": problem.rule, "message": problem.message, "job": problem.job, "span": span(problem.span)}
+    return {"rule": str(problem.kind), "message": problem.message, "job": problem.job, "span": span(problem.span)}

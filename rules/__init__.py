@@ -1,9 +1,9 @@
-"""The built-in rules, one module each; `BUILTIN` is the registry the engine reads."""
+"""The built-in rules, one module each; `BUILTIN` is the registry the engine reads, typed by the
+Protocol every rule module satisfies (mypy checks each against it)."""
 
 from __future__ import annotations
 
-from types import ModuleType
-
+from ..linter.ruleapi import RuleModule
 from . import (
     approval_before_deploy,
     cache_key_lockfile,
@@ -17,7 +17,7 @@ from . import (
     warnings_as_errors,
 )
 
-BUILTIN: list[ModuleType] = [
+BUILTIN: list[RuleModule] = [
     parse_error,
     invalid_reference,
     unused_suppression,

@@ -73,6 +73,7 @@ LEVEL = "warning"
 SUMMARY = "a dependency cache key does not include a checksum of its lockfile"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("reliability", "caching")
+SECURITY_SEVERITY = None
 PRECISION = "medium"
 
 

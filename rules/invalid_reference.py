@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..linter.findings import Finding, problem_findings
-from ..linter.model import Project
+from ..linter.model import ProblemKind, Project
 
 ID = "CIL002"
 NAME = "invalid-reference"
@@ -29,7 +29,9 @@ LEVEL = "error"
 SUMMARY = "needs/requires, jobs, executors, commands or reusable workflows that do not exist"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("correctness",)
+SECURITY_SEVERITY = None
+PRECISION = "high"
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
-    return problem_findings(project, NAME)
+    return problem_findings(project, ProblemKind.REFERENCE)

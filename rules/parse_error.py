@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..linter.findings import Finding, problem_findings
-from ..linter.model import Project
+from ..linter.model import ProblemKind, Project
 
 ID = "CIL001"
 NAME = "parse-error"
@@ -31,7 +31,9 @@ LEVEL = "error"
 SUMMARY = "a pipeline file cannot be read or loaded"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("correctness",)
+SECURITY_SEVERITY = None
+PRECISION = "high"
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
-    return problem_findings(project, NAME)
+    return problem_findings(project, ProblemKind.PARSE)

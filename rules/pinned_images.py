@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.imageref import VERSION, ImageRef, tag_kind
 from ..linter.model import Image, Project, Span
 
 ID = "CIL102"
@@ -47,49 +48,10 @@ TAGS = ("security", "supply-chain", "reproducibility")
 SECURITY_SEVERITY = "6.5"
 PRECISION = "high"
 
-# Tags that name no release, only a channel that moves (the first word of the tag decides:
-# `latest-alpine`, `lts-browsers`).
-FLOATING = frozenset({"latest", "stable", "edge", "current", "lts", "main", "master", "nightly", "dev",
-                      "develop", "rolling", "canary", "next", "unstable", "head", "trunk", "mainline"})
-# Images whose versions have two parts, so `x.y` is a full version (PostgreSQL since 10).
-TWO_PART_VERSIONS = frozenset({"postgres", "postgresql"})
-# Images versioned by date `YY.MM` / `YYYY.MM`: a dated tag names one snapshot.
-CALENDAR_VERSIONS = frozenset({"ubuntu", "cimg/base"})
 # Prefixes of an image only written in the configuration for run time.
 _EXPRESSION = re.compile(r"\$\{\{|<<|\$")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
-_VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)")
-# A date (`20240601`, `2024-06-01`, `2024.06`, CircleCI machine images' `202010-01`).
-_DATED = re.compile(r"(19|20)\d\d([-.]?(0[1-9]|1[0-2]))([-.]?\d\d)?(?!\d)")
-_COMMIT = re.compile(r"g?(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}")  # a commit id inside a tag
 _NAMES = re.compile(r"<<\s*([\w.-]+)\s*>>|\$\{\{\s*(.*?)\s*\}\}")
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """`registry:port/path/name:tag@digest`, split (the tag is after the last `:` of the last
-    path segment, so a registry port is not taken for one)."""
-
-    name: str
-    tag: str | None
-    digest: str | None
-
-    @classmethod
-    def parse(cls, ref: str) -> ImageRef:
-        ref = ref.strip().removeprefix("docker://")
-        name, _, digest = ref.partition("@")
-        head, slash, last = name.rpartition("/")
-        tag: str | None = None
-        if ":" in last:
-            last, tag = last.split(":", 1)
-        return cls(head + slash + last, tag, digest or None)
-
-    @property
-    def repository(self) -> str:
-        """The name without a registry host (`ghcr.io/o/x` -> `o/x`, `docker.io/library/x` -> `x`)."""
-        first, _, rest = self.name.partition("/")
-        name = rest if rest and ("." in first or ":" in first or first == "localhost") else self.name
-        return name.removeprefix("library/")
 
 
 @dataclass(frozen=True)
@@ -118,40 +80,8 @@ def judge(ref: ImageRef, require: str) -> Verdict | None:
     return None
 
 
-def tag_kind(ref: ImageRef) -> str:
-    """`floating`, `partial`, `versionless` or `pinned`."""
-    assert ref.tag is not None
-    tag = ref.tag.lower()
-    words = re.split(r"[-_]", tag)
-    # `latest-alpine`, `2019-latest`; a word inside names a variant (`node-20-chrome-edge-123`).
-    if words[0] in FLOATING or (len(words) > 1 and words[-1] in FLOATING - {"dev"}):
-        return "floating"
-    if _DATED.match(tag) or any(_COMMIT.fullmatch(w) for w in words):
-        return "pinned"
-    match = _VERSION.fullmatch(tag)
-    if match is None:
-        # Digits in another scheme (`alpine3.19`, `build-123`) are not guessed at.
-        return "pinned" if re.search(r"\d", tag) else "versionless"
-    parts = match.group(1).split(".")
-    if len(parts) >= 3 or (len(parts) == 1 and int(parts[0]) >= 100):
-        return "pinned"  # a full version, or a release number (`presto:332`), not a major
-    repository = ref.repository
-    base = repository.rsplit("/", 1)[-1]
-    if len(parts) == 2 and _calendar(repository, parts):
-        return "pinned"
-    if len(parts) == 2 and base in TWO_PART_VERSIONS and int(parts[0]) >= 10:
-        return "pinned"
-    return "partial"
-
-
-def _calendar(repository: str, parts: list[str]) -> bool:
-    year, month = parts
-    return (len(year) == 4 and year.startswith(("19", "20"))) or (
-        len(month) == 2 and month.startswith("0")) or repository in CALENDAR_VERSIONS
-
-
 def _partial(ref: ImageRef) -> str:
-    version = _VERSION.fullmatch((ref.tag or "").lower())
+    version = VERSION.fullmatch((ref.tag or "").lower())
     shown = version.group(1) if version else ref.tag
     if ref.repository.startswith("cimg/") and shown and shown.count(".") == 1:
         return f"uses `{shown}`, a CircleCI convenience-image tag that moves to the latest patch release"

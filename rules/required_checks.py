@@ -108,6 +108,7 @@ OPTIONS: dict[str, Any] = {
                   r"|unit)([^a-z]|$)",
 }
 TAGS = ("correctness", "policy", "branch-protection")
+SECURITY_SEVERITY = None
 PRECISION = "high"
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")

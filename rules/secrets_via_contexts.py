@@ -56,11 +56,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.model import Command, EnvVar, JobRun, Pipeline, Project, SecretRef, Span, Step, Text, Workflow
+from ..linter.secretnames import is_secret_name
 
 ID = "CIL104"
 NAME = "secrets-via-contexts"
@@ -116,16 +116,6 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
 # 1,448 corpus workflows (64,696 literals, 67 of which hold a marker).
 _TOKEN_MARKERS = re.compile("|".join(f"(?:{f.marker})" for f in TOKEN_FORMATS))
 
-# Secret-like names (upper-cased, `-` read as `_`): `*_TOKEN`, `*_SECRET`, `*PASSWORD*`, `*_PAT`,
-# `*_API_KEY`, `*_PRIVATE_KEY`, and their bare forms (`token:`, `password:` inputs).
-_SECRET_NAME = re.compile(
-    r"(?:^|_)(?:TOKEN|SECRET|PAT|API_?KEY|PRIVATE_KEY|SECRET_ACCESS_KEY)$|PASSWORD|PASSWD"
-)
-# ... unless the name says it holds where the secret is, or something about it, not the secret.
-_NOT_SECRET_SUFFIX = re.compile(
-    r"_(?:FILE|PATH|DIR|NAME|VAR|VARIABLE|ENV|URL|URI|HOST|USER|USERNAME|ID|TYPE|LENGTH|HEADER|PARAM|"
-    r"SCOPES?|EXPIRY|EXPIRES|FORMAT|MODE|PROVIDER|REF|KEY_ID|POLICY|PROMPT|ENABLED|REQUIRED)$"
-)
 # Credentials of a database the pipeline runs next to its jobs (a service container): throwaway
 # values that only exist inside the job (`POSTGRES_PASSWORD: postgres`, `MYSQL_ROOT_PASSWORD: ...`).
 _DATABASE_CREDENTIAL = re.compile(
@@ -171,12 +161,6 @@ _ASSIGNMENT = re.compile(
 )
 _GITHUB_SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
-
-
-@lru_cache(maxsize=4096)  # asked for each `key: string` of every file: a few hundred distinct keys
-def is_secret_name(name: str) -> bool:
-    normalised = name.upper().replace("-", "_")
-    return bool(_SECRET_NAME.search(normalised)) and not _NOT_SECRET_SUFFIX.search(normalised)
 
 
 def is_placeholder(value: str) -> bool:

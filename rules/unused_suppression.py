@@ -31,6 +31,7 @@ LEVEL = "note"
 SUMMARY = "a `# cilint: ignore[...]` comment suppresses nothing, names no rule or cannot be read"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("maintainability",)
+SECURITY_SEVERITY = None
 PRECISION = "high"
 
 

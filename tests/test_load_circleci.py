@@ -40,7 +40,7 @@ def edges(wf: Workflow) -> list[tuple[str, str]]:
 
 
 def problem_list(problems: list[Problem]) -> list[tuple[str, int, str]]:
-    return [(p.rule, p.span.line, p.message) for p in problems]
+    return [(p.kind, p.span.line, p.message) for p in problems]
 
 
 def triggers(job: JobRun | Workflow) -> list[tuple[Any, ...]]:
@@ -540,7 +540,7 @@ def test_accepted_versions(version: str) -> None:
 )
 def test_bad_or_missing_version(name: str, expected: tuple[str, int, int, str]) -> None:
     pipeline, problems = load_fixture(name)
-    assert [(p.rule, p.span.line, p.span.column, p.message) for p in problems] == [expected]
+    assert [(p.kind, p.span.line, p.span.column, p.message) for p in problems] == [expected]
     assert pipeline.workflows == []
 
 
@@ -549,7 +549,7 @@ def test_bad_or_missing_version(name: str, expected: tuple[str, int, int, str]) 
 
 def test_dag_problems() -> None:
     pipeline, problems = load_fixture("problems.yml")
-    assert [(p.rule, p.span.line, p.span.column, p.message, p.job) for p in problems] == [
+    assert [(p.kind, p.span.line, p.span.column, p.message, p.job) for p in problems] == [
         (
             "invalid-reference",
             23,

@@ -25,7 +25,7 @@ def jobs(project: Project, path: str) -> dict[str, JobRun]:
 
 
 def problems(project: Project) -> list[tuple[str, str, int, int]]:
-    return [(p.rule, p.span.path, p.span.line, p.span.column) for p in project.problems]
+    return [(p.kind, p.span.path, p.span.line, p.span.column) for p in project.problems]
 
 
 def labels(job: JobRun) -> list[str]:

@@ -400,3 +400,20 @@ def test_graph_json_is_the_view() -> None:
 ])
 def test_image_parts(ref: str, parts: tuple[str, str, str | None, str | None]) -> None:
     assert image_parts(ref) == parts
+
+
+@pytest.mark.parametrize("written", [
+    "$..images[?(@.kind != 'machine' && @.resolved == true)]",
+    "$..images[?(@.kind != 'machine' & @.resolved == true)]",  # jsonpath-ng before 1.13; deprecated after
+])
+def test_filters_join_conditions_with_either_and(written: str) -> None:
+    """`&&` (as documented) and `&` (as older policies write it) select the same, on every
+    jsonpath-ng the dependency allows, and a `&` inside a quoted string stays as written."""
+    from cilint.linter.policies import _parser, as_installed_parser_reads
+
+    data = {"images": [{"kind": "docker", "resolved": True}, {"kind": "machine", "resolved": True},
+                       {"kind": "docker", "resolved": False}]}
+    found = [match.value for match in _parser().parse(as_installed_parser_reads(written)).find(data)]
+    assert found == [{"kind": "docker", "resolved": True}]
+    assert as_installed_parser_reads("$[?(@.a == 'x & y' && @.b =~ \"&&\")]").count("'x & y'") == 1
+    assert "\"&&\"" in as_installed_parser_reads("$[?(@.a == 'x & y' & @.b =~ \"&&\")]")

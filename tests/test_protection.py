@@ -234,7 +234,7 @@ def test_settings_file_given_as_protection_json_is_read_as_settings() -> None:
 def test_malformed_shapes_are_problems_at_the_node(text: str, line: int, words: str) -> None:
     _found, problems = load_text(text)
     assert problems, text
-    assert problems[0].rule == "parse-error"
+    assert problems[0].kind == "parse-error"
     assert words in problems[0].message
     assert problems[0].span.line == line
 
@@ -252,7 +252,7 @@ def test_malformed_shapes_are_problems_at_the_node(text: str, line: int, words: 
 )
 def test_malformed_settings_are_problems(text: str) -> None:
     _found, problems = load_text(text, "settings.yml", settings=True)
-    assert [p.rule for p in problems] == ["parse-error"]
+    assert [p.kind for p in problems] == ["parse-error"]
 
 
 # -- the cilint config -------------------------------------------------------------------

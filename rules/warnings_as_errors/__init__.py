@@ -56,6 +56,7 @@ NAME = "warnings-as-errors"
 LEVEL = "warning"
 SUMMARY = "a compile, build, lint or docs step of a known toolchain does not fail on warnings"
 TAGS = ("quality", "ci")
+SECURITY_SEVERITY = None
 PRECISION = "high"
 OPTIONS: dict[str, Any] = {"toolchains": dict(TOOLCHAINS), "commands": {}}
 
