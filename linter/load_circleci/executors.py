@@ -1,0 +1,113 @@
+"""Executors and images: where a job runs, and the environment it is given.
+
+* `executor: name` or `executor: {name, <parameters>}` (also through an `executor`-typed parameter)
+  resolves to the executor's body, with its parameters bound (`resolve_executor`); an orb's executor
+  is opaque;
+* `docker` (a list of images; the first is the primary one, whose `environment` the steps see) and
+  `machine.image` become `Image`s, with the credentials of `auth`, `aws_auth` and `gcp_auth`;
+* `resource_class` is where the job runs (`JobRun.runs_on`);
+* `environment` maps of executors, jobs, images and steps become `EnvVar`s (`environment`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..loadutil import env_map, scalar_str
+from ..model import EnvVar, Image, Text
+from ..yamlsrc import YMap, YSeq
+from .context import Config, Scope
+from .orbs import find_definition, orb_of
+from .parameters import bind, subst, subst_text, text_at, whole_arg
+from .values import is_reference, is_scalar, is_set
+
+# Image credentials: `auth{username,password}`, `aws_auth{aws_access_key_id, ...}`, `gcp_auth`.
+AUTH_KEYS = ("auth", "aws_auth", "gcp_auth")
+_UNRESOLVED = re.compile(r"<<|\$")
+
+
+@dataclass
+class Exec:
+    """A resolved executor: its body and the parameters it was invoked with."""
+
+    body: YMap
+    scope: Scope
+
+
+def resolve_executor(config: Config, body: YMap, scope: Scope, job: str) -> Exec | None:
+    value, pos = body["executor"], body.pos_of("executor")
+    passed = whole_arg(config, value, scope)
+    if passed is not None and isinstance(passed.value, YMap):  # an `executor`-typed parameter
+        value, scope = passed.value, passed.scope or scope
+    given = value if isinstance(value, YMap) else None
+    raw = value.get("name") if isinstance(value, YMap) else value
+    if raw is None or not is_scalar(raw):
+        config.parse_error("`executor` is a name or `{name: ..., <parameters>}`", pos, job)
+        return None
+    name = text_at(config, raw, pos, scope)[0].value
+    edef = find_definition(config.executors, name, scope.namespace)
+    if edef is None:
+        if "/" not in name or orb_of(config, name, scope.namespace) is None:
+            config.invalid(f"undefined executor '{name}'", pos, job)
+        return None  # orb executors are opaque
+    args = bind(config, edef.body.get("parameters"), given, scope, edef.namespace)
+    return Exec(edef.body, Scope(params=args, origin=f"executor:{edef.name}", namespace=edef.namespace))
+
+
+def resource_class(config: Config, body: YMap, scope: Scope) -> list[Text]:
+    value = body.get("resource_class")
+    return [text_at(config, value, body.pos_of("resource_class"), scope)[0]] if is_set(value) else []
+
+
+def environment(config: Config, body: YMap, level: str, scope: Scope, job: str | None = None) -> dict[str, EnvVar]:
+    """The `environment` of an executor, job, image or step, substituted in `scope`."""
+    value = body.get("environment")
+    if isinstance(value, str) and "=" in value:  # `environment: KEY=value`, accepted by CircleCI
+        single = YSeq(body.pos_of("environment"))
+        single.append(value)
+        single.item_pos.append(single.pos)
+        value = single
+    elif value is not None and not isinstance(value, (YMap, YSeq)):
+        config.parse_error("`environment` must be a mapping", body.pos_of("environment"), job)
+    out: dict[str, EnvVar] = {}
+    for name, var in env_map(config.src, value, level, is_reference).items():
+        text = subst_text(config, var.value, scope)[0]
+        key = subst(config, name, scope)[0]
+        out[key] = EnvVar(key, text, is_reference(text.value), level)
+    return out
+
+
+def images_of(config: Config, body: YMap, scope: Scope, job: str) -> tuple[list[Image], dict[str, EnvVar]]:
+    """The images of a job or executor, and the primary image's environment."""
+    images: list[Image] = []
+    env: dict[str, EnvVar] = {}
+    docker = body.get("docker")
+    if isinstance(docker, YSeq):
+        for index, item in enumerate(docker):
+            if not isinstance(item, YMap) or not is_set(item.get("image")):
+                config.parse_error("each `docker` entry needs an `image`", docker.pos_of(index), job)
+                continue
+            images.append(image(config, item, "docker", scope))
+            if index == 0:
+                env = environment(config, item, "image", scope, job)
+    elif docker is not None and whole_arg(config, docker, scope) is None:
+        config.parse_error("`docker` must be a list of images", body.pos_of("docker"), job)
+    machine = body.get("machine")
+    if isinstance(machine, YMap) and is_set(machine.get("image")):
+        images.append(image(config, machine, "machine", scope))
+    return images, env
+
+
+def image(config: Config, item: YMap, kind: str, scope: Scope) -> Image:
+    raw = item["image"]
+    text, via = text_at(config, raw, item.pos_of("image"), scope)
+    auth: dict[str, Text] = {}
+    for key in AUTH_KEYS:
+        creds = item.get(key)
+        if isinstance(creds, YMap):
+            for name, value in creds.items():
+                if is_scalar(value):
+                    auth[name] = text_at(config, value, creds.pos_of(name), scope)[0]
+    return Image(ref=text.value, span=text.span, kind=kind, written=scalar_str(raw),
+                 resolved=not _UNRESOLVED.search(text.value), via=via, auth=auth)
