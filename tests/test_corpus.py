@@ -28,8 +28,9 @@ from cilint.linter import yamlsrc
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
-pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),
-                                reason="../shared/corpus is not present")
+pytestmark = [pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),
+                                 reason="../shared/corpus is not present"),
+              pytest.mark.xdist_group("corpus")]  # one process builds the module's corpus run, once
 
 
 def _layout_module() -> ModuleType:
