@@ -31,12 +31,12 @@ from .yamlsrc import NOWHERE, Pos, YamlError, YMap, YSeq, YStr, pos_of
 
 if TYPE_CHECKING:
     from .engine import Rule
-    from .model import Protection
+    from .model import CircleciChecks, Protection
 
 CONFIG_NAMES = (".cilint.yml", ".cilint.yaml")
 PYPROJECT = "pyproject.toml"
 LEVELS = ("error", "warning", "note", "off")
-CIRCLECI_CHECKS = ("status", "checks-oauth", "checks-app")
+CIRCLECI_CHECKS: tuple[CircleciChecks, ...] = ("status", "checks-oauth", "checks-app")
 
 
 @dataclass
@@ -54,7 +54,7 @@ class Config:
     # `commands`, `actions`), as `deploy.DeployRecogniser` reads them over its built-in defaults.
     deploy: dict[str, Any] = field(default_factory=dict)
     default_branch: str = "main"
-    circleci_checks: str | None = None  # None: not said (status assumed, the CircleCI default)
+    circleci_checks: CircleciChecks | None = None  # None: not said (status assumed, the CircleCI default)
     policies: list[Any] = field(default_factory=list)  # as written (entries or file names)
     policy_rules: list[Rule] = field(default_factory=list)  # the policies compiled (linter/policies.py)
 
@@ -427,11 +427,11 @@ def _read_circleci(reader: _Reader, config: Config, value: Any, pos: Pos) -> Non
     circleci = reader.mapping(value, "circleci", pos)
     reader.known_keys(circleci, ("checks",), "`circleci`")
     if "checks" in circleci:
-        checks = circleci["checks"]
-        if checks not in CIRCLECI_CHECKS:
+        checks = next((name for name in CIRCLECI_CHECKS if name == circleci["checks"]), None)
+        if checks is None:
             raise reader.error(f"`circleci.checks` must be one of {', '.join(CIRCLECI_CHECKS)}",
                                circleci.pos_of("checks"))
-        config.circleci_checks = str(checks)
+        config.circleci_checks = checks
 
 
 def _read_policies(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .model import ProblemKind, Project, Span
 
 LEVELS = ("note", "warning", "error")
+# How a finding was suppressed, as SARIF names it: by a comment in the file, by the baseline
+Suppression = Literal["inSource", "external"]
 
 
 def level_rank(level: str) -> int:
@@ -28,7 +31,7 @@ class Finding:
     rule_id: str = ""
     rule: str = ""
     fingerprint: str = ""
-    suppressed: str | None = None  # None, "inSource" or "external"
+    suppressed: Suppression | None = None
     justification: str = ""
 
     def sort_key(self) -> tuple[str, int, int, str, str]:

@@ -21,15 +21,19 @@ from .github_env import carry_github_env
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
     Cache,
+    CacheAction,
     CheckName,
     EnvVar,
     Image,
+    ImageKind,
     JobGraph,
     JobRun,
     Pipeline,
     ProblemKind,
     Reference,
+    ReferenceKind,
     SecretRef,
+    SecretWhere,
     Span,
     Step,
     Text,
@@ -75,7 +79,7 @@ _BUILTIN_CACHES: dict[str, tuple[str, dict[str, list[str]]]] = {
 _DEFAULT_ON = {"actions/setup-go"}  # caching on unless `cache: false`
 # Before these major versions the default key files were others: setup-go v4-v5 hashed go.sum.
 _OLDER_DEFAULTS: dict[str, tuple[int, list[str]]] = {"actions/setup-go": (6, ["go.sum"])}
-_CACHE_ACTIONS = {
+_CACHE_ACTIONS: dict[str, CacheAction] = {
     "actions/cache": "save+restore",
     "actions/cache/save": "save",
     "actions/cache/restore": "restore",
@@ -372,7 +376,7 @@ def _images(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str], A
             run.images.extend(_image(source, service, services.pos_of(service_name), "service", lookup))
 
 
-def _image(source: Source, value: Any, pos: Pos, kind: str, lookup: Callable[[str], Any]) -> list[Image]:
+def _image(source: Source, value: Any, pos: Pos, kind: ImageKind, lookup: Callable[[str], Any]) -> list[Image]:
     auth: dict[str, Text] = {}
     if isinstance(value, YMap):
         credentials = value.get("credentials")
@@ -425,7 +429,7 @@ def _job_secrets(context: _Context, run: JobRun, job: YMap) -> None:
             run.secrets.extend(_secrets_in(source.text(value, secrets.pos_of(key)), "secrets", None))
 
 
-def _secrets_in(text: Text, where: str, step: int | None) -> list[SecretRef]:
+def _secrets_in(text: Text, where: SecretWhere, step: int | None) -> list[SecretRef]:
     found: list[SecretRef] = []
     if "secrets" not in text.value:  # most values (48,000 in the corpus workflows): no search
         return found
@@ -697,7 +701,7 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             step.working_directory = scalar_str(directory) if directory is not None else None
         elif isinstance(item.get("uses"), str):
             step.kind = "uses"
-            kind = "docker" if item["uses"].startswith("docker://") else "action"
+            kind: ReferenceKind = "docker" if item["uses"].startswith("docker://") else "action"
             step.uses = _reference(source, item["uses"], item.pos_of("uses"), kind, run.qualified)
             if kind == "docker":
                 run.images.append(Image(step.uses.name, step.uses.text.span, "step", item["uses"]))
@@ -740,7 +744,7 @@ def _pos(span: Span) -> Pos:
     return Pos(span.line, span.column, span.end_line, span.end_column)
 
 
-def _reference(source: Source, value: str, pos: Pos, kind: str, job: str | None) -> Reference:
+def _reference(source: Source, value: str, pos: Pos, kind: ReferenceKind, job: str | None) -> Reference:
     text = source.text(value, pos)
     written = value.strip()
     if kind == "docker":

@@ -40,19 +40,29 @@ from .configerror import ConfigError
 from .github_filters import examples, glob_chars
 from .load_github import ACTIONS_APP_ID
 from .loadutil import Source, scalar_str
-from .model import BranchPattern, Problem, ProtectedBranches, Protection, RequiredCheck
+from .model import (
+    BranchPattern,
+    PipelinePlatform,
+    Problem,
+    ProtectedBranches,
+    Protection,
+    ProtectionSource,
+    RequiredCheck,
+)
 from .yamlsrc import Pos, YMap, YSeq, pos_of
 
 DEFAULT_BRANCH = "~DEFAULT_BRANCH"
 ALL_BRANCHES = "~ALL"
-EVALUATE_SOURCE = "ruleset-evaluate"
+EVALUATE_SOURCE: ProtectionSource = "ruleset-evaluate"
 # Apps a required check may be pinned to that cilint tells apart: app id -> (name, the platform
 # whose checks it reports). CircleCI's app ids are not known here.
-KNOWN_APPS: dict[int, tuple[str, str]] = {ACTIONS_APP_ID: ("GitHub Actions", "github")}
+KNOWN_APPS: dict[int, tuple[str, PipelinePlatform]] = {ACTIONS_APP_ID: ("GitHub Actions", "github")}
 
 _BRANCH_URL = re.compile(r"/branches/(?P<branch>.+?)/protection(?:/required_status_checks)?/?$")
 _REF_PREFIX = "refs/heads/"
-_ENFORCEMENT_SOURCE = {"active": "ruleset", "evaluate": EVALUATE_SOURCE, "disabled": None}
+_ENFORCEMENT_SOURCE: dict[str, ProtectionSource | None] = {
+    "active": "ruleset", "evaluate": EVALUATE_SOURCE, "disabled": None,
+}
 
 
 # -- shared pieces -------------------------------------------------------------------------
@@ -149,7 +159,7 @@ def _status_checks(source: Source, rsc: YMap) -> list[RequiredCheck]:
     return list(found.values())
 
 
-def _classic(source: Source, kind: str, branch: str, rsc: Any, at: Pos) -> list[Protection]:
+def _classic(source: Source, kind: ProtectionSource, branch: str, rsc: Any, at: Pos) -> list[Protection]:
     """Classic branch protection of one branch from its `required_status_checks` value; the
     protection's span is `at`."""
     protection = _with_branches(Protection(kind, source.span(at), [branch], name=branch))
@@ -242,7 +252,7 @@ def _ref_condition(source: Source, ruleset: YMap) -> tuple[list[str], list[str]]
     return _ref_patterns(source, ref_name, "include"), _ref_patterns(source, ref_name, "exclude")
 
 
-def _ruleset_source(source: Source, ruleset: YMap) -> str | None:
+def _ruleset_source(source: Source, ruleset: YMap) -> ProtectionSource | None:
     """`ruleset`, EVALUATE_SOURCE, or None for a ruleset that enforces nothing on branches."""
     if scalar_str(ruleset.get("target", "branch")) != "branch":
         return None

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from .model import EnvVar, Literal, Problem, ProblemKind, Span, Text
+from .model import EnvLevel, EnvVar, Literal, Problem, ProblemKind, Span, Text
 from .yamlsrc import NOWHERE, Pos, YMap, YSeq, YStr, pos_of
 
 # Job runs, steps and `needs`/`requires` edges one file may expand to. Matrices, CircleCI commands
@@ -211,7 +211,7 @@ def str_list(value: Any) -> list[str] | None:
 
 
 def env_map(
-    source: Source, value: Any, level: str, is_reference: Callable[[str], bool]
+    source: Source, value: Any, level: EnvLevel, is_reference: Callable[[str], bool]
 ) -> dict[str, EnvVar]:
     """An `env:`/`environment:` mapping (CircleCI also allows a list of `K=V`)."""
     out: dict[str, EnvVar] = {}

@@ -36,6 +36,22 @@ T = TypeVar("T")
 SecretVia = typing.Literal["expression", "variable", "inherit"]  # ${{ secrets.X }}, $X, `secrets: inherit`
 # check-run: GitHub Actions; status: a CircleCI commit status
 CheckKind = typing.Literal["check-run", "status", "workflow-check"]
+# A pipeline's kind of file; a `SourceFile` may also be one of the other files cilint reads.
+PipelinePlatform = typing.Literal["github", "circleci", "action"]
+FilePlatform = typing.Literal["github", "action", "circleci", "settings", "protection", "unknown"]
+# Where a variable is set: its level of the configuration, "yaml" for any `key: string` of a file
+EnvLevel = typing.Literal["workflow", "job", "executor", "image", "step", "yaml"]
+SecretWhere = typing.Literal["run", "env", "with", "auth", "secrets", "image"]  # where a secret is used
+# save+restore: actions/cache; builtin: a setup-* action's own cache
+CacheAction = typing.Literal["save", "restore", "save+restore", "builtin"]
+ReferenceKind = typing.Literal["action", "workflow", "orb", "docker"]
+ImageKind = typing.Literal["docker", "machine", "container", "service", "step", "action"]
+StepKind = typing.Literal["run", "uses", "cache", "checkout", "other"]
+# call: a reusable workflow's caller; orb: an orb's job; noop: CircleCI `type: no-op`
+JobKind = typing.Literal["job", "approval", "call", "orb", "noop"]
+# ruleset-evaluate: a ruleset in evaluate mode (`Protection.enforced` False)
+ProtectionSource = typing.Literal["settings", "rest", "ruleset", "ruleset-evaluate", "config"]
+CircleciChecks = typing.Literal["status", "checks-oauth", "checks-app"]  # how CircleCI reports to GitHub
 
 
 class ProblemKind(StrEnum):
@@ -158,7 +174,7 @@ class EnvVar:
     name: str
     value: Text
     reference: bool  # the value refers to a secret store/variable/expression rather than being literal
-    level: str  # workflow, job, executor, image, step
+    level: EnvLevel
 
     @property
     def written(self) -> str:
@@ -212,7 +228,7 @@ class SecretRef:
     name: str
     span: Span
     via: SecretVia
-    where: str  # "run", "env", "with", "auth", "secrets", "image"
+    where: SecretWhere
     step: int | None = None  # index into JobRun.steps
 
 
@@ -314,7 +330,7 @@ class CachedPath:
 class Cache:
     """A cache a step saves or restores."""
 
-    action: str  # "save", "restore", "save+restore" (actions/cache), "builtin" (setup-* actions)
+    action: CacheAction
     span: Span
     key: Text | None = None
     restore_keys: list[Text] = field(default_factory=list)
@@ -330,7 +346,7 @@ class Cache:
 class Reference:
     """Something fetched from elsewhere at run time: an action, a reusable workflow, an orb."""
 
-    kind: str  # "action", "workflow", "orb", "docker"
+    kind: ReferenceKind
     name: str  # owner/repo[/path], orb namespace/name, or the local path
     version: str | None  # the ref after @ (None: none given)
     text: Text  # as written
@@ -348,7 +364,7 @@ class Image:
 
     ref: str  # resolved reference
     span: Span  # where it is written (or the invocation that supplied it)
-    kind: str  # "docker", "machine", "container", "service", "step", "action"
+    kind: ImageKind
     written: str  # as written before resolution
     resolved: bool = True  # False: an expression we could not resolve
     via: list[Text] = field(default_factory=list)  # parameters/matrix values it came through
@@ -374,7 +390,7 @@ class Step:
     """One step of a job: a script, an action/orb/command use, a cache operation."""
 
     span: Span
-    kind: str  # "run", "uses", "cache", "checkout", "other"
+    kind: StepKind
     name: str | None = None
     run: Text | None = None
     shell: str | None = None
@@ -435,7 +451,7 @@ class JobRun:
     name: str  # display name
     span: Span  # the invocation (CircleCI workflow entry) or the job's key (GitHub)
     qualified: str  # "<file>:<workflow>/<job>"
-    kind: str = "job"  # "job", "approval", "call" (reusable workflow caller), "orb", "noop"
+    kind: JobKind = "job"
     definition: Span | None = None
     steps: list[Step] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
@@ -639,7 +655,7 @@ class JobGraph:
 class Pipeline:
     """One configuration file: a GitHub workflow, a CircleCI config, or an action."""
 
-    platform: str  # "github", "circleci", "action"
+    platform: PipelinePlatform
     path: str
     name: str
     span: Span
@@ -664,7 +680,7 @@ class RequiredCheck:
     # The app it is pinned to, when `load_protection` knows it: its name and the platform whose
     # checks it reports (GitHub Actions, "github"). None for an app it does not know.
     app_name: str | None = None
-    app_platform: str | None = None
+    app_platform: PipelinePlatform | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,7 +706,7 @@ class ProtectedBranches:
 class Protection:
     """Required status checks for the branches a rule covers."""
 
-    source: str  # "settings", "rest", "ruleset", "config"
+    source: ProtectionSource
     span: Span
     include: list[str]  # branch name patterns (fnmatch), `~DEFAULT_BRANCH`, `~ALL`, as written
     exclude: list[str] = field(default_factory=list)
@@ -716,7 +732,7 @@ class WorkflowLink:
 @dataclass
 class SourceFile:
     path: str  # relative to the root, forward slashes
-    platform: str  # "github", "action", "circleci", "settings", "protection", "unknown"
+    platform: FilePlatform
     text: str = ""
 
     @cached_property
@@ -811,7 +827,7 @@ class Project:
     # Platform settings that live outside the YAML, as the configuration declares them:
     protected_environments: list[str] | None = None  # GitHub environments with required reviewers
     context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars
-    circleci_checks: str = "status"  # how CircleCI reports to GitHub: status, checks-oauth, checks-app
+    circleci_checks: CircleciChecks = "status"
     _repo_files: list[str] | None = field(default=None, repr=False)
     # The memoised view of the repository's files (`repo_file`, `repo_glob`, `repo_parsed`): each
     # file is read once per run, whichever rules ask for it.

@@ -27,6 +27,7 @@ import errno
 import os
 import stat
 import traceback
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +35,18 @@ from typing import Any
 
 from . import yamlsrc
 from .loadutil import MAX_MODEL_ITEMS, MAX_MODEL_SCRIPT_CHARS, Budget, Source, budget_for
-from .model import SKIP_DIRS, Pipeline, Problem, ProblemKind, Project, SourceFile, Span, WorkflowLink
+from .model import (
+    SKIP_DIRS,
+    FilePlatform,
+    Pipeline,
+    PipelinePlatform,
+    Problem,
+    ProblemKind,
+    Project,
+    SourceFile,
+    Span,
+    WorkflowLink,
+)
 from .yamlsrc import NOWHERE, Document, Pos, YamlError, YMap, YSeq, YStr
 
 # GitHub does not start runs of a workflow file over 500 KB (docs.github.com/en/actions/reference/limits).
@@ -96,10 +108,14 @@ class Skipped:
     reason: str
 
 
-def discover(paths: list[Path], root: Path, skipped: list[Skipped] | None = None) -> list[tuple[Path, str]]:
+# A discovered file's platform: by its place, or "sniff" (a file named explicitly: its content says)
+Placed = typing.Literal[FilePlatform, "sniff"]
+
+
+def discover(paths: list[Path], root: Path, skipped: list[Skipped] | None = None) -> list[tuple[Path, Placed]]:
     """(file, platform by its place or 'sniff') for every pipeline file under `paths`, sorted;
     what could not be read goes to `skipped`."""
-    found: dict[Path, str] = {}
+    found: dict[Path, Placed] = {}
     skips: list[Skipped] = [] if skipped is None else skipped
     for given in paths:
         given = Path(os.path.abspath(given))
@@ -116,7 +132,7 @@ def discover(paths: list[Path], root: Path, skipped: list[Skipped] | None = None
     return sorted(found.items(), key=lambda item: str(item[0]))
 
 
-def _walk(top: Path, root: Path, found: dict[Path, str], skips: list[Skipped]) -> None:
+def _walk(top: Path, root: Path, found: dict[Path, Placed], skips: list[Skipped]) -> None:
     def unreadable(error: OSError) -> None:
         where = Path(error.filename) if error.filename else top
         parts = set(where.parts[len(root.parts):]) if _inside(where, root) else set(where.parts)
@@ -188,7 +204,7 @@ def _kind_of(mode: int) -> str:
     return "a special file"
 
 
-def _platform_by_place(path: Path, root: Path) -> str | None:
+def _platform_by_place(path: Path, root: Path) -> FilePlatform | None:
     if not path.name.endswith(PIPELINE_SUFFIXES):
         return None
     parts = path.parts
@@ -203,7 +219,7 @@ def _platform_by_place(path: Path, root: Path) -> str | None:
     return None
 
 
-def sniff(root: Any) -> str:
+def sniff(root: Any) -> FilePlatform:
     """A file's platform from its content, for files named explicitly."""
     from .load_github import is_action, is_workflow
 
@@ -421,7 +437,7 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
     return project
 
 
-def _load_one(project: Project, loader: _Loader, source: Source, document: Document, platform: str) -> None:
+def _load_one(project: Project, loader: _Loader, source: Source, document: Document, platform: FilePlatform) -> None:
     source_file = project.file(source.path)
     if source_file is not None:
         source_file.platform = platform
@@ -464,7 +480,7 @@ def _not_a_mapping(source: Source, root: Any) -> None:
 
 
 def _load_pipeline(project: Project, loader: _Loader, source: Source, document: Document,
-                   platform: str) -> Pipeline:
+                   platform: PipelinePlatform) -> Pipeline:
     root = document.root
     if platform == "github":
         from .load_github import load_workflow

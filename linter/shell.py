@@ -25,7 +25,7 @@ import bisect
 import posixpath
 import re
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from .values import Command, Span, Text
 
@@ -84,8 +84,12 @@ _DIRECTORY_COMMANDS = frozenset({"cd", "pushd", "popd"})  # see _directory
 MAX_DEPTH = 4  # `bash -c` inside `bash -c` ...
 
 
+# redir: its target is the next word; redir-done: one that has its target (`2>&1`, `<<EOF`)
+_TokenKind = Literal["word", "op", "redir", "redir-done"]
+
+
 class _Token(NamedTuple):  # a tuple: a long script lexes into thousands of them
-    kind: str  # "word", "op", "redir" (its target is the next word), "redir-done" (`2>&1`, `<<EOF`)
+    kind: _TokenKind
     text: str  # a word unquoted; an operator as written ("\n" for a newline)
     start: int
     end: int
@@ -358,7 +362,7 @@ class _Lexer:
         self.end_word()
         return self.tokens
 
-    def add(self, kind: str, text: str, start: int, end: int) -> None:
+    def add(self, kind: _TokenKind, text: str, start: int, end: int) -> None:
         self.tokens.append(_new_tuple(_Token, (kind, text, start, end)))
 
     def end_word(self) -> None:

@@ -91,6 +91,7 @@ from ..linter.model import (
     BranchPattern,
     CheckName,
     JobRun,
+    PipelinePlatform,
     Project,
     Protection,
     RequiredCheck,
@@ -522,7 +523,7 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
     yield from notes.findings()
 
 
-def _judgeable(check: RequiredCheck, platforms: set[str]) -> bool:
+def _judgeable(check: RequiredCheck, platforms: set[PipelinePlatform]) -> bool:
     """Only names a pipeline being checked could report: not another app's statuses, not a
     CircleCI name when no CircleCI config is loaded (nor a GitHub one without workflows)."""
     name = check.context

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from ..loadutil import env_map, scalar_str
-from ..model import EnvVar, Image, Text
+from ..model import EnvLevel, EnvVar, Image, ImageKind, Text
 from ..yamlsrc import YMap, YSeq
 from .context import Config, Scope
 from .orbs import find_definition, orb_of
@@ -60,7 +60,7 @@ def resource_class(config: Config, body: YMap, scope: Scope) -> list[Text]:
     return [text_at(config, value, body.pos_of("resource_class"), scope)[0]] if is_set(value) else []
 
 
-def environment(config: Config, body: YMap, level: str, scope: Scope, job: str | None = None) -> dict[str, EnvVar]:
+def environment(config: Config, body: YMap, level: EnvLevel, scope: Scope, job: str | None = None) -> dict[str, EnvVar]:
     """The `environment` of an executor, job, image or step, substituted in `scope`."""
     value = body.get("environment")
     if isinstance(value, str) and "=" in value:  # `environment: KEY=value`, accepted by CircleCI
@@ -99,7 +99,7 @@ def images_of(config: Config, body: YMap, scope: Scope, job: str) -> tuple[list[
     return images, env
 
 
-def image(config: Config, item: YMap, kind: str, scope: Scope) -> Image:
+def image(config: Config, item: YMap, kind: ImageKind, scope: Scope) -> Image:
     raw = item["image"]
     text, via = text_at(config, raw, item.pos_of("image"), scope)
     auth: dict[str, Text] = {}

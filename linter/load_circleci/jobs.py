@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..circleci_env import carry_bash_env
 from ..loadutil import scalar_str
-from ..model import CheckName, EnvVar, Image, JobRun, qualified
+from ..model import CheckName, EnvVar, Image, JobKind, JobRun, qualified
 from ..yamlsrc import YMap
 from .context import Config, Def, Leg, Scope
 from .executors import environment, images_of, resolve_executor, resource_class
@@ -27,7 +27,7 @@ ENTRY_KEYS = frozenset({
     "requires", "name", "context", "type", "filters", "matrix", "pre-steps", "post-steps",
     "serial-group", "override-with", "max_auto_reruns", "job-group", "description",
 })
-JOB_KINDS = {"approval": "approval", "no-op": "noop"}  # `type:` -> JobRun.kind (else "job")
+JOB_KINDS: dict[str, JobKind] = {"approval": "approval", "no-op": "noop"}  # `type:` -> JobRun.kind (else "job")
 
 
 def job_run(config: Config, leg: Leg, workflow: str) -> JobRun:
@@ -53,7 +53,7 @@ def job_run(config: Config, leg: Leg, workflow: str) -> JobRun:
     return job
 
 
-def job_kind(config: Config, leg: Leg, job: str) -> tuple[str, Def | None]:
+def job_kind(config: Config, leg: Leg, job: str) -> tuple[JobKind, Def | None]:
     entry_type = scalar_str(leg.conf.get("type")) if is_scalar(leg.conf.get("type")) else ""
     jdef = find_definition(config.jobs, leg.job_ref, None)
     if entry_type == "approval":

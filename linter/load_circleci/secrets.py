@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..model import JobRun, SecretRef, Span, Text
+from ..model import JobRun, SecretRef, SecretWhere, Span, Text
 
 # Variables the executor provides: a `$NAME` of these is not a secret from a context.
 BUILTIN_VARS = frozenset({
@@ -79,7 +79,7 @@ def job_secrets(job: JobRun, lines: list[str]) -> list[SecretRef]:
             defined.update(_assigned(step.run.value))
     found: dict[tuple[str, Any, str], SecretRef] = {}
 
-    def add(name: str, span: Any, where: str, step: int | None = None, setting: str | None = None) -> None:
+    def add(name: str, span: Any, where: SecretWhere, step: int | None = None, setting: str | None = None) -> None:
         # `TOKEN: $TOKEN` sets TOKEN from the context's TOKEN: a use, not a definition.
         if (name not in defined or name == setting) and not _builtin(name):
             found.setdefault((name, span, where), SecretRef(name, span, "variable", where, step))

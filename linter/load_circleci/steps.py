@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import circleci_cache
 from ..loadutil import scalar_str, spend
-from ..model import Cache, EnvVar, Step, Text
+from ..model import Cache, EnvVar, Step, StepKind, Text
 from ..yamlsrc import Pos, YMap, YSeq
 from .context import Config, Def, Scope
 from .executors import environment
@@ -35,7 +35,7 @@ MAX_COMMAND_DEPTH = 25  # commands inlined within commands (CircleCI itself stop
 # Steps read per job: commands that each call the next one twice would otherwise double per level.
 MAX_JOB_STEPS = 20_000
 # Built-in steps with nothing for rules to read beyond their kind.
-SIMPLE_STEPS = {
+SIMPLE_STEPS: dict[str, StepKind] = {
     "checkout": "checkout",
     "setup_remote_docker": "other",
     "add_ssh_keys": "other",
