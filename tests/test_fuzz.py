@@ -9,8 +9,9 @@ Nothing may raise, no rule may fail, and every finding must point inside its fil
 In CI the run is deterministic and bounded: `derandomize=True` (examples derived from the test,
 not from a random seed), no example database, and a fixed number of examples per test (690 in
 all, about 6 s on a CI machine: the fast tier stays under 30 s; the deep run is the command
-below). There is no per-example deadline: it would fail on a loaded machine, and it cannot stop a hang anyway; what bounds each example is the loader's own limits
-(yamlsrc, loadutil), which the examples run into. To fuzz longer, locally:
+below). There is no per-example deadline: it would fail on a loaded machine, and it cannot stop a
+hang anyway; what bounds each example is the loader's own limits (yamlsrc, loadutil), which the
+examples run into. To fuzz longer, locally:
 
     CILINT_FUZZ_EXAMPLES=20000 CILINT_FUZZ_RANDOM=1 CILINT_FUZZ_SEED_BYTES=200000 \
         python -m pytest tests/test_fuzz.py
