@@ -23,7 +23,6 @@ from .secretnames import is_secret_name
 
 INVENTORY_VERSION = 1
 
-_EXPRESSION = re.compile(r"\$\{\{|<<|\$")
 # (pattern of the ref after `@`, its kind), first match wins; orbs are told apart by `kind`.
 _REFERENCE_PINS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}"), "sha"),
@@ -44,14 +43,14 @@ def reference_pin(ref: Reference) -> str:
         return "local"
     if ref.version is None:
         return "none"
-    if _EXPRESSION.search(ref.version):
+    if ref.dynamic:
         return "run time"
     table = _ORB_PINS if ref.kind == "orb" else _REFERENCE_PINS
     return next((kind for pattern, kind in table if pattern.fullmatch(ref.version)), "branch")
 
 
 def image_pin(image: Image) -> str:
-    if not image.resolved or _EXPRESSION.search(image.ref):
+    if not image.resolved:
         return "run time"
     ref = ImageRef.parse(image.ref)
     if ref.digest:

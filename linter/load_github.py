@@ -91,6 +91,17 @@ def is_reference(value: str) -> bool:
     return "${{" in value
 
 
+def _only_known_at_run_time(value: str) -> bool:
+    """An image or ref that is not a literal: a `${{ }}` expression left unresolved, or a `$VAR` or
+    `<< x >>` placeholder (workflows generated from a template carry them)."""
+    return "$" in value or "<<" in value
+
+
+def _expression_names(written: str) -> list[str]:
+    """The expressions a value is written with, once each: `${{ matrix.image }}` -> `matrix.image`."""
+    return list(dict.fromkeys(match.group(1).strip() for match in expr.EXPRESSION.finditer(written)))
+
+
 LocalLoader = Callable[[str], "tuple[Source, YMap] | None"]
 
 
@@ -149,7 +160,8 @@ class _StepLog:
             elif kind == "problem":
                 source.problems.append(replace(item))
             else:
-                run.images.append(Image(item.ref, item.span, item.kind, item.written))
+                run.images.append(Image(item.ref, item.span, item.kind, item.written, item.resolved,
+                                        supplied_by=list(item.supplied_by)))
         assert self.steps is not None
         return self.steps
 
@@ -390,7 +402,8 @@ def _image(source: Source, value: Any, pos: Pos, kind: ImageKind, lookup: Callab
     ref, resolved = expr.substitute(written, lookup)
     via = [Text(written, source.span(pos))] if ref != written else []
     via.extend(_matrix_values(source, written, lookup))
-    return [Image(ref, source.span(pos), kind, written, resolved, via, auth)]
+    resolved = resolved and not _only_known_at_run_time(ref)
+    return [Image(ref, source.span(pos), kind, written, resolved, via, auth, _expression_names(written))]
 
 
 def _matrix_values(source: Source, written: str, lookup: Callable[[str], Any]) -> list[Text]:
@@ -704,7 +717,7 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             kind: ReferenceKind = "docker" if item["uses"].startswith("docker://") else "action"
             step.uses = _reference(source, item["uses"], item.pos_of("uses"), kind, run.qualified)
             if kind == "docker":
-                run.images.append(Image(step.uses.name, step.uses.text.span, "step", item["uses"]))
+                run.images.append(_docker_image(step.uses.name, step.uses.text.span, "step", item["uses"]))
                 if log is not None:
                     log.image(run)
             elif step.uses.name in ("actions/checkout",):
@@ -751,7 +764,14 @@ def _reference(source: Source, value: str, pos: Pos, kind: ReferenceKind, job: s
         return Reference("docker", written[len("docker://"):], None, text, job=job)
     match = _USES.match(written)
     name, version = (match.group("name"), match.group("ref")) if match else (written, None)
-    return Reference(kind, name, version, text, _trailing_comment(source, pos), job)
+    dynamic = version is not None and _only_known_at_run_time(version)
+    return Reference(kind, name, version, text, _trailing_comment(source, pos), job, dynamic)
+
+
+def _docker_image(ref: str, span: Span, kind: str, written: str) -> Image:
+    """A `docker://` image: taken as written, no expression is substituted in it."""
+    return Image(ref, span, kind, written, not _only_known_at_run_time(ref),
+                 supplied_by=_expression_names(written))
 
 
 def _trailing_comment(source: Source, pos: Pos) -> str | None:
@@ -1012,7 +1032,7 @@ def load_action(source: Source, root: YMap) -> Pipeline:
         image = scalar_str(runs.get("image"))
         if image.startswith("docker://"):
             span = source.span(runs.pos_of("image"))
-            pipeline.action_images.append(Image(image[len("docker://"):], span, "action", image))
+            pipeline.action_images.append(_docker_image(image[len("docker://"):], span, "action", image))
     return pipeline
 
 

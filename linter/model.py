@@ -352,6 +352,9 @@ class Reference:
     text: Text  # as written
     comment: str | None = None  # a trailing `# v1.2.3` comment
     job: str | None = None  # qualified job
+    # The version is only known at run time: the loader found an expression, parameter or
+    # placeholder in it (`@${{ inputs.ref }}`, `@<< pipeline.parameters.v >>`), not a literal ref.
+    dynamic: bool = False
 
     @property
     def local(self) -> bool:
@@ -366,9 +369,15 @@ class Image:
     span: Span  # where it is written (or the invocation that supplied it)
     kind: ImageKind
     written: str  # as written before resolution
-    resolved: bool = True  # False: an expression we could not resolve
+    # False: only known at run time (an expression, parameter or variable the loader could not
+    # resolve is left in `ref`), so whether it is pinned cannot be told.
+    resolved: bool = True
     via: list[Text] = field(default_factory=list)  # parameters/matrix values it came through
     auth: dict[str, Text] = field(default_factory=dict)
+    # The names of the parameters, matrix values or expressions `written` takes its value from,
+    # in order, once each (`pipeline.parameters.tag`, `matrix.image`): what a finding names as
+    # its source.
+    supplied_by: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -52,7 +52,6 @@ _SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
 # `v4`, `v4.1.1`, `1.0.4-beta`, and monorepo tags `contract-tests-v1.1.0` (no `/`: `releases/v1` is a
 # branch).
 _VERSION_TAG = re.compile(r"([\w.-]*[-_])?v?\d+(\.\d+)*([-+.][0-9A-Za-z.-]+)?")
-_EXPRESSION = re.compile(r"<<|\$\{\{|\$")
 _ORB_EXACT = re.compile(r"\d+\.\d+\.\d+")
 _ORB_PARTIAL = re.compile(r"\d+(\.\d+)?")
 
@@ -65,7 +64,7 @@ class Verdict:
 
 def judge_github(ref: Reference, allowed: list[str]) -> Verdict | None:
     version = ref.version
-    if version is not None and _EXPRESSION.search(version):
+    if ref.dynamic:
         return Verdict("note", f"takes its ref from `{version}`, only known when the workflow runs")
     if version is None:
         return Verdict("error", "names no ref, so it runs the default branch")
@@ -82,7 +81,7 @@ def judge_github(ref: Reference, allowed: list[str]) -> Verdict | None:
 
 def judge_orb(ref: Reference, allowed: list[str]) -> Verdict | None:
     version = ref.version
-    if version is not None and _EXPRESSION.search(version):
+    if ref.dynamic:
         return Verdict("note", f"takes its version from `{version}`, only known when the pipeline runs")
     if "://" in ref.name:
         return Verdict("error", "is fetched from a URL, whose content can change")

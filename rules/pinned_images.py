@@ -48,10 +48,7 @@ TAGS = ("security", "supply-chain", "reproducibility")
 SECURITY_SEVERITY = "6.5"
 PRECISION = "high"
 
-# Prefixes of an image only written in the configuration for run time.
-_EXPRESSION = re.compile(r"\$\{\{|<<|\$")
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
-_NAMES = re.compile(r"<<\s*([\w.-]+)\s*>>|\$\{\{\s*(.*?)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -117,7 +114,7 @@ def _finding(image: Image, job: str | None, require: str) -> Finding | None:
     source = _source(image)
     if not image.ref.strip():
         return None  # an expression that gives no image (`container: ${{ matrix.c }}` with c empty)
-    if not image.resolved or _EXPRESSION.search(image.ref):
+    if not image.resolved:
         message = (f"image `{image.written}` is only known at run time{source}: cilint cannot tell "
                    "whether it is pinned; prefer a pinned value")
         return Finding(message, image.span, job=job, level="note", related=related)
@@ -130,5 +127,5 @@ def _finding(image: Image, job: str | None, require: str) -> Finding | None:
 
 def _source(image: Image) -> str:
     """` (from `pipeline.parameters.x`)`: what supplied the value, when it was not written out."""
-    names = [a or b for a, b in _NAMES.findall(image.written)]
-    return f" (from {', '.join(f'`{n}`' for n in dict.fromkeys(names))})" if names else ""
+    names = image.supplied_by
+    return f" (from {', '.join(f'`{n}`' for n in names)})" if names else ""

@@ -70,8 +70,10 @@ def test_circleci_quiet() -> None:
 
 
 def ref(kind: str, written: str) -> Reference:
+    """A reference as a loader gives it; `dynamic` is the loaders' to set (tests/test_model_facts_refs.py)."""
     name, _, version = written.partition("@")
-    return Reference(kind, name, version or None, Text(written, Span("x.yml", 1, 1, 1, 1)))
+    return Reference(kind, name, version or None, Text(written, Span("x.yml", 1, 1, 1, 1)),
+                     dynamic=version.startswith(("${{", "<<")))
 
 
 @pytest.mark.parametrize("written, level", [

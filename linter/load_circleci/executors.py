@@ -24,7 +24,8 @@ from .values import is_reference, is_scalar, is_set
 
 # Image credentials: `auth{username,password}`, `aws_auth{aws_access_key_id, ...}`, `gcp_auth`.
 AUTH_KEYS = ("auth", "aws_auth", "gcp_auth")
-_UNRESOLVED = re.compile(r"<<|\$")
+# A `<< x >>` a value is written with (a parameter, matrix value or pipeline value): its name.
+_PLACEHOLDER = re.compile(r"<<\s*([\w.-]+)\s*>>")
 
 
 @dataclass
@@ -109,5 +110,7 @@ def image(config: Config, item: YMap, kind: ImageKind, scope: Scope) -> Image:
             for name, value in creds.items():
                 if is_scalar(value):
                     auth[name] = text_at(config, value, creds.pos_of(name), scope)[0]
-    return Image(ref=text.value, span=text.span, kind=kind, written=scalar_str(raw),
-                 resolved=not _UNRESOLVED.search(text.value), via=via, auth=auth)
+    written = scalar_str(raw)
+    return Image(ref=text.value, span=text.span, kind=kind, written=written,
+                 resolved=not is_reference(text.value), via=via, auth=auth,
+                 supplied_by=list(dict.fromkeys(_PLACEHOLDER.findall(written))))

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ..model import Reference, Text
 from ..yamlsrc import Pos, YMap
 from .context import Config, Def
+from .values import is_reference
 
 
 def declare_orbs(config: Config, container: YMap, namespace: str | None) -> None:
@@ -43,7 +44,8 @@ def orb_reference(config: Config, decl: str, pos: Pos) -> Reference:
     if "://" in text.value:  # URL orb: fetched as is, no version
         return Reference("orb", text.value, None, text)
     name, _, version = text.value.partition("@")
-    return Reference("orb", name.strip(), version.strip() or None, text)
+    given = version.strip() or None
+    return Reference("orb", name.strip(), given, text, dynamic=given is not None and is_reference(given))
 
 
 def definitions(config: Config, container: YMap, namespace: str | None) -> None:
@@ -82,4 +84,4 @@ def orb_of(config: Config, name: str, namespace: str | None) -> Reference | None
 
 def orb_use(config: Config, orb: Reference, name: str, pos: Pos, job: str) -> Reference:
     """A use of an orb's job or command: the orb, with the element as written."""
-    return Reference("orb", orb.name, orb.version, Text(name, config.span(pos)), job=job)
+    return Reference("orb", orb.name, orb.version, Text(name, config.span(pos)), job=job, dynamic=orb.dynamic)
