@@ -768,7 +768,7 @@ def _reference(source: Source, value: str, pos: Pos, kind: ReferenceKind, job: s
     return Reference(kind, name, version, text, _trailing_comment(source, pos), job, dynamic)
 
 
-def _docker_image(ref: str, span: Span, kind: str, written: str) -> Image:
+def _docker_image(ref: str, span: Span, kind: ImageKind, written: str) -> Image:
     """A `docker://` image: taken as written, no expression is substituted in it."""
     return Image(ref, span, kind, written, not _only_known_at_run_time(ref),
                  supplied_by=_expression_names(written))

@@ -380,7 +380,6 @@ class Image:
     supplied_by: list[str] = field(default_factory=list)
 
 
-@dataclass
 @dataclass(frozen=True, slots=True)
 class ExportedVar:
     """A variable an earlier step of the same job set for the later ones by writing the platform's
