@@ -1,7 +1,7 @@
 """Where the files of a cache lie (`Cache.cached_paths`, `HashedFile.outside_checkout`), by the
 conventions the runners of every platform share: a shell's `~` and `$HOME`, Windows'
 `%USERPROFILE%` and drives, the home folders of Linux and macOS. Each platform's module adds the
-names it gives the checkout (`github_cache`, `circleci_cache`) and what it cannot read."""
+names it gives the checkout (`github_cache`, `load_circleci.cache_keys`) and what it cannot read."""
 
 from __future__ import annotations
 

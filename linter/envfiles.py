@@ -1,7 +1,7 @@
 """Variables a step exports to the later steps of its job through an environment file.
 
 Each platform names its own file (GitHub's `$GITHUB_ENV`, CircleCI's `$BASH_ENV`: see
-`github_env` and `circleci_env`) and says whether what is written there wins over the configured
+`github_env` and `load_circleci.env_file`) and says whether what is written there wins over the configured
 `env`; reading the writes out of the scripts is the same shell work for both, and is here.
 (Not in `shell`, which the model itself imports: this module reads and fills model steps.)
 """

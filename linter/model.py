@@ -78,7 +78,7 @@ class Problem:
 class BranchPattern:
     """One branch pattern as its loader read it: the branch names it stands for, as a regular
     expression in Python's syntax that must match the whole name. Loaders translate each
-    platform's pattern syntax into it once (`github_filters`, `circleci_filters`,
+    platform's pattern syntax into it once (`github_filters`, `load_circleci.branch_filters`,
     `load_protection`); rules only ask it."""
 
     written: str  # the pattern as text (what a sentinel such as `~ALL` stands for: `**`)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cilint.linter import circleci_cache, github_cache
+from cilint.linter import github_cache
 from cilint.linter.deploy import annotate_deploys
 from cilint.linter.engine import find_rule, run_rules
+from cilint.linter.load_circleci import cache_keys as circleci_cache
 from cilint.linter.model import Cache, CachedPath, CacheKey, EnvVar, HashedFile, KeyPart, Project, Span, Text
 from cilint.linter.project import build_project
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cilint.linter import circleci_cache, github_cache
-from cilint.linter.circleci_cache import read_key
+from cilint.linter import github_cache
+from cilint.linter.load_circleci import cache_keys as circleci_cache
+from cilint.linter.load_circleci.cache_keys import read_key
 from cilint.linter.model import Cache, CachedPath, Span, Text
 from cilint.rules.cache_key_lockfile import (
     cached_ecosystems,

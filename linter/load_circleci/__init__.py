@@ -29,6 +29,9 @@ Where things are:
 | `steps`         | built-in steps, reusable commands inlined, `steps` parameters spliced             |
 | `secrets`       | variables a job reads that it does not set (`JobRun.secrets`)                     |
 | `values`        | small tests on YAML values (scalar, set, reference)                               |
+| `branch_filters`| branch filters (names, `/regex/`) as the neutral patterns of `Trigger.admits`     |
+| `cache_keys`    | `save_cache`/`restore_cache` keys (`{{ checksum }}`, `{{ .Branch }}`) and paths   |
+| `env_file`      | `$BASH_ENV`: what a step exports to the later steps of its job                    |
 """
 
 from __future__ import annotations

@@ -7,10 +7,10 @@ and last the workflows (`workflows`), whose job runs read all of those.
 
 from __future__ import annotations
 
-from ..circleci_filters import translate_triggers
 from ..loadutil import Source, scalar_str, walk_literals
 from ..model import Pipeline
 from ..yamlsrc import YMap
+from .branch_filters import translate_triggers
 from .context import Config
 from .orbs import declare_orbs, definitions
 from .parameters import pipeline_parameters

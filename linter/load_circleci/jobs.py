@@ -10,11 +10,11 @@ posts for it (`ci/circleci: <job>`).
 
 from __future__ import annotations
 
-from ..circleci_env import carry_bash_env
 from ..loadutil import scalar_str
 from ..model import CheckName, EnvVar, Image, JobKind, JobRun, qualified
 from ..yamlsrc import YMap
 from .context import Config, Def, Leg, Scope
+from .env_file import carry_bash_env
 from .executors import environment, images_of, resolve_executor, resource_class
 from .orbs import find_definition, orb_of, orb_use
 from .parameters import argument, bind, subst, texts_at

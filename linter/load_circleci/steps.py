@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import circleci_cache
 from ..loadutil import scalar_str, spend
 from ..model import Cache, EnvVar, Step, StepKind, Text
 from ..yamlsrc import Pos, YMap, YSeq
+from . import cache_keys
 from .context import Config, Def, Scope
 from .executors import environment
 from .orbs import find_definition, orb_of, orb_use
@@ -210,10 +210,10 @@ def cache_step(config: Config, site: Site, ctx: JobCtx) -> None:
     keys = [text_at(config, key, body.pos_of("key"), site.scope)[0]] if is_set(key) else []
     if site.name == "save_cache":
         paths = texts_at(config, body.get("paths"), body.pos_of("paths"), site.scope)
-        cache = circleci_cache.with_key_inputs(Cache("save", span, key=keys[0] if keys else None, paths=paths))
+        cache = cache_keys.with_key_inputs(Cache("save", span, key=keys[0] if keys else None, paths=paths))
     else:
         keys += texts_at(config, body.get("keys"), body.pos_of("keys"), site.scope)
-        cache = circleci_cache.with_key_inputs(Cache("restore", span, key=keys[0] if keys else None,
+        cache = cache_keys.with_key_inputs(Cache("restore", span, key=keys[0] if keys else None,
                                                      restore_keys=keys))
     name = body.get("name")
     ctx.steps.append(Step(span, "cache", name=scalar_str(name) if is_set(name) else site.name,

@@ -8,8 +8,8 @@ configured `environment` (`ExportedVar.overrides` True).
 
 from __future__ import annotations
 
-from .envfiles import carry_exports
-from .model import Step
+from ..envfiles import carry_exports
+from ..model import Step
 
 ENV_FILE = "BASH_ENV"  # the variable naming the file
 

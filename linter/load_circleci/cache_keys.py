@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .cache_paths import outside_checkout, prefixes, read_path
-from .model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind
+from ..cache_paths import outside_checkout, prefixes, read_path
+from ..model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
 _CHECKSUM = re.compile(r'^\s*checksum\s+"([^"]*)"\s*$')

@@ -14,7 +14,7 @@ import re
 import warnings
 from functools import lru_cache
 
-from .model import BranchFilter, BranchPattern, Pipeline, Trigger
+from ..model import BranchFilter, BranchPattern, Pipeline, Trigger
 
 
 @lru_cache(maxsize=4096)
