@@ -413,6 +413,13 @@ class Step:
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).
     exported: dict[str, ExportedVar] = field(default_factory=dict)
+    # The platform's templates in `run` (as written) that read its secret store or its built-in
+    # token (GitHub `${{ secrets.X }}`, `${{ github.token }}`), filled in by the loader: a
+    # command-line argument holding one is a secret pasted into the script text.
+    secret_templates: list[str] = field(default_factory=list)
+    # The variables of `env` whose value reads the secret store: the names of the secrets each
+    # reads (GitHub `X: ${{ secrets.Y }}`: {"X": ["Y"]}), filled in by the loader.
+    env_secrets: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def environment(self) -> dict[str, str | None]:
@@ -678,6 +685,16 @@ class Pipeline:
     action_steps: list[Step] = field(default_factory=list)  # composite action steps
     action_images: list[Image] = field(default_factory=list)  # docker action image
     called_by_workflow_call: bool = False
+    # How the platform writes a value it fills in before the shell runs, set by the loader so that
+    # rules can tell such values without knowing the syntax: the openings of its templates
+    # (GitHub `${{`, CircleCI `<<`), which the loader leaves in a value it could not resolve ...
+    template_openers: tuple[str, ...] = ()
+    # ... and a regular expression for one whole template that a command line passes as one
+    # argument though it holds spaces (GitHub `${{ secrets.X }}`; "" when there is none).
+    template_word: str = ""
+    # How scripts name the checkout directory, where a job starts (GitHub `$GITHUB_WORKSPACE`,
+    # CircleCI `~/project`): a `cd` to one of them, or below, is relative to the checkout.
+    checkout_directories: tuple[str, ...] = ()
 
 
 @dataclass
