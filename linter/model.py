@@ -451,6 +451,9 @@ class CheckName:
     app_id: int | None = None  # the app that reports it, when known (GitHub Actions')
     when_skipped: bool = False  # the name reported when the whole (matrix) job is skipped
     pattern: bool = False  # `name` is a glob (`*` for what is only known at run time)
+    # The name (a glob) under which the platform's GitHub App reports it, where that differs from
+    # `name` (CircleCI's workflow check: the OAuth integration reports `name`, the App more).
+    app_name: str | None = None
 
     def matches(self, name: str) -> bool:
         """Whether a status check named `name` may be this one."""
@@ -695,6 +698,11 @@ class Pipeline:
     # How scripts name the checkout directory, where a job starts (GitHub `$GITHUB_WORKSPACE`,
     # CircleCI `~/project`): a `cd` to one of them, or below, is relative to the checkout.
     checkout_directories: tuple[str, ...] = ()
+    # The commit statuses the platform posts under its own name, when it does (CircleCI): the
+    # context of its old single status (`ci/circleci`, deprecated), which starts every status it
+    # posts, and the prefix of its per-job statuses (`ci/circleci: <job>`).
+    status_context: str = ""
+    status_prefix: str = ""
 
 
 @dataclass

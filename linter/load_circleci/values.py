@@ -13,6 +13,10 @@ from ..model import Text
 TEMPLATE_OPENERS = ("<<",)
 CHECKOUT_DIRECTORIES = ("$CIRCLE_WORKING_DIRECTORY", "${CIRCLE_WORKING_DIRECTORY}", "~/project",
                         "/home/circleci/project")
+# The commit statuses CircleCI posts (`Pipeline.status_context`, `Pipeline.status_prefix`): one
+# per job, `ci/circleci: <job>`; `ci/circleci` alone was its old single status.
+STATUS_CONTEXT = "ci/circleci"
+STATUS_PREFIX = f"{STATUS_CONTEXT}: "
 
 
 def is_reference(value: str) -> bool:
