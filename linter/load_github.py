@@ -47,6 +47,16 @@ ACTIONS_APP_ID = 15368  # GitHub Actions' app id in branch protection (domain-fa
 MAX_MATRIX = 256  # GitHub's limit of jobs per matrix
 MAX_CALL_DEPTH = 4  # reusable workflows nest at most 4 levels
 _SECRET = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+# A secret a value reads, spaces allowed around the dot (`secrets.X`, `secrets [ 'X' ]`):
+# `Step.secret_templates` and `Step.env_secrets`.
+_SECRET_READ = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+_BUILTIN_TOKEN = "github.token"  # the job's own token, read as an expression
+# How GitHub writes what it fills in before the shell runs (`Pipeline.template_openers`,
+# `Pipeline.template_word`: an expression is one argument though it holds spaces), and how
+# scripts name the checkout directory (`Pipeline.checkout_directories`).
+TEMPLATE_OPENERS = ("${{",)
+TEMPLATE_WORD = r"\$\{\{.*?\}\}"
+CHECKOUT_DIRECTORIES = ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
 _USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
 _TRAILING_COMMENT = re.compile(r"#\s*(.*\S)")
 _RUNS_ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)")
@@ -175,7 +185,9 @@ def load_workflow(
     merge_keys: list[Pos] | None = None,
 ) -> Pipeline:
     name = scalar_str(root.get("name")) or source.path
-    pipeline = Pipeline("github", source.path, name, source.span(root.pos))
+    pipeline = Pipeline("github", source.path, name, source.span(root.pos),
+                        template_openers=TEMPLATE_OPENERS, template_word=TEMPLATE_WORD,
+                        checkout_directories=CHECKOUT_DIRECTORIES)
     for pos in merge_keys or []:
         source.problem(ProblemKind.REFERENCE, "`<<` merge keys are not supported by GitHub Actions "
                        "(anchors and aliases are); write the keys out", pos)
@@ -723,10 +735,24 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             elif step.uses.name in ("actions/checkout",):
                 step.kind = "checkout"
             step.cache = _cache(source, step, item)
+        _secret_reads(step)
         out.append(step)
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
             out.extend(_composite_steps(context, run, step, env, depth, log))
     return out
+
+
+def _secret_reads(step: Step) -> None:
+    """`Step.secret_templates` and `Step.env_secrets`: where a step reads the secret store."""
+    if step.run is not None and ("secrets" in step.run.value or _BUILTIN_TOKEN in step.run.value):
+        step.secret_templates = [
+            block.group(0) for block in expr.EXPRESSION.finditer(step.run.value)
+            if _SECRET_READ.search(block.group(0)) or _BUILTIN_TOKEN in block.group(0)]
+    for name, variable in step.env.items():
+        if "secrets" in variable.written:
+            names = [m.group(1) or m.group(2) for m in _SECRET_READ.finditer(variable.written)]
+            if names:
+                step.env_secrets[name] = names
 
 
 def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, EnvVar],
@@ -1013,7 +1039,9 @@ def _intersect(mine: list[Trigger], theirs: list[Trigger]) -> list[Trigger]:
 
 def load_action(source: Source, root: YMap) -> Pipeline:
     name = scalar_str(root.get("name")) or source.path
-    pipeline = Pipeline("action", source.path, name, source.span(root.pos))
+    pipeline = Pipeline("action", source.path, name, source.span(root.pos),
+                        template_openers=TEMPLATE_OPENERS, template_word=TEMPLATE_WORD,
+                        checkout_directories=CHECKOUT_DIRECTORIES)
     pipeline.literals = walk_literals(source, root, is_reference)
     runs = root.get("runs")
     if not isinstance(runs, YMap):
