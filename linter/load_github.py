@@ -279,7 +279,7 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     for index, leg in enumerate(legs):
         if not spend(source, key_pos):  # over the file's model limit: it will not be checked
             break
-        lookup = _lookup_for(leg, context.inputs)
+        lookup = _lookup_for(leg, context.inputs, matrix_known)
         name, name_known = expr.substitute(display_text, lookup)
         key = key_base if len(legs) == 1 else f"{key_base} ({_leg_label(leg, dimensions)})"
         if key in keys:
@@ -579,14 +579,22 @@ def _leg_label(leg: dict[str, Any], dimensions: list[str]) -> str:
     return ", ".join(_leg_values(leg, dimensions))
 
 
-def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any]) -> Callable[[str], Any]:
+def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any], matrix_known: bool = False) -> Callable[[str], Any]:
+    """`matrix.*` and `inputs.*` values of one leg. A key a leg of a known matrix lacks (an include
+    entry that did not set it) is null, which reads as empty text (`container: ${{ matrix.c }}`
+    then runs on the host)."""
+    missing = None if leg and matrix_known else expr.UNKNOWN
+
     def lookup(expression: str) -> Any:
         match = _LEG_VALUE.fullmatch(expression)
         if not match:
             return expr.UNKNOWN
-        scope = leg if match.group(1) == "matrix" else inputs
-        value: Any = scope.get(match.group(2) or match.group(3), expr.UNKNOWN)
+        in_leg = match.group(1) == "matrix"
+        scope = leg if in_leg else inputs
+        value: Any = scope.get(match.group(2) or match.group(3), missing if in_leg else expr.UNKNOWN)
         for part in filter(None, (match.group(4) or "").split(".")):
+            if value is None:
+                break
             value = value.get(part, expr.UNKNOWN) if isinstance(value, dict) else expr.UNKNOWN
         if isinstance(value, (dict, list)):
             return expr.UNKNOWN

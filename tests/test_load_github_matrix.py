@@ -114,6 +114,15 @@ def test_empty_container_runs_on_the_host(project: Project) -> None:
     assert [job.images for job in legs(project, "literal")] == [[]]
 
 
+def test_a_key_a_leg_lacks_is_null(project: Project) -> None:
+    # `matrix.image` of the entry without `image` is null: empty text, so that leg runs on the host
+    # and its name is known (not a pattern).
+    release = legs(project, "release")
+    assert [[image.ref for image in job.images] for job in release] == [["node:20.11.1-bookworm"], []]
+    assert [(c.name, c.pattern) for job in release for c in job.checks] == [
+        ("Release ubuntu-latest (node)", False), ("Release macos-14", False)]
+
+
 # -- rules whose findings depend on it -----------------------------------------------------------
 
 
@@ -136,3 +145,4 @@ def test_pinned_images_of_every_include_only_leg_to_the_line() -> None:
     assert where(found) == [(CI, 8, "error")]
     assert "`node:lts` (from `matrix.image`)" in found[0].message
     assert [(s.line, m) for s, m in found[0].related] == [(14, "the value `node:lts` is set here")]
+    # (Before: the `release` leg without `image` was a note, "only known at run time", at line 38.)
