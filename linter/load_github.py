@@ -291,7 +291,7 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     for index, leg in enumerate(legs):
         if not spend(source, key_pos):  # over the file's model limit: it will not be checked
             break
-        lookup = _lookup_for(leg, context.inputs)
+        lookup = _lookup_for(leg, context.inputs, matrix_known)
         name, name_known = expr.substitute(display_text, lookup)
         key = key_base if len(legs) == 1 else f"{key_base} ({_leg_label(leg, dimensions)})"
         if key in keys:
@@ -412,6 +412,8 @@ def _image(source: Source, value: Any, pos: Pos, kind: ImageKind, lookup: Callab
         return []
     written = scalar_str(value)
     ref, resolved = expr.substitute(written, lookup)
+    if resolved and not ref.strip():
+        return []  # `container: ${{ matrix.image }}` with an empty value: this leg runs on the host
     via = [Text(written, source.span(pos))] if ref != written else []
     via.extend(_matrix_values(source, written, lookup))
     resolved = resolved and not _only_known_at_run_time(ref)
@@ -527,28 +529,43 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _apply_includes(legs: list[dict[str, Any]], includes: list[Any], dimensions: list[str]) -> None:
-    """GitHub's `include`: extend every leg whose original values it does not contradict; an
-    entry that extends none becomes a leg of its own."""
-    original = [dict(leg) for leg in legs]
+    """GitHub's `include` (docs: `jobs.<job_id>.strategy.matrix.include`, the fruit/animal example):
+    each entry's pairs are added to every original combination (the product, after `exclude`) none
+    of whose original values they would overwrite (values added by earlier entries may be); an entry
+    added to none becomes a combination of its own, which later entries do not extend. An
+    include-only matrix has one combination per entry."""
+    original = [(leg, {k: leg[k] for k in dimensions if k in leg}) for leg in legs]
     for entry in includes:
         if not isinstance(entry, dict):
             continue
         extended = False
-        for leg, base in zip(legs, original, strict=True):
-            if all(_same(base[k], v) for k, v in entry.items() if k in dimensions and k in base):
-                for key, value in entry.items():
-                    if key not in dimensions or key not in base:
-                        leg[key] = value
+        for leg, base in original:
+            if all(_equal(base[k], v) for k, v in entry.items() if k in base):
+                leg.update((k, v) for k, v in entry.items() if k not in base)
                 extended = True
         if not extended:
             legs.append(dict(entry))
-            original.append({})
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Whether an include value leaves an original value as it is (objects compare whole)."""
+    if a is b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)) or a is expr.UNKNOWN or b is expr.UNKNOWN:
+        return False
+    return scalar_str(a) == scalar_str(b)
 
 
 def _leg_values(leg: dict[str, Any], dimensions: list[str]) -> list[str]:
-    """The values GitHub puts in a matrix check name: the declared dimensions' values in order
-    (objects flattened to their leaves), or all of an include-only leg's values."""
-    keys = [k for k in dimensions if k in leg] or list(leg)
+    """The values GitHub puts in a matrix check name: every value of the combination (objects
+    flattened to their leaves; empty ones skipped): the declared dimensions' in declared order,
+    then the keys `include` added, in the order they were first added (for a combination an entry
+    made: that entry's other keys, in its order)."""
+    keys = [k for k in dimensions if k in leg] + [k for k in leg if k not in dimensions]
     out: list[str] = []
     for key in keys:
         _flatten(leg[key], out)
@@ -574,14 +591,22 @@ def _leg_label(leg: dict[str, Any], dimensions: list[str]) -> str:
     return ", ".join(_leg_values(leg, dimensions))
 
 
-def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any]) -> Callable[[str], Any]:
+def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any], matrix_known: bool = False) -> Callable[[str], Any]:
+    """`matrix.*` and `inputs.*` values of one leg. A key a leg of a known matrix lacks (an include
+    entry that did not set it) is null, which reads as empty text (`container: ${{ matrix.c }}`
+    then runs on the host)."""
+    missing = None if leg and matrix_known else expr.UNKNOWN
+
     def lookup(expression: str) -> Any:
         match = _LEG_VALUE.fullmatch(expression)
         if not match:
             return expr.UNKNOWN
-        scope = leg if match.group(1) == "matrix" else inputs
-        value: Any = scope.get(match.group(2) or match.group(3), expr.UNKNOWN)
+        in_leg = match.group(1) == "matrix"
+        scope = leg if in_leg else inputs
+        value: Any = scope.get(match.group(2) or match.group(3), missing if in_leg else expr.UNKNOWN)
         for part in filter(None, (match.group(4) or "").split(".")):
+            if value is None:
+                break
             value = value.get(part, expr.UNKNOWN) if isinstance(value, dict) else expr.UNKNOWN
         if isinstance(value, (dict, list)):
             return expr.UNKNOWN

@@ -108,13 +108,13 @@ def test_steps_commands_lines_env_secrets_cache(basic: Project) -> None:
 def test_matrix_check_names(matrix: Project) -> None:
     found = jobs(matrix, ".github/workflows/matrix.yml")
     checks = {key: [(c.name, c.pattern, c.when_skipped) for c in job.checks] for key, job in found.items()}
-    # Declared order of dimensions; exclude removes one leg; include extends one and adds one;
-    # the unquoted 3.10 is the float 3.1, as GitHub reads it.
-    assert checks["test (ubuntu-latest, 3.11)"] == [("test (ubuntu-latest, 3.11)", False, False)]
+    # Declared order of dimensions; exclude removes one leg; include extends one (its added
+    # value is part of the name) and adds one; the unquoted 3.10 is the float 3.1, as GitHub reads it.
+    assert checks["test (ubuntu-latest, 3.11, true)"] == [("test (ubuntu-latest, 3.11, true)", False, False)]
     assert "test (ubuntu-latest, 3.1)" in checks
     assert "test (macos-latest, 3.1)" not in checks
     assert checks["test (windows-latest, 3.12)"] == [("test (windows-latest, 3.12)", False, False)]
-    assert found["test (ubuntu-latest, 3.11)"].matrix["experimental"] is True
+    assert found["test (ubuntu-latest, 3.11, true)"].matrix["experimental"] is True
     # A name with an expression gets no suffix; it is evaluated per leg.
     assert checks["e2e (chrome)"] == [("E2E chrome", False, False)]
     # A matrix job with `if:` also reports its raw name when skipped.
