@@ -682,14 +682,22 @@ def _call_inputs(job: YMap, callee: YMap) -> dict[str, Any]:
 
 
 def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], origin: str | None,
-           depth: int, log: _StepLog | None = None) -> list[Step]:
-    """`log`: where what building the steps does besides is recorded (see `_StepLog`)."""
+           depth: int, log: _StepLog | None = None, seen: list[Step] | None = None) -> list[Step]:
+    """`log`: where what building the steps does besides is recorded (see `_StepLog`); `seen`:
+    the steps of the job built so far, nested ones included (what a local action's checkout is)."""
     source = context.source
     out: list[Step] = []
+    seen = [] if seen is None else seen
     for index, item in enumerate(steps):
         pos = steps.pos_of(index)
         if not (log.spend(source, pos) if log is not None else spend(source, pos)):
             break  # over the file's model limit: it will not be checked
+        if isinstance(item, YMap) and isinstance(item.get("parallel"), YSeq):
+            # A `parallel:` group runs its steps at once and waits for them all (GitHub's
+            # workflow syntax, `jobs.<job_id>.steps[*].parallel`): they are steps of the job,
+            # read in the order written.
+            out.extend(_steps(context, run, item["parallel"], env, origin, depth, log, seen))
+            continue
         if not isinstance(item, YMap):
             before = len(source.problems)
             source.problem(ProblemKind.PARSE, "a step must be a mapping", pos, run.qualified)
@@ -724,21 +732,65 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
                 step.kind = "checkout"
             step.cache = _cache(source, step, item)
         out.append(step)
+        seen.append(step)
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
-            out.extend(_composite_steps(context, run, step, env, depth, log))
+            out.extend(_composite_steps(context, run, step, env, depth, log, seen))
     return out
 
 
+_SAME_REPOSITORY = ("", "${{github.repository}}")  # `repository:` of a checkout of the workflow's own
+
+
+def _checked_out(folder: str, earlier: list[Step]) -> tuple[str | None, bool]:
+    """Where in the repository the local action `./<folder>` is, as the earlier `actions/checkout`
+    steps of its job laid the workspace out, and whether a missing one is certainly missing.
+
+    A `./` path is read from the runner's workspace (GitHub's workflow syntax, "Example: Using an
+    action in the same repository as the workflow"): a checkout with `path: P` puts the repository
+    under `P/`, one with `repository:` another repository (the documented way to use an action of
+    a private repository). The checkout whose path holds the action is the one that provides it
+    (the longest path; of equal ones the latest). (None, False): another repository's file, or a
+    path only known at run time: nothing certain can be said."""
+    best: tuple[int, str, bool] | None = None  # (length of path, path, another repository)
+    uncertain = False
+    for step in earlier:
+        if step.kind != "checkout":
+            continue
+        path_text = step.inputs.get("path")
+        path = path_text.value.strip() if path_text is not None else ""
+        repository = step.inputs.get("repository")
+        other = repository is not None and repository.value.replace(" ", "") not in _SAME_REPOSITORY
+        if "$" in path:
+            uncertain = True
+            continue
+        path = path.removeprefix("./").strip("/")
+        path = "" if path == "." else path
+        if path and folder != path and not folder.startswith(path + "/"):
+            continue
+        if best is None or len(path) >= best[0]:
+            best = (len(path), path, other)
+    if best is None:
+        return folder, not uncertain
+    _, path, other = best
+    if other:
+        return None, False
+    return folder[len(path):].lstrip("/"), not uncertain
+
+
 def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, EnvVar],
-                     depth: int, log: _StepLog | None = None) -> list[Step]:
+                     depth: int, log: _StepLog | None = None, seen: list[Step] | None = None) -> list[Step]:
     """A local composite action's steps, inlined after the step that uses it."""
     assert step.uses is not None
-    folder = step.uses.name[2:].rstrip("/")
+    folder, certain = _checked_out(step.uses.name[2:].rstrip("/"), seen or [])
+    if folder is None:
+        return []
     for name in ("action.yml", "action.yaml"):
         loaded = context.load_local(f"{folder}/{name}" if folder else name)
         if loaded is not None:
             break
     else:
+        if not certain:
+            return []
         before = len(context.source.problems)
         context.source.problem(ProblemKind.REFERENCE, f"local action `{step.uses.name}` has no action.yml "
                                "in the repository", _pos(step.uses.text.span), run.qualified)
@@ -750,7 +802,8 @@ def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, 
     if not isinstance(runs, YMap) or not isinstance(runs.get("steps"), YSeq):
         return []
     inner = replace(context, source=action_source)
-    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1, log=log)
+    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1, log=log,
+                  seen=seen)
 
 
 def _pos(span: Span) -> Pos:
