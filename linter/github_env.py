@@ -29,7 +29,7 @@ def _carry_setup_actions(steps: list[Step]) -> None:
     """Add what the table's actions export to the later steps. A script's write after the action
     wins (the later write is the one the runner keeps): each action's variable is carried while
     the script-written one is still the one the action's step saw."""
-    carried: dict[str, tuple[ExportedVar, ExportedVar | None]] = {}  # name: (the action's, scripts' then)
+    carried: _Carried = {}
     last: tuple[int, dict[str, ExportedVar]] | None = None  # (id of a script-made dict, merged): shared
     for step in steps:
         if carried:
@@ -46,7 +46,10 @@ def _carry_setup_actions(steps: list[Step]) -> None:
             carried[var.name] = (var, _scripts_value(step, var.name, carried))
 
 
-def _scripts_value(step: Step, name: str, carried: dict[str, tuple[ExportedVar, ExportedVar | None]]) -> ExportedVar | None:
+_Carried = dict[str, tuple[ExportedVar, ExportedVar | None]]  # name: (the action's, the scripts' then)
+
+
+def _scripts_value(step: Step, name: str, carried: _Carried) -> ExportedVar | None:
     """The script-written `name` the step saw (before the action's own was merged in)."""
     if name in carried and step.exported.get(name) is carried[name][0]:
         return carried[name][1]

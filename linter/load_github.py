@@ -969,7 +969,14 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
 
-def _github_context(scenario: _Scenario) -> dict[str, Any]:
+# Events whose payload has no `pull_request` object (GitHub's "Events that trigger workflows";
+# `workflow_call` is left out: a called workflow sees its caller's event).
+_NO_PULL_REQUEST = frozenset({"push", "schedule", "workflow_dispatch", "merge_group", "release",
+                              "repository_dispatch", "create", "delete", "workflow_run"})
+
+
+def _github_context(scenario: _Scenario, called: bool = False) -> dict[str, Any]:
+    """`called`: in a workflow another one calls, whose inputs the caller gives on any event."""
     ref = scenario.ref
     if isinstance(ref, str):
         ref_name: Any = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
@@ -983,8 +990,10 @@ def _github_context(scenario: _Scenario) -> dict[str, Any]:
     github = {"event_name": scenario.trigger.event, "ref": ref, "ref_name": ref_name, "ref_type": ref_type,
               "base_ref": base_ref}
     context: dict[str, Any] = {"github": github}
-    if scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
+    if not called and scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
         context["inputs"] = expr.Every(None)  # only those events have inputs: the others read null
+    if scenario.trigger.event in _NO_PULL_REQUEST:  # their payload has no `pull_request`: null
+        github["event"] = {"pull_request": None}
     return context
 
 
@@ -1005,7 +1014,8 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
             base = context.caller_triggers if context.caller_triggers is not None else triggers
         condition = run.condition.value if run.condition else None
         if (id(base), condition) not in done:
-            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch))
+            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch,
+                                                          context.depth > 0 or context.caller_triggers is not None))
         narrowed = list(done[id(base), condition][1])
         needs = [workflow.job(k) for k in workflow.dag.predecessors(key)]
         if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
@@ -1014,14 +1024,15 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         run.triggers = github_filters.translated(narrowed)
 
 
-def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str) -> list[Trigger]:
+def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str,
+            called: bool = False) -> list[Trigger]:
     if condition is None or condition.strip() == "":
         return list(triggers)
     out: list[Trigger] = []
     for trigger in triggers:
         kept: list[tuple[_Scenario, bool]] = []
         for scenario in _scenarios(trigger, default_branch):
-            value = expr.condition_value(condition, _github_context(scenario))
+            value = expr.condition_value(condition, _github_context(scenario, called))
             if value is not False:
                 kept.append((scenario, value is True))
         if not kept:
