@@ -1013,9 +1013,10 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         else:
             base = context.caller_triggers if context.caller_triggers is not None else triggers
         condition = run.condition.value if run.condition else None
+        # (A called workflow's jobs have a caller here: its inputs come from the caller on any event.)
+        called = run.caller is not None or context.depth > 0 or context.caller_triggers is not None
         if (id(base), condition) not in done:
-            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch,
-                                                          context.depth > 0 or context.caller_triggers is not None))
+            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch, called))
         narrowed = list(done[id(base), condition][1])
         needs = [workflow.job(k) for k in workflow.dag.predecessors(key)]
         if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
