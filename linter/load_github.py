@@ -719,14 +719,22 @@ def _call_inputs(job: YMap, callee: YMap) -> dict[str, Any]:
 
 
 def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], origin: str | None,
-           depth: int, log: _StepLog | None = None) -> list[Step]:
-    """`log`: where what building the steps does besides is recorded (see `_StepLog`)."""
+           depth: int, log: _StepLog | None = None, seen: list[Step] | None = None) -> list[Step]:
+    """`log`: where what building the steps does besides is recorded (see `_StepLog`); `seen`:
+    the steps of the job built so far, nested ones included (what a local action's checkout is)."""
     source = context.source
     out: list[Step] = []
+    seen = [] if seen is None else seen
     for index, item in enumerate(steps):
         pos = steps.pos_of(index)
         if not (log.spend(source, pos) if log is not None else spend(source, pos)):
             break  # over the file's model limit: it will not be checked
+        if isinstance(item, YMap) and isinstance(item.get("parallel"), YSeq):
+            # A `parallel:` group runs its steps at once and waits for them all (GitHub's
+            # workflow syntax, `jobs.<job_id>.steps[*].parallel`): they are steps of the job,
+            # read in the order written.
+            out.extend(_steps(context, run, item["parallel"], env, origin, depth, log, seen))
+            continue
         if not isinstance(item, YMap):
             before = len(source.problems)
             source.problem(ProblemKind.PARSE, "a step must be a mapping", pos, run.qualified)
@@ -762,8 +770,9 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             step.cache = _cache(source, step, item)
         _secret_reads(step)
         out.append(step)
+        seen.append(step)
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
-            out.extend(_composite_steps(context, run, step, env, depth, log))
+            out.extend(_composite_steps(context, run, step, env, depth, log, seen))
     return out
 
 
@@ -780,16 +789,59 @@ def _secret_reads(step: Step) -> None:
                 step.env_secrets[name] = names
 
 
+_SAME_REPOSITORY = ("", "${{github.repository}}")  # `repository:` of a checkout of the workflow's own
+
+
+def _checked_out(folder: str, earlier: list[Step]) -> tuple[str | None, bool]:
+    """Where in the repository the local action `./<folder>` is, as the earlier `actions/checkout`
+    steps of its job laid the workspace out, and whether a missing one is certainly missing.
+
+    A `./` path is read from the runner's workspace (GitHub's workflow syntax, "Example: Using an
+    action in the same repository as the workflow"): a checkout with `path: P` puts the repository
+    under `P/`, one with `repository:` another repository (the documented way to use an action of
+    a private repository). The checkout whose path holds the action is the one that provides it
+    (the longest path; of equal ones the latest). (None, False): another repository's file, or a
+    path only known at run time: nothing certain can be said."""
+    best: tuple[int, str, bool] | None = None  # (length of path, path, another repository)
+    uncertain = False
+    for step in earlier:
+        if step.kind != "checkout":
+            continue
+        path_text = step.inputs.get("path")
+        path = path_text.value.strip() if path_text is not None else ""
+        repository = step.inputs.get("repository")
+        other = repository is not None and repository.value.replace(" ", "") not in _SAME_REPOSITORY
+        if "$" in path:
+            uncertain = True
+            continue
+        path = path.removeprefix("./").strip("/")
+        path = "" if path == "." else path
+        if path and folder != path and not folder.startswith(path + "/"):
+            continue
+        if best is None or len(path) >= best[0]:
+            best = (len(path), path, other)
+    if best is None:
+        return folder, not uncertain
+    _, path, other = best
+    if other:
+        return None, False
+    return folder[len(path):].lstrip("/"), not uncertain
+
+
 def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, EnvVar],
-                     depth: int, log: _StepLog | None = None) -> list[Step]:
+                     depth: int, log: _StepLog | None = None, seen: list[Step] | None = None) -> list[Step]:
     """A local composite action's steps, inlined after the step that uses it."""
     assert step.uses is not None
-    folder = step.uses.name[2:].rstrip("/")
+    folder, certain = _checked_out(step.uses.name[2:].rstrip("/"), seen or [])
+    if folder is None:
+        return []
     for name in ("action.yml", "action.yaml"):
         loaded = context.load_local(f"{folder}/{name}" if folder else name)
         if loaded is not None:
             break
     else:
+        if not certain:
+            return []
         before = len(context.source.problems)
         context.source.problem(ProblemKind.REFERENCE, f"local action `{step.uses.name}` has no action.yml "
                                "in the repository", _pos(step.uses.text.span), run.qualified)
@@ -801,7 +853,8 @@ def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, 
     if not isinstance(runs, YMap) or not isinstance(runs.get("steps"), YSeq):
         return []
     inner = replace(context, source=action_source)
-    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1, log=log)
+    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1, log=log,
+                  seen=seen)
 
 
 def _pos(span: Span) -> Pos:
@@ -967,7 +1020,14 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
 
-def _github_context(scenario: _Scenario) -> dict[str, Any]:
+# Events whose payload has no `pull_request` object (GitHub's "Events that trigger workflows";
+# `workflow_call` is left out: a called workflow sees its caller's event).
+_NO_PULL_REQUEST = frozenset({"push", "schedule", "workflow_dispatch", "merge_group", "release",
+                              "repository_dispatch", "create", "delete", "workflow_run"})
+
+
+def _github_context(scenario: _Scenario, called: bool = False) -> dict[str, Any]:
+    """`called`: in a workflow another one calls, whose inputs the caller gives on any event."""
     ref = scenario.ref
     if isinstance(ref, str):
         ref_name: Any = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
@@ -981,8 +1041,10 @@ def _github_context(scenario: _Scenario) -> dict[str, Any]:
     github = {"event_name": scenario.trigger.event, "ref": ref, "ref_name": ref_name, "ref_type": ref_type,
               "base_ref": base_ref}
     context: dict[str, Any] = {"github": github}
-    if scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
+    if not called and scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
         context["inputs"] = expr.Every(None)  # only those events have inputs: the others read null
+    if scenario.trigger.event in _NO_PULL_REQUEST:  # their payload has no `pull_request`: null
+        github["event"] = {"pull_request": None}
     return context
 
 
@@ -1002,8 +1064,10 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         else:
             base = context.caller_triggers if context.caller_triggers is not None else triggers
         condition = run.condition.value if run.condition else None
+        # (A called workflow's jobs have a caller here: its inputs come from the caller on any event.)
+        called = run.caller is not None or context.depth > 0 or context.caller_triggers is not None
         if (id(base), condition) not in done:
-            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch))
+            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch, called))
         narrowed = list(done[id(base), condition][1])
         needs = [workflow.job(k) for k in workflow.dag.predecessors(key)]
         if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
@@ -1012,14 +1076,15 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         run.triggers = github_filters.translated(narrowed)
 
 
-def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str) -> list[Trigger]:
+def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str,
+            called: bool = False) -> list[Trigger]:
     if condition is None or condition.strip() == "":
         return list(triggers)
     out: list[Trigger] = []
     for trigger in triggers:
         kept: list[tuple[_Scenario, bool]] = []
         for scenario in _scenarios(trigger, default_branch):
-            value = expr.condition_value(condition, _github_context(scenario))
+            value = expr.condition_value(condition, _github_context(scenario, called))
             if value is not False:
                 kept.append((scenario, value is True))
         if not kept:

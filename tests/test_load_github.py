@@ -8,6 +8,7 @@ import pytest
 
 from cilint.linter.model import JobRun, Pipeline, Project
 from cilint.linter.project import build_project
+from helpers import findings, project_for, where
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 
@@ -200,3 +201,31 @@ def test_broken_files_are_problems_not_crashes(broken: Project) -> None:
     # The other files still load.
     assert {p.path for p in broken.pipelines} == {
         ".github/workflows/dup.yml", ".github/workflows/merge.yml", ".github/workflows/needs.yml"}
+
+
+# -- issue 14: steps of `parallel:` groups, checked-out local actions, setup actions' exports --
+
+STEPS = "github/steps"
+STEPS_CI = ".github/workflows/ci.yml"
+
+
+def test_parallel_group_steps_are_steps_of_the_job() -> None:
+    (pipeline,) = [p for p in project_for(STEPS).pipelines if p.path == STEPS_CI]
+    grouped = pipeline.workflows[0].job("grouped")
+    assert [(s.name, s.span.line) for s in grouped.steps] == [(None, 7), ("Lint", 9), ("Docs", 11)]
+    found = findings("warnings-as-errors", STEPS)
+    assert (STEPS_CI, 10, "warning") in where(found)  # `cargo clippy` inside the group
+
+
+def test_setup_rust_toolchain_exports_rustflags_unless_its_input_is_empty() -> None:
+    lines = {f.span.line for f in findings("warnings-as-errors", STEPS) if f.span.path == STEPS_CI}
+    assert 18 not in lines  # default inputs: RUSTFLAGS=-D warnings for the later steps
+    assert 26 in lines  # `rustflags: ""`: the action sets nothing
+
+
+def test_local_actions_under_a_checkout_path() -> None:
+    found = findings("invalid-reference", STEPS)
+    # `./main/...` after a checkout with `path: main` is `.github/actions/setup` of the repository
+    # (inlined); `./tools/build` is another repository's: nothing certain; a missing one of ours is.
+    assert where(found) == [(STEPS_CI, 39, "error")]
+    assert "./main/.github/actions/missing" in found[0].message
