@@ -297,9 +297,12 @@ def _display(job: str) -> str:
 
 
 def _job_spans(project: Project) -> dict[str, Span]:
-    """Where each qualified job is (its first run)."""
+    """Where each qualified job is (its first run): a job of a called workflow, where it is called."""
     spans: dict[str, Span] = {}
     for workflow in project.workflows():
         for job in workflow.jobs():
-            spans.setdefault(job.qualified, job.span)
+            where = job.span
+            if job.caller is not None and job.caller in workflow.dag.nodes:
+                where = workflow.job(job.caller).span
+            spans.setdefault(job.qualified, where)
     return spans
