@@ -39,6 +39,9 @@ _DRY_RUN = re.compile(f"^({_alternatives(table.DRY_RUN_OPTIONS)})(=.*)?$"
                       f"|^({_alternatives(table.DRY_RUN_EXACT_OPTIONS)})$")
 DEPLOY_ACTIONS: list[tuple[str, tuple[str, re.Pattern[str]] | None]] = list(table.DEPLOY_ACTIONS)
 PAGES_ACTIONS = table.PAGES_ACTIONS
+PAGES_COMMANDS = table.PAGES_COMMANDS
+DRAFT_INPUTS = table.DRAFT_INPUTS
+TARGET_INPUTS = table.TARGET_INPUTS
 ORB_ELEMENTS = re.compile(
     rf"(^|[-_])({'|'.join(table.ORB_ELEMENT_WORDS)})([-_]|$)|{_alternatives(table.ORB_ELEMENT_PHRASES)}", re.I)
 IMAGE_ORBS = re.compile(_alternatives(table.IMAGE_ORB_WORDS), re.I)
@@ -129,17 +132,21 @@ class DeployRecogniser:
 
     def _step_evidence(self, step: Step) -> list[tuple[str, Span, list[str]]]:
         found: list[tuple[str, Span, list[str]]] = []
+        if step.deploy_step:  # CircleCI's `deploy` step: written as the job's deploy
+            found.append(("`deploy` step", step.span, []))
         for command in step.commands:
             what = self._command(command)
             if what is not None:
-                found.append((f"`{what}`", command.span, _hint_words(command.argv[1:])))
+                hints = _command_hints(command.argv[1:]) + (["pages"] if what in PAGES_COMMANDS else [])
+                found.append((f"`{what}`", command.span, hints))
         if step.uses is not None and step.uses.kind == "orb":
             if ORB_ELEMENTS.search(_element(step.uses.text.value)) and not IMAGE_ORBS.search(step.uses.name):
                 found.append((f"orb command `{step.uses.text.value}`", step.uses.text.span, []))
         elif step.uses is not None:
             name = self._action(step.uses.name, step.inputs)
             if name is not None:
-                hints = _hint_words(list(_lowered(step.inputs).values())) + (["pages"] if name in PAGES_ACTIONS else [])
+                targets = [v for k, v in _lowered(step.inputs).items() if k in TARGET_INPUTS]
+                hints = _hint_words(targets) + (["pages"] if name in PAGES_ACTIONS else [])
                 found.append((f"`{step.uses.name}`", step.uses.text.span, hints))
         return found
 
@@ -153,7 +160,7 @@ class DeployRecogniser:
             return None
         for prefix, what in entries:
             if _follows(argv[1:], prefix[1:]):
-                return what
+                return what if _publishes(what, argv) else None
         return None
 
     def _action(self, name: str, inputs: Mapping[str, Text]) -> str | None:
@@ -164,19 +171,27 @@ class DeployRecogniser:
         for wanted, needs in self.actions_by_owner.get(lowered.split("/", 1)[0], ()):
             if lowered != wanted and not lowered.startswith(wanted + "/"):
                 continue
-            if needs is None or needs[1].search(_lowered(inputs).get(needs[0], "")):
+            lowered_inputs = _lowered(inputs)
+            if wanted in DRAFT_INPUTS and lowered_inputs.get(DRAFT_INPUTS[wanted], "").strip().lower() == "true":
+                return None  # a draft release publishes nothing
+            if needs is None or needs[1].search(lowered_inputs.get(needs[0], "")):
                 return wanted
         return None
 
     def _target(self, job: JobRun, hints: list[str]) -> str | None:
-        """A non-production name when anything about the job says so, else None (production).
+        """A non-production name when the job's target says so, else None (production): its
+        environment, its name or id, and what its deploy commands and actions say they deploy to.
         A production-named environment settles it: `deploy-prod` in environment `production`
-        with `--config fly.test.toml` somewhere still deploys to production."""
+        with `--config fly.test.toml` somewhere still deploys to production. Contexts are not
+        targets: they are sets of credentials named for teams and tools (`gcp-dev-tools`,
+        `AWS__PHXDEVOPS__circle-ci-test`). A name that says production as well as something
+        else (`dev-promote-prod` promotes a dev version to production) is production."""
         if job.environment is not None and PRODUCTION_ENVIRONMENT.search(job.environment.value):
             return None
         candidates = [job.environment.value] if job.environment is not None else []
-        candidates.extend(c.value for c in job.contexts)
-        candidates.extend([job.name, job.job_id])
+        names = [job.name, job.job_id]
+        if not any(PRODUCTION_ENVIRONMENT.search(_words(name)) for name in names):
+            candidates.extend(names)
         candidates.extend(hints)
         for candidate in candidates:
             match = self.non_production.search(candidate)
@@ -215,6 +230,32 @@ def _local_cluster(job: JobRun) -> bool:
 def _element(written: str) -> str:
     """`aws-ecs/deploy-service-update` -> `deploy-service-update`."""
     return written.rsplit("/", 1)[-1]
+
+
+def _publishes(what: str, argv: list[str]) -> bool:
+    """A command the table takes for a publish publishes: not a draft (`gh release create
+    --draft`), and with the option some commands need (`gh release edit --draft=false`)."""
+    if any(word in table.DRAFT_OPTIONS.get(what, ()) for word in argv):
+        return False
+    needed = table.PUBLISH_ONLY_WITH.get(what)
+    return needed is None or any(word in needed for word in argv)
+
+
+def _command_hints(argv: list[str]) -> list[str]:
+    """A deploy command's arguments that may name its target: not the values of options that
+    take notes, titles or files (`--notes-file /dev/null`), nor notes files and machine paths."""
+    words: list[str] = []
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        option, equals, _ = word.partition("=")
+        if table.NOT_A_TARGET_OPTION.match(option):
+            skip = not equals
+            continue
+        words.append(word)
+    return _hint_words(words)
 
 
 def _hint_words(words: list[str]) -> list[str]:
