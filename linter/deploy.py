@@ -91,6 +91,8 @@ class DeployRecogniser:
         if job.uses is not None and job.kind == "orb" and ORB_ELEMENTS.search(_element(job.uses.text.value)) \
                 and not IMAGE_ORBS.search(job.uses.name):
             evidence.append((f"orb job `{job.uses.text.value}`", job.span))
+            hints.extend(_hint_words([str(v) for k, v in job.parameters.items()
+                                      if k.lower() in TARGET_INPUTS and isinstance(v, (str, int))]))
         if job.environment is not None and PRODUCTION_ENVIRONMENT.search(job.environment.value):
             evidence.append((f"environment `{job.environment.value}`", job.environment.span))
         label = self._named_deploy(job)
@@ -137,11 +139,13 @@ class DeployRecogniser:
         for command in step.commands:
             what = self._command(command)
             if what is not None:
-                hints = _command_hints(command.argv[1:]) + (["pages"] if what in PAGES_COMMANDS else [])
+                hints = [] if what in table.PROMOTE_COMMANDS else _command_hints(command.argv[1:])
+                hints += ["pages"] if what in PAGES_COMMANDS else []
                 found.append((f"`{what}`", command.span, hints))
         if step.uses is not None and step.uses.kind == "orb":
             if ORB_ELEMENTS.search(_element(step.uses.text.value)) and not IMAGE_ORBS.search(step.uses.name):
-                found.append((f"orb command `{step.uses.text.value}`", step.uses.text.span, []))
+                targets = [v for k, v in _lowered(step.inputs).items() if k in TARGET_INPUTS]
+                found.append((f"orb command `{step.uses.text.value}`", step.uses.text.span, _hint_words(targets)))
         elif step.uses is not None:
             name = self._action(step.uses.name, step.inputs)
             if name is not None:

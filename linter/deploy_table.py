@@ -72,7 +72,16 @@ DEPLOY_COMMANDS: tuple[str, ...] = (
     "gh release edit",  # publishes a draft only with `--draft=false` (PUBLISH_ONLY_WITH)
     "mkdocs gh-deploy",  # a documentation site (PAGES_COMMANDS)
     "mike deploy",  # mkdocs versioned docs, pushed to the gh-pages branch
+    # An orb version: `circleci orb publish promote ns/orb@dev:x patch` makes a production
+    # (semantic) version of a development one; `circleci orb publish orb.yml ns/orb@dev:x`
+    # publishes a development version (mutable, expires after 90 days: non-production by its
+    # `dev` label). https://circleci.com/docs/orb-concepts/#orb-versions-development-vs-production-vs-inline
+    "circleci orb publish promote",
+    "circleci orb publish",
 )
+# Commands whose arguments name what they promote, not where to: `dev` in
+# `circleci orb publish promote circleci/aws-ecr@dev:abc patch` is the source.
+PROMOTE_COMMANDS: tuple[str, ...] = ("circleci orb publish promote",)
 # Commands that publish only with one of these options: `gh release edit v1 --draft=false`
 # publishes a draft release (https://cli.github.com/manual/gh_release_edit); other edits do not.
 PUBLISH_ONLY_WITH: dict[str, tuple[str, ...]] = {
@@ -120,7 +129,7 @@ DEPLOY_ACTIONS: tuple[tuple[str, tuple[str, re.Pattern[str]] | None], ...] = (
     # Actions that publish through their inputs (each action's README):
     # changesets/action publishes only when its `publish` input names the script to run,
     # otherwise it opens a "Version Packages" pull request (https://github.com/changesets/action).
-    ("changesets/action", ("publish", re.compile(r"\S"))),
+    ("changesets/action", ("publish", re.compile(r"^\s*(?!(echo|true|:|exit)(\s|$))\S"))),  # not a no-op
     ("cycjimmy/semantic-release-action", None),  # runs semantic-release
     ("codfish/semantic-release-action", None),  # runs semantic-release
     ("actions-rs/cargo", ("command", re.compile(r"^\s*publish\b"))),  # `command: publish`
@@ -171,6 +180,7 @@ TARGET_INPUTS: frozenset[str] = frozenset({
     "stack-name", "bucket", "url", "alias", "site", "target", "args", "command", "cluster",
     "service", "namespace", "slot-name", "publish_dir", "publish-dir", "folder", "branch",
     "publish_branch", "working-directory", "workingdirectory", "path", "config",
+    "orb-name", "orb_name",  # CircleCI orb-tools: the orb published (`sandbox/orb-tools`)
 })
 # Options of a deploy command whose value is not a target although a target word may be in it:
 # notes, titles, messages and input files (`--notes-file /dev/null`, `--title "Dev build"`).

@@ -88,6 +88,9 @@ PRECISION = "high"
 APPROVED, UNVERIFIED, UNGATED = 2, 1, 0
 MANUAL_EVENTS = ("workflow_dispatch", "manual")
 MAX_PATH = 12  # jobs shown in a path; longer ones are elided in the middle
+# Evidence that never makes the pull-request claim: a name, and CircleCI's `deploy` step, whose
+# script often deploys only on some branches (`if [ "$CIRCLE_BRANCH" == "master" ]`).
+WEAK_EVIDENCE = ("job name", "`deploy` step")
 
 
 @dataclass
@@ -295,7 +298,7 @@ def _strong(job: JobRun) -> bool:
     """Evidence beyond the job's name: a job named `deploy` that runs on pull requests usually
     builds there and deploys elsewhere, so a name alone never makes the pull-request claim."""
     assert job.deploy is not None
-    return any(not what.startswith("job name") for what, _ in job.deploy.evidence)
+    return any(not what.startswith(WEAK_EVIDENCE) for what, _ in job.deploy.evidence)
 
 
 def _self_gated(job: JobRun) -> bool:
