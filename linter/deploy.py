@@ -6,10 +6,13 @@ a production-like GitHub environment, a deploy verb in the job's id or name. Nam
 neither is `docker push` of a build image (an image in a registry runs nowhere until something
 deploys it). Dry runs (`--dry-run`, `pulumi preview`, goreleaser `--snapshot`) are not evidence.
 
-A target is non-production when its environment, contexts, job name or the deploy command's
-arguments say so (`staging`, `preview`, `docs`, ...). Documentation sites (GitHub Pages and the
-like) count as non-production by default: an approval before every docs publish is noise most
-teams do not want; `deploy.non_production` in the configuration changes that.
+A target is non-production when its environment, job name or what the deploy command or action
+deploys to (its arguments, or the action inputs that name a target) say so (`staging`,
+`preview`, `docs`, ...); not contexts (credentials, named for teams and tools: `gcp-dev-tools`),
+notes files (`--notes-file /dev/null`) or release bodies. A draft release publishes nothing.
+Documentation sites (GitHub Pages, `mkdocs gh-deploy` and the like) count as non-production by
+default: an approval before every docs publish is noise most teams do not want;
+`deploy.non_production` in the configuration changes that.
 Everything here is configurable through the `deploy` section of the configuration. The commands,
 actions, orbs and words are the tables of `deploy_table`.
 """

@@ -3,12 +3,17 @@
 A job deploys when it runs a deploy or publish command (`flyctl deploy`, `kubectl apply`,
 `helm upgrade`, `terraform apply`, `npm publish`, `twine upload`, `gh release create`, ...), uses a
 deploy or publish action or orb (`superfly/flyctl-actions`, `pypa/gh-action-pypi-publish`,
-`softprops/action-gh-release`, ...), runs in a production-named GitHub environment, or has a
-deploy verb in its id or name (`deploy`, `promote`, `rollout`). `release`/`publish` in a name is
-not evidence (`release_build` running `mix release` builds), nor is `docker push` of a build
-image, nor a dry run. A deploy whose environment, context, name or arguments say `staging`,
-`dev`, `test`, `qa`, `preview`, `review`, `sandbox` or `docs`/`pages` is not a production deploy
-and is left alone. `cilint graph` shows which jobs were taken for deploys and why.
+`softprops/action-gh-release`, `changesets/action` with a `publish` input, ...), has a CircleCI
+`deploy` step, runs in a production-named GitHub environment, or has a deploy verb in its id or
+name (`deploy`, `promote`, `rollout`). `release`/`publish` in a name is not evidence
+(`release_build` running `mix release` builds), nor is `docker push` of a build image, nor a dry
+run, nor a draft release (`gh release create --draft`, `draft: true`). A deploy whose target says
+`staging`, `dev`, `test`, `qa`, `preview`, `review`, `sandbox` or `docs`/`pages` is not a
+production deploy and is left alone: its environment, its name, or what its command or action
+deploys to (app, stack, registry, bucket, URL); not notes files (`--notes-file /dev/null`),
+release bodies, or CircleCI context names, which name credentials. A documentation site
+(`mkdocs gh-deploy`, GitHub Pages) is not production. `cilint graph` shows which jobs were taken
+for deploys and why.
 
 What counts as the approval:
 
