@@ -85,16 +85,17 @@ class DeployRecogniser:
         # Evidence by step list: the matrix legs of a GitHub job share one list of steps (see
         # `load_github._StepLog`), read once here. The list is kept with its evidence, so that
         # its id cannot be reused by another list while the recogniser lives.
-        self._by_steps: dict[int, tuple[list[Step], list[tuple[str, Span]], list[str]]] = {}
+        self._by_steps: dict[int, tuple[list[Step], list[tuple[str, Span]], list[list[str]]]] = {}
 
     def recognise(self, job: JobRun, workflow_name: str = "") -> Deploy | None:
         if job.kind in ("approval", "noop") or _DRY_RUN_NAME.search(job.name):
             return None
-        evidence, hints = self._steps_evidence(job.steps)  # hints: what it says about the target
+        # hints: what each deploying step (or the orb job) says about its target
+        evidence, hints = self._steps_evidence(job.steps)
         if job.uses is not None and job.kind == "orb" and ORB_ELEMENTS.search(_element(job.uses.text.value)) \
                 and not IMAGE_ORBS.search(job.uses.name):
             evidence.append((f"orb job `{job.uses.text.value}`", job.span))
-            hints.extend(_hint_words([str(v) for k, v in job.parameters.items()
+            hints.append(_hint_words([str(v) for k, v in job.parameters.items()
                                       if k.lower() in TARGET_INPUTS and isinstance(v, (str, int))]))
         if job.environment is not None and PRODUCTION_ENVIRONMENT.search(job.environment.value):
             evidence.append((f"environment `{job.environment.value}`", job.environment.span))
@@ -106,9 +107,7 @@ class DeployRecogniser:
         if _local_cluster(job):
             return Deploy(evidence, "local test cluster", False)
         named = WORKFLOW_TARGETS.search(_words(workflow_name))
-        if named:
-            hints.append(named.group(2))
-        target = self._target(job, hints)
+        target = self._target(job, hints, named.group(2) if named else None)
         return Deploy(evidence, target or "production", target is None)
 
     def _named_deploy(self, job: JobRun) -> str | None:
@@ -122,16 +121,18 @@ class DeployRecogniser:
         verbs = self.verbs
         return next((label for label in labels if verbs.search(_words(label))), None)
 
-    def _steps_evidence(self, steps: list[Step]) -> tuple[list[tuple[str, Span]], list[str]]:
-        """The evidence of these steps and the hints it gives, as new lists (the caller adds to them)."""
+    def _steps_evidence(self, steps: list[Step]) -> tuple[list[tuple[str, Span]], list[list[str]]]:
+        """The evidence of these steps and the hints each deploying step gives, as new lists (the
+        caller adds to them)."""
         cached = self._by_steps.get(id(steps))
         if cached is None or cached[0] is not steps:
             evidence: list[tuple[str, Span]] = []
-            hints: list[str] = []
+            hints: list[list[str]] = []
             for step in steps:
-                for what, span, args in self._step_evidence(step):
-                    evidence.append((what, span))
-                    hints.extend(args)
+                found = self._step_evidence(step)
+                if found:
+                    evidence.extend((what, span) for what, span, _ in found)
+                    hints.append([word for _, _, args in found for word in args])
             cached = self._by_steps[id(steps)] = (steps, evidence, hints)
         return list(cached[1]), list(cached[2])
 
@@ -185,23 +186,36 @@ class DeployRecogniser:
                 return wanted
         return None
 
-    def _target(self, job: JobRun, hints: list[str]) -> str | None:
+    def _target(self, job: JobRun, hints: list[list[str]], workflow: str | None) -> str | None:
         """A non-production name when the job's target says so, else None (production): its
         environment, its name or id, and what its deploy commands and actions say they deploy to.
         A production-named environment settles it: `deploy-prod` in environment `production`
         with `--config fly.test.toml` somewhere still deploys to production. Contexts are not
         targets: they are sets of credentials named for teams and tools (`gcp-dev-tools`,
         `AWS__PHXDEVOPS__circle-ci-test`). A name that says production as well as something
-        else (`dev-promote-prod` promotes a dev version to production) is production."""
+        else (`dev-promote-prod` promotes a dev version to production) is production. The
+        steps' targets decide only when every deploying step names a non-production one: a job
+        that publishes to TestPyPI and then to PyPI deploys to production."""
         if job.environment is not None and PRODUCTION_ENVIRONMENT.search(job.environment.value):
             return None
         candidates = [job.environment.value] if job.environment is not None else []
         names = [job.name, job.job_id]
         if not any(PRODUCTION_ENVIRONMENT.search(_words(name)) for name in names):
             candidates.extend(names)
-        candidates.extend(hints)
+        candidates.extend([workflow] if workflow else [])
         for candidate in candidates:
             match = self.non_production.search(candidate)
+            if match:
+                return match.group(2).lower()
+        targets = [self._named_target(words) for words in hints]
+        if targets and all(targets):
+            return targets[0]
+        return None
+
+    def _named_target(self, words: list[str]) -> str | None:
+        """The first non-production target these words name, if any."""
+        for word in words:
+            match = self.non_production.search(word)
             if match:
                 return match.group(2).lower()
         return None

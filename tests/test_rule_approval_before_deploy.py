@@ -313,3 +313,12 @@ def test_draft_releases_are_no_deploys_and_contexts_are_no_targets() -> None:
     # A name that says production as well (`dev-promote-prod` promotes a dev version) is production.
     promoted = recognise(_job(name="dev-promote-prod"))
     assert promoted is not None and promoted.production
+
+
+def test_every_deploying_step_must_name_a_non_production_target() -> None:
+    recognise = DeployRecogniser().recognise
+    both = recognise(_job("twine upload --repository-url https://test.pypi.org/legacy/ dist/*",
+                          "twine upload dist/*"))
+    assert both is not None and both.production  # TestPyPI, then PyPI
+    test_only = recognise(_job("twine upload --repository-url https://test.pypi.org/legacy/ dist/*"))
+    assert test_only is not None and test_only.target == "test"
