@@ -410,6 +410,7 @@ class Step:
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`, as written
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
+    deploy_step: bool = False  # CircleCI's built-in `deploy` step (a deprecated alias of `run`)
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).
     exported: dict[str, ExportedVar] = field(default_factory=dict)
