@@ -715,6 +715,9 @@ class RequiredCheck:
     # checks it reports (GitHub Actions, "github"). None for an app it does not know.
     app_name: str | None = None
     app_platform: PipelinePlatform | None = None
+    # The GitHub App known to report a check of this name (`DCO`, `CodeQL`...) when the check is
+    # not pinned to an app, from `load_protection.APP_CHECKS`: no workflow is expected to report it.
+    known_app: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
