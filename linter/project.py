@@ -319,9 +319,6 @@ class _Loader:
         if document is None:
             source.problem(ProblemKind.PARSE, "the file is empty", NOWHERE)
             return None
-        for key, pos, first in document.duplicate_keys:
-            source.problem(ProblemKind.PARSE, f"duplicate key `{key}` (first at line {first.line}); "
-                           "GitHub rejects the file and other tools keep only one of them", pos)
         return source, document
 
     def _bytes(self, path: Path, rel: str) -> bytes | None:
@@ -375,6 +372,7 @@ class _Loader:
         loaded = self.read(path, self.relpath(path))
         if loaded is None or not isinstance(loaded[1].root, YMap):
             return None
+        _duplicate_keys(loaded[0], loaded[1], "github")  # an action or reusable workflow: GitHub's
         return loaded[0], loaded[1].root
 
 
@@ -437,7 +435,22 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
     return project
 
 
+# What a duplicate key does where the file is read: the message names the platform of the file.
+_DUPLICATE_KEY_EFFECT: dict[str, str] = {
+    "github": "GitHub rejects the workflow file",
+    "action": "GitHub rejects the action",
+}
+_DUPLICATE_KEY_ELSEWHERE = "YAML readers keep only one of them, silently, and not all the same one"
+
+
+def _duplicate_keys(source: Source, document: Document, platform: str) -> None:
+    effect = _DUPLICATE_KEY_EFFECT.get(platform, _DUPLICATE_KEY_ELSEWHERE)
+    for key, pos, first in document.duplicate_keys:
+        source.problem(ProblemKind.PARSE, f"duplicate key `{key}` (first at line {first.line}): {effect}", pos)
+
+
 def _load_one(project: Project, loader: _Loader, source: Source, document: Document, platform: FilePlatform) -> None:
+    _duplicate_keys(source, document, platform)
     source_file = project.file(source.path)
     if source_file is not None:
         source_file.platform = platform
