@@ -408,7 +408,7 @@ class Step:
     cache: Cache | None = None
     continue_on_error: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
-    condition: Text | None = None  # GitHub step `if:`, as written
+    condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).

@@ -276,8 +276,8 @@ def test_commands_parameters_steps_splicing_and_recursion() -> None:
         ("cache", 10, 11, "command:install", 'deps-{{ checksum "yarn.lock" }}'),
         ("run", 12, 16, "command:install", 'npm ci\necho "installed from yarn.lock"\n'),
         ("cache", 17, 19, "command:install", 'deps-{{ checksum "yarn.lock" }}'),
-        ("run", 35, 35, "command:with-hooks", "./notify.sh"),  # `when` and `unless` bodies both kept
-        ("run", 39, 39, "command:with-hooks", "echo quiet"),
+        # `notify` defaults to true: the `when` body runs, the `unless` body never does
+        ("run", 35, 35, "command:with-hooks", "./notify.sh"),
         ("run", 75, 75, "post-steps", "echo post"),
     ]
     install = build.steps[4]
@@ -873,3 +873,22 @@ def test_arbitrary_shapes_never_raise(body: Any, version: str) -> None:
     root = body if isinstance(body, YMap) else YMap()
     root["version"] = YStr(version)
     load_circleci(Source("c.yml", [], []), root)
+
+
+def test_step_conditions_decided_by_the_invocation_leave_steps_out() -> None:
+    """`when`/`unless` steps: parameters resolved per invocation; an excluded step never runs, an
+    undecided condition (the pipeline's branch) keeps the step and records the condition."""
+    pipeline, problems = load_fixture("step_conditions.yml")
+    assert problems == []
+    wf = workflow(pipeline, "main")
+
+    def runs(key: str) -> list[tuple[str, int, str | None]]:
+        return [(s.run.value, s.span.line, s.condition.value if s.condition else None)
+                for s in wf.job(key).steps if s.run is not None]
+
+    assert runs("build-only") == [("make build", 13, None)]
+    assert runs("build-and-deploy") == [
+        ("make build", 13, None),
+        ("make deploy", 17, None),
+        ("make release", 29, "{and: [<< parameters.deploy >>, {equal: [main, << pipeline.git.branch >>]}]}"),
+    ]

@@ -20,8 +20,8 @@ from typing import Any
 from ..loadutil import as_list, items_with_pos, scalar_str
 from ..model import JobGraph, JobRun, Text, Trigger, Workflow
 from ..yamlsrc import Pos, YMap
-from .context import Config, Leg
-from .parameters import subst, text_at
+from .context import Config, Leg, Scope
+from .parameters import is_reference_only, subst, text_at, whole_arg
 from .values import is_scalar
 
 # Branches taken for the default branch when judging whether a filter admits pull-request branches.
@@ -151,6 +151,98 @@ def tag_upstreams(
             names = ", ".join(upstream)
             config.invalid(f"job '{leg.key}' has tag filters but the jobs it requires ({names}) have none:"
                            " it can never run on tags", leg.entry, workflow.job(leg.key).qualified)
+
+
+# -- deciding a logic statement ----------------------------------------------------------------
+# CircleCI's logic statements (docs: "Logic statements", "The when step"): `and`, `or`, `not`,
+# `equal`, `matches: {pattern, value}`, and literal values, which count as false when they are
+# false, null, 0, NaN or empty (a statement with no arguments included).
+_FALSE_WORDS = frozenset({"false", "null", "0", "nan", ""})
+_UNDECIDED = re.compile(r"<<.*?>>", re.S)
+# A string statement that is an expression (`pipeline.git.branch == "main"`), not a literal.
+_EXPRESSION = re.compile(r"\bpipeline\.|==|!=|\b(and|or|not|starts-with|matches)\b")
+
+
+def truth(config: Config, value: Any, scope: Scope, pipeline: dict[str, Any] | None = None,
+          depth: int = 0) -> bool | None:
+    """Whether a logic statement holds, when the config alone decides it: `<< parameters.x >>`
+    and `<< matrix.x >>` read from `scope` (one invocation's values); `<< pipeline.parameters.x >>`
+    read from `pipeline` (name -> value: the defaults, or what a trigger sets) and undecided
+    without it, as are the pipeline's own values (`pipeline.git.branch`). None: undecided."""
+    if depth > MAX_CONDITION_DEPTH:
+        return None
+    if isinstance(value, YMap):
+        if not value:
+            return False
+        if len(value) != 1:
+            return None
+        op, arg = next(iter(value.items()))
+        return _statement(config, str(op), arg, scope, pipeline, depth + 1)
+    if isinstance(value, list):
+        return bool(value) if not value else None
+    leaf = _leaf(config, value, scope, pipeline)
+    if leaf is _UNKNOWN or (isinstance(leaf, str) and _EXPRESSION.search(leaf)):
+        return None
+    return _truthy(leaf)
+
+
+_UNKNOWN = object()
+
+
+def _statement(config: Config, op: str, arg: Any, scope: Scope, pipeline: dict[str, Any] | None,
+               depth: int) -> bool | None:
+    if op == "not":
+        inner = truth(config, arg, scope, pipeline, depth)
+        return None if inner is None else not inner
+    if op in ("and", "or"):
+        parts = [truth(config, part, scope, pipeline, depth) for part in as_list(arg)]
+        decisive = op == "or"  # the value that settles it: True for `or`, False for `and`
+        if decisive in parts:
+            return decisive
+        return None if None in parts else not decisive
+    if op == "equal" and isinstance(arg, list):
+        leaves = [_leaf(config, v, scope, pipeline) for v in arg]
+        if any(leaf is _UNKNOWN for leaf in leaves):
+            return None
+        return len({_canonical(leaf) for leaf in leaves}) <= 1
+    if op == "matches" and isinstance(arg, YMap):
+        pattern, subject = (_leaf(config, arg.get(k), scope, pipeline) for k in ("pattern", "value"))
+        if pattern is _UNKNOWN or subject is _UNKNOWN or pattern is None or subject is None:
+            return None
+        try:  # CircleCI matches the whole value (Java's `matches`)
+            return re.fullmatch(_canonical(pattern), _canonical(subject)) is not None
+        except re.error:
+            return None
+    return None
+
+
+def _leaf(config: Config, value: Any, scope: Scope, pipeline: dict[str, Any] | None) -> Any:
+    """A literal of a logic statement with its parameters substituted (_UNKNOWN: not decided)."""
+    if isinstance(value, (YMap, list)):
+        return _UNKNOWN
+    if not isinstance(value, str) or "<<" not in value:
+        return value
+    if is_reference_only(value) and "pipeline.parameters." not in value:
+        passed = whole_arg(config, value, scope)
+        return _UNKNOWN if passed is None or not is_scalar(passed.value) else passed.value
+    if "pipeline.parameters." in value:
+        if pipeline is None:
+            return _UNKNOWN
+        value = re.sub(r"<<\s*pipeline\.parameters\.([A-Za-z0-9_-]+)\s*>>",
+                       lambda m: _canonical(pipeline[m.group(1)]) if m.group(1) in pipeline else m.group(0),
+                       value)
+    written = subst(config, value, scope)[0]
+    return _UNKNOWN if _UNDECIDED.search(written) else written
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else scalar_str(value)
+
+
+def _truthy(value: Any) -> bool:
+    return _canonical(value).strip().lower() not in _FALSE_WORDS
 
 
 # -- what they mean ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 inlined.
 
 * built-in steps: `run` (and the deprecated `deploy`), `save_cache`/`restore_cache`, `when`/`unless`
-  (the condition is not evaluated: the inner steps may run), and those with nothing to read beyond
+  (inner steps a condition excludes, once the invocation's parameters are in, are left out), and those with nothing to read beyond
   their kind (`SIMPLE_STEPS`); CircleCI also reads them spelled with hyphens (`restore-cache`);
 * a command defined in the config or an inline orb is inlined with its parameters bound
   (`inline_command`), its steps marked with `Step.origin`; a registry orb's command becomes a
@@ -27,6 +27,7 @@ from ..yamlsrc import Pos, YMap, YSeq
 from . import cache_keys
 from .context import Config, Def, Scope
 from .executors import environment
+from .filters import flow, truth
 from .orbs import find_definition, orb_of, orb_use
 from .parameters import bind, is_reference_only, subst, text_at, texts_at, whole_arg
 from .values import is_scalar, is_set
@@ -221,12 +222,25 @@ def cache_step(config: Config, site: Site, ctx: JobCtx) -> None:
 
 
 def nested_steps(config: Config, site: Site, ctx: JobCtx) -> None:
-    """`when`/`unless` steps: the condition is not evaluated, the inner steps may run."""
+    """`when`/`unless` steps: a condition the invocation's parameters decide keeps the inner steps
+    or leaves them out (they never run); one they do not (pipeline values, pipeline parameters a
+    trigger may set) keeps them, each with the condition (`Step.condition`)."""
     if not isinstance(site.body, YMap):
         config.parse_error(f"`{site.name}` needs `condition` and `steps`", site.pos, ctx.job)
         return
     body = site.body
+    raw = body.get("condition")
+    holds = truth(config, raw, site.scope)
+    if holds is not None and holds != (site.name == "when"):
+        return  # excluded: these steps never run in this invocation
+    start = len(ctx.steps)
     read_steps(config, body.get("steps"), body.pos_of("steps"), site.scope, ctx, site.depth + 1, site.stack)
+    if holds is None:
+        written = flow(raw)
+        text = Text(written if site.name == "when" else "{not: " + written + "}",
+                    config.span(body.pos_of("condition") if "condition" in body else site.key))
+        for step in ctx.steps[start:]:
+            step.condition = step.condition or text
 
 
 def spliced_steps(config: Config, site: Site, ctx: JobCtx) -> None:
