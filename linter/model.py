@@ -134,6 +134,9 @@ class Trigger:
     workflows: list[str] = field(default_factory=list)  # workflow_run: upstream workflow names
     cron: str | None = None
     certain: bool = True  # False: only an unreadable condition lets it through
+    # Values the trigger must set for the run to happen (a CircleCI workflow whose `when` needs a
+    # pipeline parameter: `run-deploy=true`, set by an API call or a scheduled pipeline), as shown.
+    settings: list[str] = field(default_factory=list)
     # `branches`/`branches_ignore` (and tag filters, which keep branches out) as the loader
     # translated them. Set after the trigger is made, and not copied by `dataclasses.replace`:
     # a trigger whose filters change is translated again.
@@ -158,12 +161,14 @@ class Trigger:
         return self.event in ("workflow_dispatch", "repository_dispatch", "manual")
 
     def label(self) -> str:
-        """`push(main)`, `pull_request`, `push(tags: v*)` for messages."""
+        """`push(main)`, `pull_request`, `push(tags: v*)`, `api(run-deploy=true)` for messages."""
         scope = []
         if self.branches:
             scope.append(", ".join(self.branches))
         if self.tags:
             scope.append("tags: " + ", ".join(self.tags))
+        if self.settings:
+            scope.append(", ".join(self.settings))
         return f"{self.event}({'; '.join(scope)})" if scope else self.event
 
 

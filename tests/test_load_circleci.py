@@ -439,14 +439,19 @@ def test_workflow_conditions_and_expression_filters() -> None:
 
 def test_unreadable_conditions_leave_jobs_reachable_but_uncertain() -> None:
     pipeline, _ = load_fixture("conditions.yml")
+    # `when: << pipeline.parameters.nightly >>`, false by default: a push never runs it, an API
+    # call (or a scheduled pipeline) that sets the parameter does.
     gated = workflow(pipeline, "parameter-gated")
-    assert [(t.event, t.certain) for t in gated.triggers] == [("push", False), ("pull_request", False)]
-    assert [(t.event, t.certain) for t in gated.job("build").triggers] == [
-        ("push", False),
-        ("pull_request", False),
+    assert [(t.label(), t.certain) for t in gated.triggers] == [("api(nightly=true)", True)]
+    assert [(t.label(), t.certain) for t in gated.job("build").triggers] == [("api(nightly=true)", True)]
+    # A scheduled pipeline's values (`trigger_source`, `schedule.name`): the schedule starts it.
+    assert [(t.label(), t.certain) for t in workflow(pipeline, "scheduled-only").triggers] == [
+        ("schedule(schedule.name=nightly)", True)
     ]
+    assert [t.label() for t in workflow(pipeline, "not-scheduled").triggers] == ["push", "pull_request"]
     deploy = gated.job("deploy")
-    assert [(t.event, t.branches, t.certain) for t in deploy.triggers] == [("push", ["main"], False)]
+    # (its expression filter reads the parameter too, which expression filters do not decide)
+    assert [(t.event, t.branches, t.certain) for t in deploy.triggers] == [("api", ["main"], False)]
     assert all(t.certain for w in pipeline.workflows[:3] for j in w.jobs() for t in j.triggers)
 
 

@@ -250,3 +250,12 @@ def test_configured_deploy_command_matches_by_program_file_name() -> None:
         deploy = recogniser.recognise(_job(script, name="job"))
         assert deploy is not None and deploy.evidence[0][0] == "`./scripts/ship.sh`", script
     assert recogniser.recognise(_job("./scripts/test.sh", name="job")) is None
+
+
+def test_circleci_workflow_gated_on_a_pipeline_parameter_is_started_by_that_trigger() -> None:
+    """`when: << pipeline.parameters.run-deploy >>` (default false) and `equal: [deploy, <<
+    pipeline.parameters.action >>]`: the path starts at the API call that sets it, not at a push."""
+    found = run("cci-api-deploy")
+    assert where(found) == [(".circleci/config.yml", 24, "error"), (".circleci/config.yml", 32, "error")]
+    assert "can run without an approval: api(run-deploy=true) -> build -> deploy;" in found[0].message
+    assert "can run without an approval: api(main; action=deploy) -> deploy;" in found[1].message

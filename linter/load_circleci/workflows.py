@@ -24,10 +24,12 @@ from ..yamlsrc import Pos, YMap, YSeq
 from .context import Arg, Config, Leg, Scope
 from .filters import (
     Filter,
+    Gate,
     Narrowing,
     condition,
     job_filter,
     merge_and,
+    parameter_gate,
     propagate,
     reach_of,
     schedule_triggers,
@@ -70,7 +72,8 @@ def load_workflow(config: Config, name: str, body: Any, key: Pos, pos: Pos) -> N
     else:
         config.parse_error(f"workflow '{name}' needs a list of `jobs`", body.pos_of("jobs") if
                            "jobs" in body else key)
-    populate(config, workflow, legs, when_narrowing(config, body), schedule_triggers(config, body))
+    gate = parameter_gate(config, body)
+    populate(config, workflow, legs, when_narrowing(config, body, gate), schedule_triggers(config, body), gate)
     config.pipeline.workflows.append(workflow)
 
 
@@ -160,9 +163,11 @@ def requires(config: Config, conf: YMap, scope: Scope) -> list[tuple[str, Pos, l
 
 
 def populate(
-    config: Config, workflow: Workflow, legs: list[Leg], narrowing: Narrowing, schedules: list[Trigger]
+    config: Config, workflow: Workflow, legs: list[Leg], narrowing: Narrowing, schedules: list[Trigger],
+    gate: Gate | None = None,
 ) -> None:
-    """Nodes, edges, cycles, triggers and checks of one workflow."""
+    """Nodes, edges, cycles, triggers and checks of one workflow (started by the `gate`'s trigger
+    instead of pushes when its condition needs pipeline values a push does not give)."""
     ambiguous = assign_keys(config, legs, workflow.name)
     graph = workflow.dag
     filters: dict[str, Filter] = {}
@@ -189,6 +194,16 @@ def populate(
     tags = list(dict.fromkeys(t for r in reach.values() for t in r.tags or []))
     if tags:
         workflow.triggers.append(Trigger("push", workflow.span, tags=tags))
+    if gate is not None:
+        workflow.triggers = gated(workflow.triggers, gate)
+        for job in workflow.jobs():
+            job.triggers = gated(job.triggers, gate)
+
+
+def gated(found: list[Trigger], gate: Gate) -> list[Trigger]:
+    """The pushes that reach a job, as the gate's trigger (with the same branch and tag filters):
+    a pipeline an API call or a schedule starts is not a pull request's."""
+    return [replace(t, event=gate.event, settings=list(gate.settings)) for t in found if not t.is_pull_request]
 
 
 def assign_keys(config: Config, legs: list[Leg], workflow: str) -> dict[str, list[str]]:
