@@ -11,6 +11,7 @@ its `Span`.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import tomllib
 import typing
@@ -415,6 +416,10 @@ class Step:
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
+    # How the step's scripts name the directory the repository is checked out in, as the loader
+    # worked it out (CircleCI: where `checkout` put it, the job's `working_directory`, `~/project`
+    # by default); empty: the platform's usual place, not worked out.
+    checkout_names: tuple[str, ...] = ()
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).
     exported: dict[str, ExportedVar] = field(default_factory=dict)
@@ -431,6 +436,24 @@ class Step:
             elif environment[name] != var.value:
                 environment[name] = None
         return environment
+
+    def in_checkout(self, directory: str | None) -> str | None:
+        """`directory` as the step names it (its `working_directory`, a `cd` target) relative to
+        the repository's root ("": the root; a relative one is taken from the root); None when it
+        is outside the repository or cannot be told. Only for steps with `checkout_names`."""
+        if directory is None:
+            return ""
+        for name in self.checkout_names:
+            if directory == name or directory.startswith(name + "/"):
+                directory = directory[len(name):].lstrip("/") or "."
+                break
+        else:
+            if directory.startswith(("/", "~", "$")):
+                return None
+        normal = posixpath.normpath(directory)
+        if normal.startswith("..") or "$" in normal:
+            return None
+        return "" if normal == "." else normal
 
     @cached_property
     def commands(self) -> list[Command]:

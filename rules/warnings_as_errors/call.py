@@ -116,11 +116,12 @@ _ROOT_PREFIXES = ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORK
                   "/home/circleci/project")
 
 
-def repo_dir(cwd: str | None) -> str | Unknown:
-    """A command's working directory relative to the root, or UNKNOWN."""
+def repo_dir(cwd: str | None, roots: tuple[str, ...] = ()) -> str | Unknown:
+    """A command's working directory relative to the root, or UNKNOWN; `roots`: how the step
+    names the checkout (`Step.checkout_names`), when its loader worked them out."""
     if cwd is None:
         return ""
-    for prefix in _ROOT_PREFIXES:
+    for prefix in roots or _ROOT_PREFIXES:
         if cwd == prefix or cwd.startswith(prefix + "/"):
             cwd = cwd[len(prefix):].lstrip("/") or "."
             break
