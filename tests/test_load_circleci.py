@@ -449,6 +449,10 @@ def test_unreadable_conditions_leave_jobs_reachable_but_uncertain() -> None:
         ("schedule(schedule.name=nightly)", True)
     ]
     assert [t.label() for t in workflow(pipeline, "not-scheduled").triggers] == ["push", "pull_request"]
+    # Either of two: each trigger that can start it.
+    either = workflow(pipeline, "nightly-or-manual")
+    assert [t.label() for t in either.triggers] == ["api(nightly=true)", "schedule(schedule.name=nightly)"]
+    assert [t.label() for t in either.job("build").triggers] == [t.label() for t in either.triggers]
     deploy = gated.job("deploy")
     # (its expression filter reads the parameter too, which expression filters do not decide)
     assert [(t.event, t.branches, t.certain) for t in deploy.triggers] == [("api", ["main"], False)]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..loadutil import as_list, items_with_pos, scalar_str
@@ -108,7 +109,7 @@ def when_narrowing(config: Config, body: YMap, gate: Gate | None = None) -> Narr
             if isinstance(value, str) and subst(config, value, config.base)[0].strip() == runs:
                 return Narrowing()
             values = gate.values if gate is not None else push_values(config)
-            return logic_filter(value, negate, 0, lambda part: truth(config, part, config.base, values))
+            return logic_filter(value, negate, 0, partial(truth, config, scope=config.base, pipeline=values))
     return Narrowing()
 
 
@@ -142,26 +143,38 @@ def push_values(config: Config) -> dict[str, Any]:
     return {**PUSH_VALUES, **{f"parameters.{k}": v for k, v in config.pipeline.parameters.items()}}
 
 
-def parameter_gate(config: Config, body: YMap) -> Gate | None:
-    """The trigger a workflow needs when its condition, with the values a push gives, is false
-    (`when: << pipeline.parameters.run-deploy >>` with default false): the first single value
-    that lets it run (a boolean flipped, a value it is compared with). None: a push may run it."""
+def parameter_gates(config: Config, body: YMap) -> list[Gate]:
+    """The triggers a workflow needs when its condition, with the values a push gives, is false
+    (`when: << pipeline.parameters.run-deploy >>` with default false): each single value that lets
+    it run (a boolean flipped, a value it is compared with), then the others set together (an `and`
+    of several comparisons: a schedule's source and name). None: a push may run it."""
     statement = _statement_of(body)
     if statement is None:
-        return None
+        return []
     pushed = push_values(config)
     if truth(config, statement, config.base, pushed) is not False:
-        return None
+        return []
     candidates = _candidates(statement, pushed)
-    # One value, then the first value of each (`and` of several comparisons).
-    tries = [[c] for c in candidates] + [list({n: (n, v) for n, v in reversed(candidates)}.values())]
-    for setting in tries:
-        values = {**pushed, **dict(setting)}
-        if truth(config, statement, config.base, values) is not False:
-            events = [GATE_EVENTS.get(f"{n}={_canonical(v)}", GATE_EVENTS.get(n, "api")) for n, v in setting]
-            shown = [f"{n.removeprefix('parameters.')}={_canonical(v)}" for n, v in setting if n != "trigger_source"]
-            return Gate("schedule" if "schedule" in events else events[0], shown, values)
-    return None
+    gates: list[Gate] = []
+    alone: set[str] = set()
+    for name, value in candidates:
+        gate = _gate(config, statement, pushed, [(name, value)])
+        if gate is not None and name not in alone:
+            alone.add(name)
+            gates.append(gate)
+    together = list({n: (n, v) for n, v in reversed(candidates) if n not in alone}.values())[::-1]
+    gate = _gate(config, statement, pushed, together) if len(together) > 1 else None
+    return [*gates, gate] if gate is not None else gates
+
+
+def _gate(config: Config, statement: Any, pushed: dict[str, Any], setting: list[tuple[str, Any]]) -> Gate | None:
+    """The trigger that gives the pipeline values of `setting`, if they let the workflow run."""
+    values = {**pushed, **dict(setting)}
+    if truth(config, statement, config.base, values) is False:
+        return None
+    events = [GATE_EVENTS.get(f"{n}={_canonical(v)}", GATE_EVENTS.get(n, "api")) for n, v in setting]
+    shown = [f"{n.removeprefix('parameters.')}={_canonical(v)}" for n, v in setting if n != "trigger_source"]
+    return Gate("schedule" if "schedule" in events else events[0], shown, values)
 
 
 def _statement_of(body: YMap) -> Any:

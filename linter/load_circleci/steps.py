@@ -2,8 +2,9 @@
 inlined.
 
 * built-in steps: `run` (and the deprecated `deploy`), `save_cache`/`restore_cache`, `when`/`unless`
-  (inner steps a condition excludes, once the invocation's parameters are in, are left out), and those with nothing to read beyond
-  their kind (`SIMPLE_STEPS`); CircleCI also reads them spelled with hyphens (`restore-cache`);
+  (inner steps a condition excludes, once the invocation's parameters are in, are left out),
+  `checkout` (where the repository is: `Step.checkout_names`), and those with nothing to read
+  beyond their kind (`SIMPLE_STEPS`); CircleCI also reads them spelled with hyphens (`restore-cache`);
 * a command defined in the config or an inline orb is inlined with its parameters bound
   (`inline_command`), its steps marked with `Step.origin`; a registry orb's command becomes a
   `uses` step (`reusable_step`);
