@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from .findings import Finding
-from .model import ProblemKind, Project
+from .findings import Finding, level_rank
+from .model import ProblemKind, Project, Span
 from .ruleapi import RuleModule, RuleShapeError, plugin_rule
 
 ENTRY_POINT_GROUP = "cilint.rules"
@@ -139,7 +139,10 @@ def run_rules(
         result.findings.extend(findings)
         if error is not None:
             result.errors.append(error)
-    fingerprint(project, result.findings)
+    groups = group_findings(result.findings)
+    fingerprint(project, [members[0] for members in groups])  # as the first one, ungrouped, had it
+    spans = _job_spans(project) if any(len(members) > 1 for members in groups) else {}
+    result.findings = [merge_group(members, spans) for members in groups]
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -205,3 +208,101 @@ def fingerprint(project: Project, findings: list[Finding]) -> None:
         count = seen.get(digest, 0)
         seen[digest] = count + 1
         finding.fingerprint = f"{digest}:{count + 1}"
+
+
+# One finding per place. A rule that walks every job run reaches a step of a composite action, of a
+# reusable workflow or of a matrix job once per run: the same rule, place and cause reached through
+# N matrix legs or N calling jobs is one finding, whose message says in how many jobs.
+
+_JOB_MARK = "\0job\0"
+# Related locations a grouped finding keeps: its first member's, then those of the others and the
+# other jobs, up to this many.
+MAX_GROUP_RELATED = 10
+# Job names a grouped message lists before "and N more".
+_LISTED_JOBS = 3
+
+
+def _cause(finding: Finding) -> str:
+    """The message with the finding's own job name taken out: findings of one rule at one place
+    whose messages differ only by the job they name have one cause."""
+    if not finding.job:
+        return finding.message
+    # `<file>:<workflow>/<job>`; workflow and job names may hold `/` (orb jobs): try each tail,
+    # longest first, and take out the first the message names.
+    display = finding.job.partition(":")[2] or finding.job
+    tails = [display[i + 1:] for i, char in enumerate(display) if char == "/"]
+    for name in [display, *tails]:
+        if not name:
+            continue
+        pattern = re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])")
+        if pattern.search(finding.message):
+            return pattern.sub(_JOB_MARK, finding.message)
+    return finding.message
+
+
+def group_findings(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings of one rule at one place (path, line, column) with one cause, each group's
+    members sorted by job (findings without one last), groups in the findings' order."""
+    groups: dict[tuple[str, str, int, int, str], list[Finding]] = {}
+    for finding in findings:
+        span = finding.span
+        key = (finding.rule_id, span.path, span.line, span.column, _cause(finding))
+        groups.setdefault(key, []).append(finding)
+    for members in groups.values():
+        members.sort(key=lambda f: (f.job is None, f.job or "", f.message))
+    return list(groups.values())
+
+
+def merge_group(members: list[Finding], job_spans: dict[str, Span]) -> Finding:
+    """The group's one finding: its first member (the first job sorted), with the highest level
+    of the group, the related locations of all and of the other jobs (`job_spans`: qualified job ->
+    where it is), de-duplicated and bounded, and, when more than one
+    job run reached the place, a message that says how many and names a few."""
+    first = members[0]
+    if len(members) == 1:
+        return first
+    runs = [member.job for member in members if member.job]
+    jobs = sorted(set(runs))
+    first.level = max((member.level or "error" for member in members), key=level_rank)
+    related: list[tuple[Span, str]] = []
+    seen: set[tuple[Span, str]] = set()
+    extra = [(span, f"also reached in job `{_display(job)}`")
+             for job in jobs[1:] if (span := job_spans.get(job)) is not None]
+    for entry in [item for member in members for item in member.related] + extra:
+        if entry not in seen and len(related) < MAX_GROUP_RELATED:
+            seen.add(entry)
+            related.append(entry)
+    first.related = related
+    if len(runs) > 1:
+        first.message = f"{first.message} ({_how_many(len(runs), jobs)})"
+    return first
+
+
+def _how_many(runs: int, jobs: list[str]) -> str:
+    """`in 4 jobs: `a`, `b`, `c` and 1 more`; `in 26 job runs of `w/j``; `in 362 job runs of 101
+    jobs: ...` (GitHub matrix legs share their job's name; CircleCI's have their own)."""
+    names = ", ".join(f"`{_display(job)}`" for job in jobs[:_LISTED_JOBS])
+    if len(jobs) > _LISTED_JOBS:
+        names += f" and {len(jobs) - _LISTED_JOBS} more"
+    if len(jobs) == 1:
+        return f"in {runs} job runs of {names}"
+    if runs == len(jobs):
+        return f"in {runs} jobs: {names}"
+    return f"in {runs} job runs of {len(jobs)} jobs: {names}"
+
+
+def _display(job: str) -> str:
+    """A qualified job name without its file: `<workflow>/<job>`."""
+    return job.partition(":")[2] or job
+
+
+def _job_spans(project: Project) -> dict[str, Span]:
+    """Where each qualified job is (its first run): a job of a called workflow, where it is called."""
+    spans: dict[str, Span] = {}
+    for workflow in project.workflows():
+        for job in workflow.jobs():
+            where = job.span
+            if job.caller is not None and job.caller in workflow.dag.nodes:
+                where = workflow.job(job.caller).span
+            spans.setdefault(job.qualified, where)
+    return spans

@@ -221,9 +221,30 @@ def _equal(a: Any, b: Any) -> Any:
         return UNKNOWN if fnmatchcase(to_str(other).lower(), pattern.glob.lower()) else False
     if isinstance(a, str) and isinstance(b, str):
         return a.lower() == b.lower()
-    if isinstance(a, str) != isinstance(b, str):  # GitHub coerces to numbers; rare in `if:`
-        return UNKNOWN
+    if isinstance(a, (list, dict)) or isinstance(b, (list, dict)):
+        return UNKNOWN  # equal only as the same instance
+    if type(a) is not type(b):  # GitHub's loose equality: both as numbers
+        x, y = _number(a), _number(b)
+        return x == y  # NaN equals nothing
     return a == b
+
+
+def _number(value: Any) -> float:
+    """GitHub's coercion to a number ("Operators": null 0, true 1, false 0, a string parsed as a
+    JSON number, the empty string 0, anything else NaN)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).strip()
+    if text == "":
+        return 0.0
+    try:
+        return float(int(text, 16)) if text.lower().startswith("0x") else float(text)
+    except ValueError:
+        return float("nan")
 
 
 def _starts_with(a: Any, b: Any) -> Any:
@@ -329,6 +350,8 @@ def _lookup(context: Mapping[str, Any], path: list[str]) -> Any:
     for part in path:
         if isinstance(value, Every):
             value = value.value
+        elif value is None:  # a property of null is null
+            return None
         elif isinstance(value, Mapping):
             lowered = {str(k).lower(): v for k, v in value.items()}
             if part.lower() not in lowered:

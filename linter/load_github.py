@@ -47,6 +47,16 @@ ACTIONS_APP_ID = 15368  # GitHub Actions' app id in branch protection (domain-fa
 MAX_MATRIX = 256  # GitHub's limit of jobs per matrix
 MAX_CALL_DEPTH = 4  # reusable workflows nest at most 4 levels
 _SECRET = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+# A secret a value reads, spaces allowed around the dot (`secrets.X`, `secrets [ 'X' ]`):
+# `Step.secret_templates` and `Step.env_secrets`.
+_SECRET_READ = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+_BUILTIN_TOKEN = "github.token"  # the job's own token, read as an expression
+# How GitHub writes what it fills in before the shell runs (`Pipeline.template_openers`,
+# `Pipeline.template_word`: an expression is one argument though it holds spaces), and how
+# scripts name the checkout directory (`Pipeline.checkout_directories`).
+TEMPLATE_OPENERS = ("${{",)
+TEMPLATE_WORD = r"\$\{\{.*?\}\}"
+CHECKOUT_DIRECTORIES = ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
 _USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
 _TRAILING_COMMENT = re.compile(r"#\s*(.*\S)")
 _RUNS_ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)")
@@ -175,7 +185,9 @@ def load_workflow(
     merge_keys: list[Pos] | None = None,
 ) -> Pipeline:
     name = scalar_str(root.get("name")) or source.path
-    pipeline = Pipeline("github", source.path, name, source.span(root.pos))
+    pipeline = Pipeline("github", source.path, name, source.span(root.pos),
+                        template_openers=TEMPLATE_OPENERS, template_word=TEMPLATE_WORD,
+                        checkout_directories=CHECKOUT_DIRECTORIES)
     for pos in merge_keys or []:
         source.problem(ProblemKind.REFERENCE, "`<<` merge keys are not supported by GitHub Actions "
                        "(anchors and aliases are); write the keys out", pos)
@@ -279,7 +291,7 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     for index, leg in enumerate(legs):
         if not spend(source, key_pos):  # over the file's model limit: it will not be checked
             break
-        lookup = _lookup_for(leg, context.inputs)
+        lookup = _lookup_for(leg, context.inputs, matrix_known)
         name, name_known = expr.substitute(display_text, lookup)
         key = key_base if len(legs) == 1 else f"{key_base} ({_leg_label(leg, dimensions)})"
         if key in keys:
@@ -400,6 +412,8 @@ def _image(source: Source, value: Any, pos: Pos, kind: ImageKind, lookup: Callab
         return []
     written = scalar_str(value)
     ref, resolved = expr.substitute(written, lookup)
+    if resolved and not ref.strip():
+        return []  # `container: ${{ matrix.image }}` with an empty value: this leg runs on the host
     via = [Text(written, source.span(pos))] if ref != written else []
     via.extend(_matrix_values(source, written, lookup))
     resolved = resolved and not _only_known_at_run_time(ref)
@@ -515,28 +529,43 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _apply_includes(legs: list[dict[str, Any]], includes: list[Any], dimensions: list[str]) -> None:
-    """GitHub's `include`: extend every leg whose original values it does not contradict; an
-    entry that extends none becomes a leg of its own."""
-    original = [dict(leg) for leg in legs]
+    """GitHub's `include` (docs: `jobs.<job_id>.strategy.matrix.include`, the fruit/animal example):
+    each entry's pairs are added to every original combination (the product, after `exclude`) none
+    of whose original values they would overwrite (values added by earlier entries may be); an entry
+    added to none becomes a combination of its own, which later entries do not extend. An
+    include-only matrix has one combination per entry."""
+    original = [(leg, {k: leg[k] for k in dimensions if k in leg}) for leg in legs]
     for entry in includes:
         if not isinstance(entry, dict):
             continue
         extended = False
-        for leg, base in zip(legs, original, strict=True):
-            if all(_same(base[k], v) for k, v in entry.items() if k in dimensions and k in base):
-                for key, value in entry.items():
-                    if key not in dimensions or key not in base:
-                        leg[key] = value
+        for leg, base in original:
+            if all(_equal(base[k], v) for k, v in entry.items() if k in base):
+                leg.update((k, v) for k, v in entry.items() if k not in base)
                 extended = True
         if not extended:
             legs.append(dict(entry))
-            original.append({})
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Whether an include value leaves an original value as it is (objects compare whole)."""
+    if a is b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, (dict, list)) or isinstance(b, (dict, list)) or a is expr.UNKNOWN or b is expr.UNKNOWN:
+        return False
+    return scalar_str(a) == scalar_str(b)
 
 
 def _leg_values(leg: dict[str, Any], dimensions: list[str]) -> list[str]:
-    """The values GitHub puts in a matrix check name: the declared dimensions' values in order
-    (objects flattened to their leaves), or all of an include-only leg's values."""
-    keys = [k for k in dimensions if k in leg] or list(leg)
+    """The values GitHub puts in a matrix check name: every value of the combination (objects
+    flattened to their leaves; empty ones skipped): the declared dimensions' in declared order,
+    then the keys `include` added, in the order they were first added (for a combination an entry
+    made: that entry's other keys, in its order)."""
+    keys = [k for k in dimensions if k in leg] + [k for k in leg if k not in dimensions]
     out: list[str] = []
     for key in keys:
         _flatten(leg[key], out)
@@ -562,14 +591,22 @@ def _leg_label(leg: dict[str, Any], dimensions: list[str]) -> str:
     return ", ".join(_leg_values(leg, dimensions))
 
 
-def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any]) -> Callable[[str], Any]:
+def _lookup_for(leg: dict[str, Any], inputs: dict[str, Any], matrix_known: bool = False) -> Callable[[str], Any]:
+    """`matrix.*` and `inputs.*` values of one leg. A key a leg of a known matrix lacks (an include
+    entry that did not set it) is null, which reads as empty text (`container: ${{ matrix.c }}`
+    then runs on the host)."""
+    missing = None if leg and matrix_known else expr.UNKNOWN
+
     def lookup(expression: str) -> Any:
         match = _LEG_VALUE.fullmatch(expression)
         if not match:
             return expr.UNKNOWN
-        scope = leg if match.group(1) == "matrix" else inputs
-        value: Any = scope.get(match.group(2) or match.group(3), expr.UNKNOWN)
+        in_leg = match.group(1) == "matrix"
+        scope = leg if in_leg else inputs
+        value: Any = scope.get(match.group(2) or match.group(3), missing if in_leg else expr.UNKNOWN)
         for part in filter(None, (match.group(4) or "").split(".")):
+            if value is None:
+                break
             value = value.get(part, expr.UNKNOWN) if isinstance(value, dict) else expr.UNKNOWN
         if isinstance(value, (dict, list)):
             return expr.UNKNOWN
@@ -682,14 +719,22 @@ def _call_inputs(job: YMap, callee: YMap) -> dict[str, Any]:
 
 
 def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], origin: str | None,
-           depth: int, log: _StepLog | None = None) -> list[Step]:
-    """`log`: where what building the steps does besides is recorded (see `_StepLog`)."""
+           depth: int, log: _StepLog | None = None, seen: list[Step] | None = None) -> list[Step]:
+    """`log`: where what building the steps does besides is recorded (see `_StepLog`); `seen`:
+    the steps of the job built so far, nested ones included (what a local action's checkout is)."""
     source = context.source
     out: list[Step] = []
+    seen = [] if seen is None else seen
     for index, item in enumerate(steps):
         pos = steps.pos_of(index)
         if not (log.spend(source, pos) if log is not None else spend(source, pos)):
             break  # over the file's model limit: it will not be checked
+        if isinstance(item, YMap) and isinstance(item.get("parallel"), YSeq):
+            # A `parallel:` group runs its steps at once and waits for them all (GitHub's
+            # workflow syntax, `jobs.<job_id>.steps[*].parallel`): they are steps of the job,
+            # read in the order written.
+            out.extend(_steps(context, run, item["parallel"], env, origin, depth, log, seen))
+            continue
         if not isinstance(item, YMap):
             before = len(source.problems)
             source.problem(ProblemKind.PARSE, "a step must be a mapping", pos, run.qualified)
@@ -723,22 +768,80 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             elif step.uses.name in ("actions/checkout",):
                 step.kind = "checkout"
             step.cache = _cache(source, step, item)
+        _secret_reads(step)
         out.append(step)
+        seen.append(step)
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
-            out.extend(_composite_steps(context, run, step, env, depth, log))
+            out.extend(_composite_steps(context, run, step, env, depth, log, seen))
     return out
 
 
+def _secret_reads(step: Step) -> None:
+    """`Step.secret_templates` and `Step.env_secrets`: where a step reads the secret store."""
+    if step.run is not None and ("secrets" in step.run.value or _BUILTIN_TOKEN in step.run.value):
+        step.secret_templates = [
+            block.group(0) for block in expr.EXPRESSION.finditer(step.run.value)
+            if _SECRET_READ.search(block.group(0)) or _BUILTIN_TOKEN in block.group(0)]
+    for name, variable in step.env.items():
+        if "secrets" in variable.written:
+            names = [m.group(1) or m.group(2) for m in _SECRET_READ.finditer(variable.written)]
+            if names:
+                step.env_secrets[name] = names
+
+
+_SAME_REPOSITORY = ("", "${{github.repository}}")  # `repository:` of a checkout of the workflow's own
+
+
+def _checked_out(folder: str, earlier: list[Step]) -> tuple[str | None, bool]:
+    """Where in the repository the local action `./<folder>` is, as the earlier `actions/checkout`
+    steps of its job laid the workspace out, and whether a missing one is certainly missing.
+
+    A `./` path is read from the runner's workspace (GitHub's workflow syntax, "Example: Using an
+    action in the same repository as the workflow"): a checkout with `path: P` puts the repository
+    under `P/`, one with `repository:` another repository (the documented way to use an action of
+    a private repository). The checkout whose path holds the action is the one that provides it
+    (the longest path; of equal ones the latest). (None, False): another repository's file, or a
+    path only known at run time: nothing certain can be said."""
+    best: tuple[int, str, bool] | None = None  # (length of path, path, another repository)
+    uncertain = False
+    for step in earlier:
+        if step.kind != "checkout":
+            continue
+        path_text = step.inputs.get("path")
+        path = path_text.value.strip() if path_text is not None else ""
+        repository = step.inputs.get("repository")
+        other = repository is not None and repository.value.replace(" ", "") not in _SAME_REPOSITORY
+        if "$" in path:
+            uncertain = True
+            continue
+        path = path.removeprefix("./").strip("/")
+        path = "" if path == "." else path
+        if path and folder != path and not folder.startswith(path + "/"):
+            continue
+        if best is None or len(path) >= best[0]:
+            best = (len(path), path, other)
+    if best is None:
+        return folder, not uncertain
+    _, path, other = best
+    if other:
+        return None, False
+    return folder[len(path):].lstrip("/"), not uncertain
+
+
 def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, EnvVar],
-                     depth: int, log: _StepLog | None = None) -> list[Step]:
+                     depth: int, log: _StepLog | None = None, seen: list[Step] | None = None) -> list[Step]:
     """A local composite action's steps, inlined after the step that uses it."""
     assert step.uses is not None
-    folder = step.uses.name[2:].rstrip("/")
+    folder, certain = _checked_out(step.uses.name[2:].rstrip("/"), seen or [])
+    if folder is None:
+        return []
     for name in ("action.yml", "action.yaml"):
         loaded = context.load_local(f"{folder}/{name}" if folder else name)
         if loaded is not None:
             break
     else:
+        if not certain:
+            return []
         before = len(context.source.problems)
         context.source.problem(ProblemKind.REFERENCE, f"local action `{step.uses.name}` has no action.yml "
                                "in the repository", _pos(step.uses.text.span), run.qualified)
@@ -750,7 +853,8 @@ def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, 
     if not isinstance(runs, YMap) or not isinstance(runs.get("steps"), YSeq):
         return []
     inner = replace(context, source=action_source)
-    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1, log=log)
+    return _steps(inner, run, runs["steps"], env, origin=f"composite:{folder}", depth=depth + 1, log=log,
+                  seen=seen)
 
 
 def _pos(span: Span) -> Pos:
@@ -916,7 +1020,14 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
 
-def _github_context(scenario: _Scenario) -> dict[str, Any]:
+# Events whose payload has no `pull_request` object (GitHub's "Events that trigger workflows";
+# `workflow_call` is left out: a called workflow sees its caller's event).
+_NO_PULL_REQUEST = frozenset({"push", "schedule", "workflow_dispatch", "merge_group", "release",
+                              "repository_dispatch", "create", "delete", "workflow_run"})
+
+
+def _github_context(scenario: _Scenario, called: bool = False) -> dict[str, Any]:
+    """`called`: in a workflow another one calls, whose inputs the caller gives on any event."""
     ref = scenario.ref
     if isinstance(ref, str):
         ref_name: Any = ref.split("/", 2)[2] if ref.count("/") >= 2 else ref
@@ -930,8 +1041,10 @@ def _github_context(scenario: _Scenario) -> dict[str, Any]:
     github = {"event_name": scenario.trigger.event, "ref": ref, "ref_name": ref_name, "ref_type": ref_type,
               "base_ref": base_ref}
     context: dict[str, Any] = {"github": github}
-    if scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
+    if not called and scenario.trigger.event not in ("workflow_dispatch", "workflow_call"):
         context["inputs"] = expr.Every(None)  # only those events have inputs: the others read null
+    if scenario.trigger.event in _NO_PULL_REQUEST:  # their payload has no `pull_request`: null
+        github["event"] = {"pull_request": None}
     return context
 
 
@@ -951,8 +1064,10 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         else:
             base = context.caller_triggers if context.caller_triggers is not None else triggers
         condition = run.condition.value if run.condition else None
+        # (A called workflow's jobs have a caller here: its inputs come from the caller on any event.)
+        called = run.caller is not None or context.depth > 0 or context.caller_triggers is not None
         if (id(base), condition) not in done:
-            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch))
+            done[id(base), condition] = (base, _narrow(base, condition, context.default_branch, called))
         narrowed = list(done[id(base), condition][1])
         needs = [workflow.job(k) for k in workflow.dag.predecessors(key)]
         if needs and not (run.condition and expr.uses_status_function(run.condition.value)):
@@ -961,14 +1076,15 @@ def _narrow_triggers(context: _Context, workflow: Workflow, triggers: list[Trigg
         run.triggers = github_filters.translated(narrowed)
 
 
-def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str) -> list[Trigger]:
+def _narrow(triggers: list[Trigger], condition: str | None, default_branch: str,
+            called: bool = False) -> list[Trigger]:
     if condition is None or condition.strip() == "":
         return list(triggers)
     out: list[Trigger] = []
     for trigger in triggers:
         kept: list[tuple[_Scenario, bool]] = []
         for scenario in _scenarios(trigger, default_branch):
-            value = expr.condition_value(condition, _github_context(scenario))
+            value = expr.condition_value(condition, _github_context(scenario, called))
             if value is not False:
                 kept.append((scenario, value is True))
         if not kept:
@@ -1013,7 +1129,9 @@ def _intersect(mine: list[Trigger], theirs: list[Trigger]) -> list[Trigger]:
 
 def load_action(source: Source, root: YMap) -> Pipeline:
     name = scalar_str(root.get("name")) or source.path
-    pipeline = Pipeline("action", source.path, name, source.span(root.pos))
+    pipeline = Pipeline("action", source.path, name, source.span(root.pos),
+                        template_openers=TEMPLATE_OPENERS, template_word=TEMPLATE_WORD,
+                        checkout_directories=CHECKOUT_DIRECTORIES)
     pipeline.literals = walk_literals(source, root, is_reference)
     runs = root.get("runs")
     if not isinstance(runs, YMap):

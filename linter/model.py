@@ -420,9 +420,17 @@ class Step:
     # worked it out (CircleCI: where `checkout` put it, the job's `working_directory`, `~/project`
     # by default); empty: the platform's usual place, not worked out.
     checkout_names: tuple[str, ...] = ()
+    deploy_step: bool = False  # CircleCI's built-in `deploy` step (a deprecated alias of `run`)
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).
     exported: dict[str, ExportedVar] = field(default_factory=dict)
+    # The platform's templates in `run` (as written) that read its secret store or its built-in
+    # token (GitHub `${{ secrets.X }}`, `${{ github.token }}`), filled in by the loader: a
+    # command-line argument holding one is a secret pasted into the script text.
+    secret_templates: list[str] = field(default_factory=list)
+    # The variables of `env` whose value reads the secret store: the names of the secrets each
+    # reads (GitHub `X: ${{ secrets.Y }}`: {"X": ["Y"]}), filled in by the loader.
+    env_secrets: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def environment(self) -> dict[str, str | None]:
@@ -472,6 +480,9 @@ class CheckName:
     app_id: int | None = None  # the app that reports it, when known (GitHub Actions')
     when_skipped: bool = False  # the name reported when the whole (matrix) job is skipped
     pattern: bool = False  # `name` is a glob (`*` for what is only known at run time)
+    # The name (a glob) under which the platform's GitHub App reports it, where that differs from
+    # `name` (CircleCI's workflow check: the OAuth integration reports `name`, the App more).
+    app_name: str | None = None
 
     def matches(self, name: str) -> bool:
         """Whether a status check named `name` may be this one."""
@@ -706,6 +717,21 @@ class Pipeline:
     action_steps: list[Step] = field(default_factory=list)  # composite action steps
     action_images: list[Image] = field(default_factory=list)  # docker action image
     called_by_workflow_call: bool = False
+    # How the platform writes a value it fills in before the shell runs, set by the loader so that
+    # rules can tell such values without knowing the syntax: the openings of its templates
+    # (GitHub `${{`, CircleCI `<<`), which the loader leaves in a value it could not resolve ...
+    template_openers: tuple[str, ...] = ()
+    # ... and a regular expression for one whole template that a command line passes as one
+    # argument though it holds spaces (GitHub `${{ secrets.X }}`; "" when there is none).
+    template_word: str = ""
+    # How scripts name the checkout directory, where a job starts (GitHub `$GITHUB_WORKSPACE`,
+    # CircleCI `~/project`): a `cd` to one of them, or below, is relative to the checkout.
+    checkout_directories: tuple[str, ...] = ()
+    # The commit statuses the platform posts under its own name, when it does (CircleCI): the
+    # context of its old single status (`ci/circleci`, deprecated), which starts every status it
+    # posts, and the prefix of its per-job statuses (`ci/circleci: <job>`).
+    status_context: str = ""
+    status_prefix: str = ""
 
 
 @dataclass

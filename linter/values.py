@@ -7,6 +7,7 @@ it, both import them without importing each other; `model` re-exports them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -69,3 +70,15 @@ class Command:
     text: str
     cwd: str | None = None  # from a preceding `cd dir &&`
     masked: bool = False  # followed by `|| true` or similar: failure does not fail the step
+
+
+# What refers to a value filled in elsewhere in any shell or template language (no platform's own
+# syntax): a shell variable or command substitution (`$VAR`, `${VAR}`, `$(cmd)`), a mustache,
+# Jinja or Go template placeholder (`{{ x }}`), a Windows `cmd` variable (`%VAR%`).
+_PLACEHOLDER = re.compile(r"\$|\{\{|%[A-Za-z_]+%")
+
+
+def refers_elsewhere(text: str, template_openers: tuple[str, ...] = ()) -> bool:
+    """Whether `text` refers to a value filled in elsewhere rather than being one: a shell or
+    template placeholder, or a template of the platform (`Pipeline.template_openers`)."""
+    return _PLACEHOLDER.search(text) is not None or any(opener in text for opener in template_openers)

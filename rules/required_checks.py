@@ -114,8 +114,9 @@ PRECISION = "high"
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 # A status another app posts (`codecov/patch`, `license/cla`, `continuous-integration/travis-ci`):
-# a slash, but neither a reusable-workflow ` / ` nor CircleCI's prefix.
-_OTHER_APP = re.compile(r"^(?!ci/circleci)[^ /][^/]*/(?! )")
+# a slash, but not a reusable-workflow ` / ` (statuses of a platform checked here are told first,
+# by `Pipeline.status_context`).
+_OTHER_APP = re.compile(r"^[^ /][^/]*/(?! )")
 MAX_NAMES = 5
 
 
@@ -249,7 +250,8 @@ def _circleci_reports(project: Project, workflow: Workflow) -> Iterator[_Report]
         oauth = project.circleci_checks == "checks-oauth"
         reaches = any(t.is_pull_request for t in workflow.triggers)
         for check in workflow.checks:
-            named = check if oauth else CheckName(f"{check.name}*", check.kind, check.span, pattern=True)
+            named = check if oauth or check.app_name is None else CheckName(
+                check.app_name, check.kind, check.span, pattern=True)
             yield _Report(named, _workflow_holder(workflow), workflow, reaches, "runs")
     for job in workflow.jobs():
         reaches = any(t.is_pull_request for t in job.triggers)
@@ -336,7 +338,7 @@ def _never(scope: _Scope, check: RequiredCheck, elsewhere: list[_Report]) -> _Ve
     """No report reaches the branch: say why, or which names come close."""
     related = [(r.check.span, f"reports `{r.name}`") for r in elsewhere]
     reasons = sorted({_off_branch(r) for r in elsewhere if not r.reaches})
-    near = _near_misses(check.context, [r for r in scope.reports if r.reaches])
+    near = _near_misses(check.context, [r for r in scope.reports if r.reaches], _status_prefixes(scope.project))
     text = "is never reported on pull requests"
     if reasons:
         text += f": {reasons[0]}"
@@ -355,22 +357,36 @@ def _off_branch(report: _Report) -> str:
     return f"{report.describe()} reports it, but its filters keep it off pull-request branches"
 
 
-def _near_misses(name: str, reports: list[_Report]) -> list[_Report]:
-    """Names a typo, a matrix suffix, a reusable-workflow prefix or a platform prefix away."""
+def _status_prefixes(project: Project) -> tuple[str, ...]:
+    """The prefixes of the statuses the platforms checked here post (`Pipeline.status_prefix`)."""
+    return tuple(sorted({p.status_prefix for p in project.pipelines if p.status_prefix}))
+
+
+def _unprefixed(name: str, prefixes: tuple[str, ...]) -> str:
+    for prefix in prefixes:
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name
+
+
+def _near_misses(name: str, reports: list[_Report], prefixes: tuple[str, ...]) -> list[_Report]:
+    """Names a typo, a matrix suffix, a reusable-workflow prefix or a platform prefix away
+    (`prefixes`: the platforms' status prefixes, `Pipeline.status_prefix`)."""
     lowered = name.lower()
-    bare = lowered.removeprefix("ci/circleci: ")
+    lowered_prefixes = tuple(prefix.lower() for prefix in prefixes)
+    bare = _unprefixed(lowered, lowered_prefixes)
 
     def close(other: str) -> bool:
         low = other.lower()
         return (low.startswith(lowered + " (") or low.endswith(" / " + lowered)
                 or lowered.endswith(" / " + low) or low == lowered
-                or low.removeprefix("ci/circleci: ") == bare or low.split(" (")[0] == lowered.split(" (")[0])
+                or _unprefixed(low, lowered_prefixes) == bare or low.split(" (")[0] == lowered.split(" (")[0])
 
     names = sorted({r.name for r in reports if not r.check.pattern})
     picked = [n for n in names if close(n)]
-    # Typos, compared without the prefix every CircleCI status shares.
-    bares = {n.removeprefix("ci/circleci: "): n for n in names}
-    typos = difflib.get_close_matches(name.removeprefix("ci/circleci: "), list(bares), n=3, cutoff=0.75)
+    # Typos, compared without the prefix every status of a platform shares.
+    bares = {_unprefixed(n, prefixes): n for n in names}
+    typos = difflib.get_close_matches(_unprefixed(name, prefixes), list(bares), n=3, cutoff=0.75)
     picked += [bares[t] for t in typos if bares[t] not in picked]
     first: dict[str, _Report] = {}
     for report in reports:
@@ -498,6 +514,7 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
         return
     gate = re.compile(str(options.get("gate_names") or OPTIONS["gate_names"]))
     notes = _Notes()
+    own_statuses = {p.status_context for p in project.pipelines if p.status_context}
     queue: dict[tuple[str, str], _Queue] = {}
     for protection in project.protections:
         if not protection.checks:
@@ -508,7 +525,7 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
                            {c.context for c in protection.checks})
             mentioned: set[str] = set()
             for required in protection.checks:
-                if not _judgeable(required, platforms):
+                if not _judgeable(required, platforms, own_statuses):
                     continue
                 for verdict in _judge(scope, required):
                     key = (id(required), verdict.level, verdict.text)
@@ -523,12 +540,14 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
     yield from notes.findings()
 
 
-def _judgeable(check: RequiredCheck, platforms: set[PipelinePlatform]) -> bool:
-    """Only names a pipeline being checked could report: not another app's statuses, not a
-    CircleCI name when no CircleCI config is loaded (nor a GitHub one without workflows)."""
+def _judgeable(check: RequiredCheck, platforms: set[PipelinePlatform], own_statuses: set[str]) -> bool:
+    """Only names a pipeline being checked could report: not another app's statuses (a CircleCI
+    status when no CircleCI config is loaded is one), not a GitHub name without workflows.
+    `own_statuses`: the status contexts of the platforms checked here (`Pipeline.status_context`)."""
     name = check.context
-    if name.startswith("ci/circleci"):
-        return "circleci" in platforms and name != "ci/circleci"  # the bare one is deprecated
+    for context in sorted(own_statuses):
+        if name.startswith(context):
+            return name != context  # the platform's old single status is deprecated
     if _OTHER_APP.match(name) and " / " not in name:
         return False
     if check.app_platform is not None:  # pinned to a known app: only its platform reports it

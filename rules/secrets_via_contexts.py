@@ -56,11 +56,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.model import Command, EnvVar, JobRun, Pipeline, Project, SecretRef, Span, Step, Text, Workflow
 from ..linter.secretnames import is_secret_name
+from ..linter.values import refers_elsewhere
 
 ID = "CIL104"
 NAME = "secrets-via-contexts"
@@ -136,7 +138,6 @@ _PLACEHOLDER_WORDS = re.compile(
     r"required|optional|foo|bar|admin|root|postgres|mysql|guest|user|default|local|dev)$",
     re.I,
 )
-_REFERENCE = re.compile(r"\$|<<|\{\{|%[A-Za-z_]+%")
 _IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$")
 _REPEATED = re.compile(r"(.)\1{4,}")
 _NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
@@ -153,31 +154,37 @@ _SHORT_PASSWORD_FLAG: dict[tuple[str, ...], bool] = {  # command -> `-pVALUE` at
     ("regctl", "registry", "login"): False,
     ("mysql",): True, ("mysqladmin",): True, ("mysqldump",): True, ("mysqlimport",): True,
 }
-_LONG_PASSWORD = re.compile(r"(?:^|\s)--password(?:=|\s+)(\$\{\{.*?\}\}|\S+)")
-_SHORT_PASSWORD = re.compile(r"(?:^|\s)-p\s+(\$\{\{.*?\}\}|\S+)")
 _ATTACHED_PASSWORD = re.compile(r"(?:^|\s)-p(\S+)")
 _ASSIGNMENT = re.compile(
     r"(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)'\"]+)"
 )
-_GITHUB_SECRET = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
-def is_placeholder(value: str) -> bool:
-    """A value that stands for a secret rather than being one (see the documentation above)."""
+@cache
+def _password_forms(template_word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`--password X` and `-p X`, where X is a word or one whole platform template that holds
+    spaces (`Pipeline.template_word`)."""
+    value = f"({template_word}|\\S+)" if template_word else r"(\S+)"
+    return (re.compile(r"(?:^|\s)--password(?:=|\s+)" + value), re.compile(r"(?:^|\s)-p\s+" + value))
+
+
+def is_placeholder(value: str, template_openers: tuple[str, ...] = ()) -> bool:
+    """A value that stands for a secret rather than being one (see the documentation above);
+    `template_openers`: the platform's (`Pipeline.template_openers`)."""
     text = value.strip().strip("'\"")
     return (
         not text
-        or bool(_REFERENCE.search(text))
+        or refers_elsewhere(text, template_openers)
         or bool(_PLACEHOLDER_WORDS.search(text))
         or bool(_REPEATED.search(text))
     )
 
 
-def looks_like_secret(value: str) -> bool:
+def looks_like_secret(value: str, template_openers: tuple[str, ...] = ()) -> bool:
     """A literal under a secret-like name that may be a real secret."""
     text = value.strip().strip("'\"")
-    if is_placeholder(text) or len(text) < _MIN_LENGTH or len(set(text)) < _MIN_DISTINCT:
+    if is_placeholder(text, template_openers) or len(text) < _MIN_LENGTH or len(set(text)) < _MIN_DISTINCT:
         return False
     if any(c.isspace() for c in text) or _IDENTIFIER.match(text) or _NUMBER.match(text):
         return False  # a sentence, a variable or input name, a number
@@ -238,7 +245,7 @@ def _pipeline_findings(project: Project, pipeline: Pipeline) -> Iterator[Finding
                 done.add((id(run.steps), run.qualified))
                 yield from _password_arguments(pipeline, run.steps, run.qualified)
             if pipeline.platform == "github":
-                yield from _github_secret_uses(run)
+                yield from _github_secret_uses(run, pipeline.template_word)
         if pipeline.platform == "circleci":
             yield from _circleci_contexts(project, pipeline, workflow)
     if pipeline.platform == "action":
@@ -249,21 +256,21 @@ def _pipeline_findings(project: Project, pipeline: Pipeline) -> Iterator[Finding
 
 
 def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
-    platform = _platform(pipeline)
+    platform, openers = _platform(pipeline), pipeline.template_openers
     throwaway = _runs_database(pipeline)
     # Every string of the file passes here (64,696 for the corpus workflows): the cheap tests that
     # each check starts with come first, so that most strings make no generator at all.
     for literal in pipeline.literals:
         value = literal.written  # (its place is looked up only for a finding)
         if _TOKEN_MARKERS.search(value):
-            formats = list(_known_formats(literal.value, platform))
+            formats = list(_known_formats(literal.value, platform, openers))
             yield from formats
             if formats:
                 continue
         if is_secret_name(literal.name):
-            yield from _secret_named_value(literal, platform, throwaway)
+            yield from _secret_named_value(literal, platform, throwaway, openers)
         if "=" in value:
-            yield from _secret_assignments(literal, platform, throwaway)
+            yield from _secret_assignments(literal, platform, throwaway, openers)
 
 
 def _runs_database(pipeline: Pipeline) -> bool:
@@ -271,10 +278,11 @@ def _runs_database(pipeline: Pipeline) -> bool:
                for run in workflow.jobs() for image in run.images)
 
 
-def _literal_under(name: str, value: str, platform: str, throwaway_databases: bool) -> bool:
+def _literal_under(name: str, value: str, platform: str, throwaway_databases: bool,
+                   openers: tuple[str, ...]) -> bool:
     """Whether `name: value` sets a secret-named variable to what may be a real secret."""
     upper = name.upper().replace("-", "_")
-    if not is_secret_name(name) or _builtin(name, platform) or not looks_like_secret(value):
+    if not is_secret_name(name) or _builtin(name, platform) or not looks_like_secret(value, openers):
         return False
     if throwaway_databases and _DATABASE_CREDENTIAL.match(upper):
         return False
@@ -284,12 +292,12 @@ def _literal_under(name: str, value: str, platform: str, throwaway_databases: bo
     return not any(word in value.lower() for word in words)
 
 
-def _known_formats(text: Text, platform: str) -> Iterator[Finding]:
+def _known_formats(text: Text, platform: str, openers: tuple[str, ...]) -> Iterator[Finding]:
     for token_format in TOKEN_FORMATS:
         for match in token_format.pattern.finditer(text.value):
             secret = match.group(0).rstrip()
             body = match.groupdict().get("body") or secret[token_format.prefix_length:]
-            if is_placeholder(body):
+            if is_placeholder(body, openers):
                 continue
             store = "a CircleCI context" if platform == "circleci" else "a GitHub secret"
             article = "an" if token_format.label[0] in "AEIOU" else "a"
@@ -299,20 +307,22 @@ def _known_formats(text: Text, platform: str) -> Iterator[Finding]:
                 f"it in {store}", _offset_span(text, match.start(), len(secret)))
 
 
-def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool) -> Iterator[Finding]:
+def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool,
+                        openers: tuple[str, ...]) -> Iterator[Finding]:
     name, value = literal.name, literal.written
-    if literal.reference or "\n" in value or not _literal_under(name, value, platform, throwaway):
+    if literal.reference or "\n" in value or not _literal_under(name, value, platform, throwaway, openers):
         return
     yield Finding(
         f"`{name}` is set to a literal value {mask(value, 0)}: {_store_advice(platform, name)}",
         literal.value.span)
 
 
-def _secret_assignments(literal: EnvVar, platform: str, throwaway: bool) -> Iterator[Finding]:
+def _secret_assignments(literal: EnvVar, platform: str, throwaway: bool,
+                        openers: tuple[str, ...]) -> Iterator[Finding]:
     """`NAME=value` in scripts and `environment:` lists."""
     for match in _ASSIGNMENT.finditer(literal.written):
         name, value = match.group(1), match.group(2)
-        if not _literal_under(name, value, platform, throwaway):
+        if not _literal_under(name, value, platform, throwaway, openers):
             continue
         yield Finding(
             f"`{name}` is assigned a literal value {mask(value.strip(chr(34) + chr(39)), 0)}: "
@@ -327,24 +337,26 @@ def _password_arguments(pipeline: Pipeline, steps: list[Step], job: str | None) 
     platform = _platform(pipeline)
     for step in steps:
         for command in step.commands:
-            value = password_argument(command)
+            value = password_argument(command, pipeline.template_word)
             if value is None:
                 continue
-            finding = _judge_password(value, command, step, platform, job)
+            finding = _judge_password(value, command, step, platform, pipeline.template_openers, job)
             if finding is not None:
                 yield finding
 
 
-def password_argument(command: Command) -> str | None:
-    """The value a command is given as a password on its command line, if any."""
+def password_argument(command: Command, template_word: str = "") -> str | None:
+    """The value a command is given as a password on its command line, if any (`template_word`:
+    the platform's, `Pipeline.template_word`)."""
     text = command.text
-    long_form = _LONG_PASSWORD.search(text)
+    long_password, short_password = _password_forms(template_word)
+    long_form = long_password.search(text)
     if long_form:
         return long_form.group(1)
     attached = _short_flag(command.argv)
     if attached is None:
         return None
-    short = _SHORT_PASSWORD.search(text)
+    short = short_password.search(text)
     if short:
         return short.group(1)
     if attached:
@@ -363,20 +375,20 @@ def _short_flag(argv: list[str]) -> bool | None:
 
 
 def _judge_password(
-    value: str, command: Command, step: Step, platform: str, job: str | None
+    value: str, command: Command, step: Step, platform: str, openers: tuple[str, ...], job: str | None
 ) -> Finding | None:
     value = value.strip("'\"")
-    if "${{" in value and (_GITHUB_SECRET.search(value) or "github.token" in value):
-        return None  # `${{ secrets.X }}`: reported as an interpolation, with this advice; or built in
+    if any(template in value for template in step.secret_templates):
+        return None  # a secret template: reported as an interpolation, with this advice; or built in
     variable = _VARIABLE.match(value)
     if variable and _builtin(variable.group(1), platform) and not _holds_secret(variable.group(1), step):
         return None
-    if _REFERENCE.search(value) or value.startswith("`"):
+    if refers_elsewhere(value, openers) or value.startswith("`"):
         return Finding(
             f"a password is passed on the command line (`{command.argv[0]}` with `{value}`): it shows in "
             "the process list; pipe it in (`--password-stdin`) or use a password file",
             command.span, job=job, level="warning")
-    if not looks_like_secret(value):
+    if not looks_like_secret(value, openers):
         return None
     return Finding(
         f"a literal password {mask(value, 0)} is written on the command line of `{command.argv[0]}`: "
@@ -384,19 +396,14 @@ def _judge_password(
 
 
 def _holds_secret(name: str, step: Step) -> bool:
-    variable = step.env.get(name)
-    return variable is not None and _holds_secret_expression(variable.value.value)
-
-
-def _holds_secret_expression(value: str) -> bool:
-    """Whether a GitHub value reads `secrets.X` (other than `GITHUB_TOKEN`)."""
-    return any(not _builtin(m.group(1) or m.group(2), "github") for m in _GITHUB_SECRET.finditer(value))
+    """Whether the step's `env` sets `name` from the secret store (a secret other than the token)."""
+    return any(not _builtin(secret, "github") for secret in step.env_secrets.get(name, ()))
 
 
 # -- GitHub: how secrets are used ----------------------------------------------------------------
 
 
-def _github_secret_uses(run: JobRun) -> Iterator[Finding]:
+def _github_secret_uses(run: JobRun, template_word: str) -> Iterator[Finding]:
     for ref in run.secrets:
         if _builtin(ref.name, "github"):
             continue
@@ -406,16 +413,17 @@ def _github_secret_uses(run: JobRun) -> Iterator[Finding]:
                 "organisation; pass only the secrets it needs under `secrets:`",
                 ref.span, job=run.qualified, level="warning")
         elif ref.via == "expression" and ref.where == "run":
-            yield Finding(_interpolation_message(ref, run), ref.span, job=run.qualified, level="warning")
+            yield Finding(_interpolation_message(ref, run, template_word), ref.span, job=run.qualified, level="warning")
 
 
-def _interpolation_message(ref: SecretRef, run: JobRun) -> str:
+def _interpolation_message(ref: SecretRef, run: JobRun, template_word: str) -> str:
     message = (f"`secrets.{ref.name}` is interpolated into the script text, where quoting can break and "
                f"it reaches traces and process listings; pass it through `env:` "
                f"(`{ref.name}: ${{{{ secrets.{ref.name} }}}}`) and use `\"${ref.name}\"`")
     step = run.steps[ref.step] if ref.step is not None and 0 <= ref.step < len(run.steps) else None
     if step is not None and any(
-        (value := password_argument(c)) is not None and ref.name in value and c.span.line == ref.span.line
+        (value := password_argument(c, template_word)) is not None and ref.name in value
+        and c.span.line == ref.span.line
         for c in step.commands
     ):
         message += ", piped to `--password-stdin` rather than passed as a password argument"

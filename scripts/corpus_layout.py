@@ -99,6 +99,9 @@ class Outcome:
     files: dict[str, str]  # path -> platform, over every run
     errors: list[dict[str, Any]]
     output: str  # stdout and stderr, when a run did not print a JSON report
+    # (path, line, column, rule, message) of findings one run reported more than once (want none:
+    # one place, one cause, one finding); `findings` merges the runs and would hide them
+    repeated: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def check_repo(repo: Repo, chunk: int = 200) -> Outcome:
@@ -122,8 +125,12 @@ def check_repo(repo: Repo, chunk: int = 200) -> Outcome:
         except ValueError:
             outcome.output += result.output + (repr(result.exception) if result.exception else "")
             continue
+        in_run: set[tuple[Any, ...]] = set()
         for finding in report["findings"]:
             key = (finding["path"], finding["line"], finding["column"], finding["rule"], finding["message"])
+            if key in in_run:
+                outcome.repeated.append(key)
+            in_run.add(key)
             if key not in seen:  # the directory run and the named run both see placed files
                 seen.add(key)
                 outcome.findings.append(finding)

@@ -7,11 +7,14 @@
   `RULE_MAY_IMPORT` from `linter/`, other modules of `rules/`, and the standard library: platform
   knowledge (GitHub expressions, CircleCI templates, the shell reading of scripts) stays in the
   loaders, and a rule reads the facts they compute.
+* No string of a module under `rules/` spells platform syntax (`PLATFORM_TOKENS`), docstrings and
+  the finding-message writers of `MESSAGE_TEXT` aside (see "No platform syntax in rules").
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -165,3 +168,85 @@ def test_the_neutral_helpers_import_nothing_platform_specific() -> None:
         beyond = [t for t in IMPORTS[helper] if t.startswith("linter.") and t not in RULE_MAY_IMPORT
                   and t not in _MODEL_MACHINERY]
         assert not beyond, f"{helper} imports {beyond}"
+
+
+# ---------------------------------------------------------------------------------------------
+# No platform syntax in rules
+#
+# The loaders turn each platform's syntax into facts of the model; a rule that spells a token of
+# it (to search for it, compare with it, build a pattern from it) parses the platform itself.
+# Scanned: every string constant of every module under rules/, f-string parts included, both as
+# written and with regex escapes removed (`\$\{\{` is `${{`); not scanned: docstrings (prose that
+# documents the rule) and the functions of MESSAGE_TEXT, which only write finding messages whose
+# advice names the platform's syntax. Comments are not in the ast.
+
+PLATFORM_TOKENS = ("${{", "<<", "{{", "hashFiles", "$GITHUB_", "GITHUB_ENV", "BASH_ENV", "$CIRCLE_",
+                   "ci/circleci", "secrets.", "github.workspace")
+
+# (module, function) -> why its strings may name platform syntax.
+MESSAGE_TEXT: dict[tuple[str, str], str] = {
+    ("rules.secrets_via_contexts", "_store_advice"): "advice: reference `${{ secrets.X }}`",
+    ("rules.secrets_via_contexts", "_interpolation_message"): "advice: pass `secrets.X` through `env:`",
+}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+_REGEX_ESCAPE = re.compile(r"\\(.)")
+
+
+def _tokens_in(source: str) -> Iterator[tuple[str, int, str]]:
+    """(enclosing function or "", line, token) for each platform token in the strings of `source`."""
+    tree = ast.parse(source)
+    docstrings = _docstrings(tree)
+    scopes: list[tuple[ast.AST, str]] = [(tree, "")]
+    while scopes:
+        node, function = scopes.pop()
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            scopes.append((child, inner))
+            if isinstance(child, ast.Constant) and isinstance(child.value, str) and id(child) not in docstrings:
+                unescaped = _REGEX_ESCAPE.sub(r"\1", child.value)
+                for token in PLATFORM_TOKENS:
+                    if token in child.value or token in unescaped:
+                        yield function, child.lineno, token
+
+
+def _platform_strings() -> Iterator[tuple[str, str, int, str]]:
+    """(module, enclosing function or "", line, token) for each platform token in a rule's strings."""
+    for name, path in MODULES.items():
+        if name.startswith("rules"):
+            for function, line, token in _tokens_in(path.read_text(encoding="utf-8")):
+                yield name, function, line, token
+
+
+def test_rules_spell_no_platform_syntax() -> None:
+    found = sorted({(name, function, line, token) for name, function, line, token in _platform_strings()
+                    if (name, function) not in MESSAGE_TEXT})
+    assert not found, "platform syntax in rules (make it a fact the loader computes): " + ", ".join(
+        f"{name}:{line} ({function or 'module'}) `{token}`" for name, function, line, token in found)
+
+
+def test_the_message_text_allowances_are_used() -> None:
+    used = {(name, function) for name, function, _, _ in _platform_strings()}
+    assert not set(MESSAGE_TEXT) - used, f"no longer needed, take them off MESSAGE_TEXT: {set(MESSAGE_TEXT) - used}"
+
+
+def test_the_platform_syntax_scan_sees_patterns_and_f_strings_not_docstrings() -> None:
+    source = (
+        '"""Reads `${{ secrets.X }}`."""\n'
+        "import re\n"
+        'PATTERN = re.compile(r"\\$\\{\\{.*?\\}\\}")\n'
+        "def f(x: str) -> bool:\n"
+        '    """Not `<< x >>`."""\n'
+        '    return f"{x}<<" == x\n'
+    )
+    assert sorted(_tokens_in(source)) == [("", 3, "${{"), ("", 3, "{{"), ("f", 6, "<<")]

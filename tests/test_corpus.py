@@ -70,6 +70,13 @@ def test_every_file_is_checked_without_an_internal_error(outcomes: list[Any]) ->
         assert missing == [], (outcome.repo.name, missing)
 
 
+def test_no_two_findings_of_one_run_share_place_rule_and_message(outcomes: list[Any]) -> None:
+    """One place, one cause, one finding: a step reached through N matrix legs or N calling jobs
+    (DataDog/dd-trace-js: one line 362 times) is reported once, saying in how many jobs."""
+    repeated = {outcome.repo.name: outcome.repeated[:3] for outcome in outcomes if outcome.repeated}
+    assert repeated == {}
+
+
 def test_an_unloadable_file_is_one_parse_error_and_the_others_are_still_checked(outcomes: list[Any]) -> None:
     unloadable = 0
     for outcome in outcomes:

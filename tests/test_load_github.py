@@ -8,6 +8,7 @@ import pytest
 
 from cilint.linter.model import JobRun, Pipeline, Project
 from cilint.linter.project import build_project
+from helpers import findings, project_for, where
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "github"
 
@@ -108,13 +109,13 @@ def test_steps_commands_lines_env_secrets_cache(basic: Project) -> None:
 def test_matrix_check_names(matrix: Project) -> None:
     found = jobs(matrix, ".github/workflows/matrix.yml")
     checks = {key: [(c.name, c.pattern, c.when_skipped) for c in job.checks] for key, job in found.items()}
-    # Declared order of dimensions; exclude removes one leg; include extends one and adds one;
-    # the unquoted 3.10 is the float 3.1, as GitHub reads it.
-    assert checks["test (ubuntu-latest, 3.11)"] == [("test (ubuntu-latest, 3.11)", False, False)]
+    # Declared order of dimensions; exclude removes one leg; include extends one (its added
+    # value is part of the name) and adds one; the unquoted 3.10 is the float 3.1, as GitHub reads it.
+    assert checks["test (ubuntu-latest, 3.11, true)"] == [("test (ubuntu-latest, 3.11, true)", False, False)]
     assert "test (ubuntu-latest, 3.1)" in checks
     assert "test (macos-latest, 3.1)" not in checks
     assert checks["test (windows-latest, 3.12)"] == [("test (windows-latest, 3.12)", False, False)]
-    assert found["test (ubuntu-latest, 3.11)"].matrix["experimental"] is True
+    assert found["test (ubuntu-latest, 3.11, true)"].matrix["experimental"] is True
     # A name with an expression gets no suffix; it is evaluated per leg.
     assert checks["e2e (chrome)"] == [("E2E chrome", False, False)]
     # A matrix job with `if:` also reports its raw name when skipped.
@@ -200,3 +201,31 @@ def test_broken_files_are_problems_not_crashes(broken: Project) -> None:
     # The other files still load.
     assert {p.path for p in broken.pipelines} == {
         ".github/workflows/dup.yml", ".github/workflows/merge.yml", ".github/workflows/needs.yml"}
+
+
+# -- issue 14: steps of `parallel:` groups, checked-out local actions, setup actions' exports --
+
+STEPS = "github/steps"
+STEPS_CI = ".github/workflows/ci.yml"
+
+
+def test_parallel_group_steps_are_steps_of_the_job() -> None:
+    (pipeline,) = [p for p in project_for(STEPS).pipelines if p.path == STEPS_CI]
+    grouped = pipeline.workflows[0].job("grouped")
+    assert [(s.name, s.span.line) for s in grouped.steps] == [(None, 7), ("Lint", 9), ("Docs", 11)]
+    found = findings("warnings-as-errors", STEPS)
+    assert (STEPS_CI, 10, "warning") in where(found)  # `cargo clippy` inside the group
+
+
+def test_setup_rust_toolchain_exports_rustflags_unless_its_input_is_empty() -> None:
+    lines = {f.span.line for f in findings("warnings-as-errors", STEPS) if f.span.path == STEPS_CI}
+    assert 18 not in lines  # default inputs: RUSTFLAGS=-D warnings for the later steps
+    assert 26 in lines  # `rustflags: ""`: the action sets nothing
+
+
+def test_local_actions_under_a_checkout_path() -> None:
+    found = findings("invalid-reference", STEPS)
+    # `./main/...` after a checkout with `path: main` is `.github/actions/setup` of the repository
+    # (inlined); `./tools/build` is another repository's: nothing certain; a missing one of ours is.
+    assert where(found) == [(STEPS_CI, 39, "error")]
+    assert "./main/.github/actions/missing" in found[0].message

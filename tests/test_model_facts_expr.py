@@ -5,35 +5,20 @@ patterns, the app a required check is pinned to, and what a GitHub job's `if:` a
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from cilint.linter.load_circleci import load_circleci
 from cilint.linter.load_github import load_workflow
 from cilint.linter.load_protection import load_protection_json, protection_from_config
 from cilint.linter.loadutil import Source
-from cilint.linter.model import CheckName, JobRun, Pipeline, Problem, Protection, Span, Trigger
+from cilint.linter.model import CheckName, JobRun, Pipeline, Protection, Span, Trigger
 from cilint.linter.yamlsrc import YMap, load
-
-
-def _source(text: str, path: str) -> tuple[Source, Any]:
-    problems: list[Problem] = []
-    return Source(path, text.splitlines(), problems), load(text)[0].root
-
-
-def github(text: str) -> Pipeline:
-    source, root = _source(text, ".github/workflows/ci.yml")
-    return load_workflow(source, root, lambda _: None)
-
-
-def circleci(text: str) -> Pipeline:
-    source, root = _source(text, ".circleci/config.yml")
-    return load_circleci(source, root)
+from helpers import circleci_pipeline as circleci
+from helpers import github_pipeline as github
+from helpers import source_of
 
 
 def protections(text: str) -> list[Protection]:
-    source, root = _source(text, "protection.json")
+    source, root = source_of(text, "protection.json")
     return load_protection_json(source, root)
 
 
@@ -256,3 +241,25 @@ def test_check_name_matches_its_glob_only_when_it_is_one() -> None:
     assert called.matches("deploy / build") and not called.matches("build")
     assert not CheckName("test (*)", "check-run", span).matches("test (3.11)")  # a name, not a glob
     assert CheckName("test (*)", "check-run", span).matches("test (*)")
+
+
+# -- issue 14: `if:` forms read per trigger (null inputs and pull_request off their events) --
+
+def _job_events(condition: str) -> list[str]:
+    text = ("on:\n  push:\n    branches: [main]\n  pull_request:\n  workflow_dispatch:\n"
+            f"jobs:\n  j:\n    if: {condition}\n    runs-on: x\n    steps: [{{run: a}}]\n")
+    root = load(text)[0].root
+    assert isinstance(root, YMap)
+    pipeline = load_workflow(Source("w.yml", text.splitlines(), []), root, lambda _: None)
+    return sorted(t.event + ("" if t.certain else "?") for t in pipeline.workflows[0].job("j").triggers)
+
+
+@pytest.mark.parametrize(("condition", "events"), [
+    ("inputs.deploy", ["workflow_dispatch?"]),  # null on push and pull_request
+    ("${{ inputs.x == 'true' }}", ["workflow_dispatch?"]),
+    ("${{ inputs.x != 'true' }}", ["pull_request", "push", "workflow_dispatch?"]),
+    ("${{ !github.event.pull_request.draft }}", ["pull_request?", "push", "workflow_dispatch"]),
+    ("contains(github.event.pull_request.labels.*.name, 'deploy')", ["pull_request?"]),
+])
+def test_github_if_forms_narrow_the_triggers(condition: str, events: list[str]) -> None:
+    assert _job_events(condition) == events

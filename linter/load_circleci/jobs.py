@@ -20,7 +20,7 @@ from .orbs import find_definition, orb_of, orb_use
 from .parameters import argument, bind, subst, texts_at
 from .secrets import job_secrets
 from .steps import JobCtx, read_steps
-from .values import is_scalar, is_set, plain
+from .values import STATUS_PREFIX, is_scalar, is_set, plain
 
 # Keys of a workflow job entry that configure the run rather than pass job parameters.
 ENTRY_KEYS = frozenset({
@@ -49,7 +49,7 @@ def job_run(config: Config, leg: Leg, workflow: str) -> JobRun:
     elif kind == "job" and jdef is not None:
         expand_job(config, job, jdef, leg)
     status = leg.key if kind in ("job", "orb") else f"{workflow}/{leg.key}"
-    job.checks = [CheckName(f"ci/circleci: {status}", "status", job.span)]
+    job.checks = [CheckName(f"{STATUS_PREFIX}{status}", "status", job.span)]
     return job
 
 

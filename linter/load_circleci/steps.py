@@ -236,6 +236,7 @@ def run_step(config: Config, site: Site, ctx: JobCtx) -> None:
         name=subst(config, scalar_str(name), site.scope)[0] if is_set(name) else None,
         run=text, shell=scalar_str(shell) if is_set(shell) else None,
         env={**ctx.env, **step_env}, origin=site.scope.origin, working_directory=directory,
+        deploy_step=site.name == "deploy",
     ))
 
 

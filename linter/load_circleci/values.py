@@ -7,6 +7,17 @@ from typing import Any
 
 from ..model import Text
 
+# How CircleCI writes what it fills in before the shell runs (`Pipeline.template_openers`:
+# `<< parameters.x >>`, `<< pipeline.x >>`), and how scripts name the job's default working
+# directory, the checkout (`Pipeline.checkout_directories`).
+TEMPLATE_OPENERS = ("<<",)
+CHECKOUT_DIRECTORIES = ("$CIRCLE_WORKING_DIRECTORY", "${CIRCLE_WORKING_DIRECTORY}", "~/project",
+                        "/home/circleci/project")
+# The commit statuses CircleCI posts (`Pipeline.status_context`, `Pipeline.status_prefix`): one
+# per job, `ci/circleci: <job>`; `ci/circleci` alone was its old single status.
+STATUS_CONTEXT = "ci/circleci"
+STATUS_PREFIX = f"{STATUS_CONTEXT}: "
+
 
 def is_reference(value: str) -> bool:
     """The value refers to a variable or a parameter rather than being a literal."""

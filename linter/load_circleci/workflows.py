@@ -180,7 +180,9 @@ def populate(
         filters[leg.key] = job_filter(config, job, leg)
     edges(config, workflow, legs, ambiguous)
     cyclic = cycles(config, workflow, legs)
-    workflow.checks = [CheckName(workflow.name, "workflow-check", workflow.span)]
+    # The GitHub App reports the workflow under its name and more (a suffix), the OAuth integration
+    # under its name alone.
+    workflow.checks = [CheckName(workflow.name, "workflow-check", workflow.span, app_name=f"{workflow.name}*")]
     if schedules:  # a scheduled workflow runs only on its schedule
         workflow.triggers = schedules
         for job in workflow.jobs():

@@ -23,10 +23,10 @@ UNKNOWN = Unknown()
 Env = dict[str, "str | Unknown"]
 
 
-def known(value: str) -> str | Unknown:
+def known(value: str, template_openers: tuple[str, ...]) -> str | Unknown:
     """A value written in a script (`VAR=x cmd`, `export VAR=x`): unknown when the shell expands
-    something in it or a template is left in it."""
-    return UNKNOWN if "$" in value or "<<" in value else value
+    something in it or a template of the platform (`Pipeline.template_openers`) is left in it."""
+    return UNKNOWN if "$" in value or any(opener in value for opener in template_openers) else value
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Call:
     cwd: str | Unknown  # relative to the repository root, "" for the root
     repo: Files
     interpreter: list[str] = field(default_factory=list)  # `python -W error -m pytest`: the -W
+    checkout: tuple[str, ...] = ()  # how scripts name the checkout (`Pipeline.checkout_directories`)
 
     @property
     def args(self) -> list[str]:
@@ -109,19 +110,12 @@ class Files:
         return self.project.repo_glob(pattern)
 
 
-# Prefixes that name the repository root in a `cd` (GitHub workspace, CircleCI's default
-# working directory).
-_ROOT_PREFIXES = ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}",
-                  "$CIRCLE_WORKING_DIRECTORY", "${CIRCLE_WORKING_DIRECTORY}", "~/project",
-                  "/home/circleci/project")
-
-
-def repo_dir(cwd: str | None, roots: tuple[str, ...] = ()) -> str | Unknown:
-    """A command's working directory relative to the root, or UNKNOWN; `roots`: how the step
-    names the checkout (`Step.checkout_names`), when its loader worked them out."""
+def repo_dir(cwd: str | None, checkout: tuple[str, ...]) -> str | Unknown:
+    """A command's working directory relative to the root, or UNKNOWN; `checkout`: how the
+    platform's scripts name the root (`Pipeline.checkout_directories`)."""
     if cwd is None:
         return ""
-    for prefix in roots or _ROOT_PREFIXES:
+    for prefix in checkout:
         if cwd == prefix or cwd.startswith(prefix + "/"):
             cwd = cwd[len(prefix):].lstrip("/") or "."
             break

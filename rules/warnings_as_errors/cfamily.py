@@ -81,12 +81,13 @@ def _cmake_source(call: Call) -> str | None:
             given = arg[2:]
         else:
             continue
-        found = repo_dir(posixpath.join(call.cwd, given) if call.cwd else given)
+        found = repo_dir(posixpath.join(call.cwd, given) if call.cwd else given, call.checkout)
         return found if isinstance(found, str) else None
     positional = [a for i, a in enumerate(args) if not a.startswith("-")
                   and not (i > 0 and args[i - 1] in ("-B", "-G", "-T", "-A", "-C", "-D"))]
     if positional:
-        found = repo_dir(posixpath.join(call.cwd, positional[0]) if call.cwd else positional[0])
+        found = repo_dir(posixpath.join(call.cwd, positional[0]) if call.cwd else positional[0],
+                         call.checkout)
         return found if isinstance(found, str) else None
     return call.cwd
 

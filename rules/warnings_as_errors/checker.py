@@ -54,11 +54,17 @@ class Checker:
         firsts = [need.words[0] for need in self.needs if need.words]
         self.first_word: re.Pattern[str] | None = (
             re.compile("|".join(f"(?:{word})" for word in firsts)) if len(firsts) == len(self.needs) else None)
+        # What the loader says of the platform of the pipeline being checked (set in `findings`):
+        # how its templates open (`Pipeline.template_openers`) and how its scripts name the
+        # checkout (`Pipeline.checkout_directories`).
+        self.openers: tuple[str, ...] = ()
+        self.checkout: tuple[str, ...] = ()
 
     def findings(self) -> Iterator[Finding]:
         seen: set[tuple[Any, str]] = set()
         inlined = {step.span.path for w in self.project.workflows() for job in w.jobs() for step in job.steps}
         for pipeline in self.project.pipelines:
+            self.openers, self.checkout = pipeline.template_openers, pipeline.checkout_directories
             runs: list[tuple[list[Step], str | None]] = [
                 (job.steps, job.qualified) for workflow in pipeline.workflows for job in workflow.jobs()]
             if pipeline.platform == "action" and pipeline.path not in inlined:
@@ -82,7 +88,7 @@ class Checker:
                 continue
             env: Env = {name: UNKNOWN if value is None else value for name, value in step.environment.items()}
             for command in step.commands:
-                _exports(command, env)
+                _exports(command, env, self.openers)
                 yield from self.command(command, env, step.checkout_names)
 
     def command(self, command: Command, env: Env, roots: tuple[str, ...] = ()) -> Iterator[_Report]:
@@ -92,8 +98,8 @@ class Checker:
             if not self.may_judge(argv):
                 continue
             if scope is None:  # built for the few commands that are judged, not for each one
-                scope = {**env, **{k: known(v) for k, v in command.assignments.items()}}
-                cwd = repo_dir(command.cwd, roots)
+                scope = {**env, **{k: known(v, self.openers) for k, v in command.assignments.items()}}
+                cwd = repo_dir(command.cwd, roots or self.checkout)
             lack = self.judge(argv, scope, cwd, depth=0)
             if lack is not None:
                 yield _Report(lack.message, command)
@@ -121,10 +127,10 @@ class Checker:
         if need is None:
             return None
         expanded = _expand(argv, env)
-        if expanded is None or (need.args_decide and _opaque(expanded[len(need.words):])):
+        if expanded is None or (need.args_decide and _opaque(expanded[len(need.words):], self.openers)):
             return None  # a value only known at run time may carry the flag
         argv = expanded
-        reason = need.judge(Call(argv, env, cwd, self.repo, interpreter))
+        reason = need.judge(Call(argv, env, cwd, self.repo, interpreter, self.checkout))
         if reason is None:
             return None
         return _Lack(f"`{' '.join(argv[: len(need.words)])}`", reason, need.fix)
@@ -146,8 +152,8 @@ class Checker:
             if part == name and extra:  # `npm run lint -- --max-warnings 0`: appended to the script
                 body += " " + " ".join(quote(a) for a in extra)
             for inner in split_script(Text(body, _NOWHERE)):
-                scope: Env = {**env, **{k: known(v) for k, v in inner.assignments.items()}}
-                inner_cwd = repo_dir(posixpath.join(cwd, inner.cwd)) if inner.cwd else cwd
+                scope: Env = {**env, **{k: known(v, self.openers) for k, v in inner.assignments.items()}}
+                inner_cwd = repo_dir(posixpath.join(cwd, inner.cwd), self.checkout) if inner.cwd else cwd
                 lack = self.judge(inner.argv, scope, inner_cwd, depth + 1)
                 if lack is not None:
                     shown = f"`{script.runner}` (package.json script `{part}`: {lack.shown})"
@@ -158,13 +164,13 @@ class Checker:
 _NOWHERE = Span("package.json", 1, 1, 1, 1)  # script commands: the CI command's span is used
 
 
-def _exports(command: Command, env: Env) -> None:
+def _exports(command: Command, env: Env, openers: tuple[str, ...]) -> None:
     """`export X=y` and `unset X` change the environment of the step's later commands."""
     if command.argv[0] == "export":
         for word in command.argv[1:]:
             name, eq, value = word.partition("=")
             if eq:
-                env[name] = known(value)
+                env[name] = known(value, openers)
     elif command.argv[0] == "unset":
         for name in command.argv[1:]:
             env.pop(name, None)
@@ -192,11 +198,11 @@ def _expand(argv: list[str], env: Env) -> list[str] | None:
     return out
 
 
-def _opaque(args: list[str]) -> bool:
-    """An argument whose value is only known at run time (`$FLAGS`, `${{ … }}`, `<< … >>`,
-    `$(…)`), not being the value of an option (`--out $DIR`)."""
+def _opaque(args: list[str], openers: tuple[str, ...]) -> bool:
+    """An argument whose value is only known at run time (`$FLAGS`, `$(…)`, a template of the
+    platform: `Pipeline.template_openers`), not being the value of an option (`--out $DIR`)."""
     for index, arg in enumerate(args):
-        if ("$" in arg or "<<" in arg or "`" in arg) and not (index > 0 and args[index - 1].startswith("-")
-                                                              and "=" not in args[index - 1]):
+        option_value = index > 0 and args[index - 1].startswith("-") and "=" not in args[index - 1]
+        if ("$" in arg or "`" in arg or any(opener in arg for opener in openers)) and not option_value:
             return True
     return False
