@@ -11,6 +11,7 @@ its `Span`.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import tomllib
 import typing
@@ -134,6 +135,9 @@ class Trigger:
     workflows: list[str] = field(default_factory=list)  # workflow_run: upstream workflow names
     cron: str | None = None
     certain: bool = True  # False: only an unreadable condition lets it through
+    # Values the trigger must set for the run to happen (a CircleCI workflow whose `when` needs a
+    # pipeline parameter: `run-deploy=true`, set by an API call or a scheduled pipeline), as shown.
+    settings: list[str] = field(default_factory=list)
     # `branches`/`branches_ignore` (and tag filters, which keep branches out) as the loader
     # translated them. Set after the trigger is made, and not copied by `dataclasses.replace`:
     # a trigger whose filters change is translated again.
@@ -158,12 +162,14 @@ class Trigger:
         return self.event in ("workflow_dispatch", "repository_dispatch", "manual")
 
     def label(self) -> str:
-        """`push(main)`, `pull_request`, `push(tags: v*)` for messages."""
+        """`push(main)`, `pull_request`, `push(tags: v*)`, `api(run-deploy=true)` for messages."""
         scope = []
         if self.branches:
             scope.append(", ".join(self.branches))
         if self.tags:
             scope.append("tags: " + ", ".join(self.tags))
+        if self.settings:
+            scope.append(", ".join(self.settings))
         return f"{self.event}({'; '.join(scope)})" if scope else self.event
 
 
@@ -408,8 +414,12 @@ class Step:
     cache: Cache | None = None
     continue_on_error: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
-    condition: Text | None = None  # GitHub step `if:`, as written
+    condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
+    # How the step's scripts name the directory the repository is checked out in, as the loader
+    # worked it out (CircleCI: where `checkout` put it, the job's `working_directory`, `~/project`
+    # by default); empty: the platform's usual place, not worked out.
+    checkout_names: tuple[str, ...] = ()
     deploy_step: bool = False  # CircleCI's built-in `deploy` step (a deprecated alias of `run`)
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).
@@ -434,6 +444,24 @@ class Step:
             elif environment[name] != var.value:
                 environment[name] = None
         return environment
+
+    def in_checkout(self, directory: str | None) -> str | None:
+        """`directory` as the step names it (its `working_directory`, a `cd` target) relative to
+        the repository's root ("": the root; a relative one is taken from the root); None when it
+        is outside the repository or cannot be told. Only for steps with `checkout_names`."""
+        if directory is None:
+            return ""
+        for name in self.checkout_names:
+            if directory == name or directory.startswith(name + "/"):
+                directory = directory[len(name):].lstrip("/") or "."
+                break
+        else:
+            if directory.startswith(("/", "~", "$")):
+                return None
+        normal = posixpath.normpath(directory)
+        if normal.startswith("..") or "$" in normal:
+            return None
+        return "" if normal == "." else normal
 
     @cached_property
     def commands(self) -> list[Command]:

@@ -45,6 +45,7 @@ of the lockfile of what the cache holds; keep a prefix of the key (`v1-deps-`) a
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -420,6 +421,10 @@ def _exists(file: HashedFile, where: _Where, repository: Repository) -> bool:
     # file in a subdirectory rather than report a lockfile that is there (leading `./` and `../`
     # dropped, as the folder is unknown either way; a dot that starts a name, `.terraform.lock.hcl`, kept).
     inputs = where.cache.key_inputs
+    if inputs is not None and inputs.files_relative_to == "working-directory" and where.step.checkout_names:
+        base = where.step.in_checkout(where.step.working_directory)  # the loader knows the folder
+        if base is not None and not file.glob.startswith("../"):
+            return repository.has(posixpath.normpath(posixpath.join(base, file.glob)))
     return (inputs is not None and inputs.files_relative_to == "working-directory"
             and repository.has("**/" + re.sub(r"^(\.\.?/)+", "", file.glob)))
 

@@ -252,6 +252,25 @@ def test_configured_deploy_command_matches_by_program_file_name() -> None:
     assert recogniser.recognise(_job("./scripts/test.sh", name="job")) is None
 
 
+def test_circleci_workflow_gated_on_a_pipeline_parameter_is_started_by_that_trigger() -> None:
+    """`when: << pipeline.parameters.run-deploy >>` (default false) and `equal: [deploy, <<
+    pipeline.parameters.action >>]`: the path starts at the API call that sets it, not at a push."""
+    found = run("cci-api-deploy")
+    assert where(found) == [(".circleci/config.yml", 24, "error"), (".circleci/config.yml", 32, "error")]
+    assert "can run without an approval: api(run-deploy=true) -> build -> deploy;" in found[0].message
+    assert "can run without an approval: api(main; action=deploy) -> deploy;" in found[1].message
+
+
+def test_circleci_step_condition_leaves_the_deploy_out_of_an_invocation() -> None:
+    """`when: {condition: << parameters.deploy >>}` around the deploy step: `build-only` (deploy
+    false) deploys nothing and needs no approval; the invocations with `deploy: true` do."""
+    found = run("cci-step-condition")
+    assert where(found) == [(".circleci/config.yml", 24, "error"), (".circleci/config.yml", 30, "error"),
+                            (".circleci/config.yml", 30, "error")]
+    assert not any("build-only`" in f.message.split(":")[0] for f in found)
+    assert "can run without an approval: push -> build;" in found[1].message
+
+
 # -- targets, drafts, docs, publishing actions, CircleCI `deploy` steps (issue 14) -----------------
 
 
