@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from helpers import FIXTURES, project_for
-
 from cilint.linter.engine import all_rules, run_rules
+from helpers import FIXTURES, project_for
 
 # The platform other than the file's, as messages would name it.
 _FOREIGN = {".circleci/": "GitHub", ".github/": "CircleCI"}
