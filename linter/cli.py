@@ -176,9 +176,14 @@ def explain(rule: str, config_path: Path | None) -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path))
 @click.option("--markdown", is_flag=True,
               help="Wrap Mermaid in a ```mermaid block, to paste into a GitHub comment.")
-def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool) -> None:
+@click.option("--expand-matrix", is_flag=True,
+              help="Draw every matrix leg as its own job (default: one node per matrix job, with its leg "
+                   "count); with --format json, the whole view as policies select on it.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the graph to a file.")
+def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool,
+          expand_matrix: bool, output: Path | None) -> None:
     """Print the normalised job DAG: approvals, deploys, contexts and environments marked."""
-    from .graph import render_graph
+    from .graph import MERMAID_MAX_TEXT, render_graph
     from .run import load_for
 
     _collector_off()
@@ -186,10 +191,20 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
         project, _ = load_for(list(paths) or [Path(".")], config_path, [])
     except UsageError as exc:
         _fail(str(exc))
-    text = render_graph(project, output_format)
+    text = render_graph(project, output_format, expand_matrix=expand_matrix)
+    if output_format == "mermaid" and len(text) > MERMAID_MAX_TEXT:
+        click.echo(f"cilint: warning: the diagram has {len(text):,} characters, more than Mermaid draws by "
+                   f"default ({MERMAID_MAX_TEXT:,}, `maxTextSize`): graph fewer files (name them), or use "
+                   "--format dot", err=True)
     if markdown and output_format == "mermaid":
         text = f"```mermaid\n{text}```\n"
-    click.echo(text, nl=False)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False)
     _exit(EXIT_OK)
 
 
