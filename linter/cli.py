@@ -144,20 +144,33 @@ _CONFIG_HELP = ("Configuration whose policies to list too "
 @main.command(name="rules")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
 def list_rules(config_path: Path | None) -> None:
-    """List every rule: id, name, default level, summary."""
+    """List every rule: id, name, the levels its findings take (the default first), summary."""
     for rule in _known_rules(config_path):
-        click.echo(f"{rule.id}  {rule.name:<24} {rule.level:<8} {rule.summary}")
+        click.echo(f"{rule.id}  {rule.name:<24} {'/'.join(_levels(rule)):<19} {rule.summary}")
+
+
+def _levels(rule: Rule) -> tuple[str, ...]:
+    """The levels a rule's findings take, its default first."""
+    return (rule.level, *[level for level in rule.levels if level != rule.level])
+
+
+def _find_rule(rules: list[Rule], wanted: str) -> Rule | None:
+    """A rule by id or name, in any case (`cil105`, `Approval-Before-Deploy`)."""
+    key = wanted.strip().casefold()
+    return next((rule for rule in rules if key in (rule.id.casefold(), rule.name.casefold())), None)
 
 
 @main.command()
 @click.argument("rule")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
 def explain(rule: str, config_path: Path | None) -> None:
-    """Show a rule's documentation (by id or name)."""
-    found = next((r for r in _known_rules(config_path) if rule in (r.id, r.name)), None)
+    """Show a rule's documentation (by id or name, in any case)."""
+    found = _find_rule(_known_rules(config_path), rule)
     if found is None:
         _fail(f"no rule {rule!r}; `cilint rules` lists them")
-    click.echo(f"{found.id} {found.name} (default level: {found.level})\n")
+    others = _levels(found)[1:]
+    also = f"; also reports {' and '.join(others)} findings" if others else ""
+    click.echo(f"{found.id} {found.name} (default level: {found.level}{also})\n")
     click.echo(found.doc)
     if found.options:
         click.echo("\nOptions (defaults):")
