@@ -24,7 +24,6 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import replace
-
 from typing import Any
 
 from .model import JobRun, Project, Text, Workflow

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import cli
 
 from cilint.linter.ruleapi import RuleShapeError, plugin_rule
 from cilint.linter.run import load_for
 from cilint.linter.view import project_view
+from helpers import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 MATRIX = ROOT / "fixtures" / "github" / "matrix"
