@@ -144,20 +144,33 @@ _CONFIG_HELP = ("Configuration whose policies to list too "
 @main.command(name="rules")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
 def list_rules(config_path: Path | None) -> None:
-    """List every rule: id, name, default level, summary."""
+    """List every rule: id, name, the levels its findings take (the default first), summary."""
     for rule in _known_rules(config_path):
-        click.echo(f"{rule.id}  {rule.name:<24} {rule.level:<8} {rule.summary}")
+        click.echo(f"{rule.id}  {rule.name:<24} {'/'.join(_levels(rule)):<19} {rule.summary}")
+
+
+def _levels(rule: Rule) -> tuple[str, ...]:
+    """The levels a rule's findings take, its default first."""
+    return (rule.level, *[level for level in rule.levels if level != rule.level])
+
+
+def _find_rule(rules: list[Rule], wanted: str) -> Rule | None:
+    """A rule by id or name, in any case (`cil105`, `Approval-Before-Deploy`)."""
+    key = wanted.strip().casefold()
+    return next((rule for rule in rules if key in (rule.id.casefold(), rule.name.casefold())), None)
 
 
 @main.command()
 @click.argument("rule")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
 def explain(rule: str, config_path: Path | None) -> None:
-    """Show a rule's documentation (by id or name)."""
-    found = next((r for r in _known_rules(config_path) if rule in (r.id, r.name)), None)
+    """Show a rule's documentation (by id or name, in any case)."""
+    found = _find_rule(_known_rules(config_path), rule)
     if found is None:
         _fail(f"no rule {rule!r}; `cilint rules` lists them")
-    click.echo(f"{found.id} {found.name} (default level: {found.level})\n")
+    others = _levels(found)[1:]
+    also = f"; also reports {' and '.join(others)} findings" if others else ""
+    click.echo(f"{found.id} {found.name} (default level: {found.level}{also})\n")
     click.echo(found.doc)
     if found.options:
         click.echo("\nOptions (defaults):")
@@ -176,9 +189,14 @@ def explain(rule: str, config_path: Path | None) -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path))
 @click.option("--markdown", is_flag=True,
               help="Wrap Mermaid in a ```mermaid block, to paste into a GitHub comment.")
-def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool) -> None:
+@click.option("--expand-matrix", is_flag=True,
+              help="Draw every matrix leg as its own job (default: one node per matrix job, with its leg "
+                   "count); with --format json, the whole view as policies select on it.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the graph to a file.")
+def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool,
+          expand_matrix: bool, output: Path | None) -> None:
     """Print the normalised job DAG: approvals, deploys, contexts and environments marked."""
-    from .graph import render_graph
+    from .graph import MERMAID_MAX_TEXT, render_graph
     from .run import load_for
 
     _collector_off()
@@ -186,10 +204,20 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
         project, _ = load_for(list(paths) or [Path(".")], config_path, [])
     except UsageError as exc:
         _fail(str(exc))
-    text = render_graph(project, output_format)
+    text = render_graph(project, output_format, expand_matrix=expand_matrix)
+    if output_format == "mermaid" and len(text) > MERMAID_MAX_TEXT:
+        click.echo(f"cilint: warning: the diagram has {len(text):,} characters, more than Mermaid draws by "
+                   f"default ({MERMAID_MAX_TEXT:,}, `maxTextSize`): graph fewer files (name them), or use "
+                   "--format dot", err=True)
     if markdown and output_format == "mermaid":
         text = f"```mermaid\n{text}```\n"
-    click.echo(text, nl=False)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False)
     _exit(EXIT_OK)
 
 

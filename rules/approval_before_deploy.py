@@ -82,6 +82,7 @@ from ..linter.model import JobGraph, JobRun, Project, Span, Trigger, Workflow
 ID = "CIL105"
 NAME = "approval-before-deploy"
 LEVEL = "error"
+LEVELS = ("error", "note")  # every level its findings take, the default first
 SUMMARY = "a production deploy can run without an approval on every path to it"
 OPTIONS: dict[str, Any] = {"manual_is_approval": False}
 TAGS = ("security", "policy", "deploy")

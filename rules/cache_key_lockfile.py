@@ -71,6 +71,7 @@ from ..linter.model import (
 ID = "CIL103"
 NAME = "cache-key-lockfile"
 LEVEL = "warning"
+LEVELS = ("warning", "error", "note")  # every level its findings take, the default first
 SUMMARY = "a dependency cache key does not include a checksum of its lockfile"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("reliability", "caching")

@@ -108,6 +108,7 @@ from ..linter.model import (
 ID = "CIL106"
 NAME = "required-checks"
 LEVEL = "error"
+LEVELS = ("error", "warning", "note")  # every level its findings take, the default first
 SUMMARY = "required status checks that are never reported, or pass without running"
 OPTIONS: dict[str, Any] = {
     "gate_names": r"(?i)(^|[^a-z])(tests?|lint(ing)?|build|checks?|security|static|typecheck|e2e|integration"

@@ -72,6 +72,7 @@ from ..linter.values import refers_elsewhere
 ID = "CIL104"
 NAME = "secrets-via-contexts"
 LEVEL = "error"
+LEVELS = ("error", "warning")  # every level its findings take, the default first
 SUMMARY = "a secret is written into a pipeline file, or reaches a job outside the secret stores"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("security",)

@@ -358,6 +358,8 @@ def _views() -> list[tuple[str, dict[str, Any]]]:
     for folder in folders:
         project, _ = load_for([folder], None, [])
         out.append((str(folder.relative_to(FIXTURES)), json.loads(json.dumps(project_view(project)))))
+        out.append((f"{folder.relative_to(FIXTURES)} (collapsed)",
+                    json.loads(json.dumps(project_view(project, collapse=True)))))
     return out
 
 
