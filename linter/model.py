@@ -72,6 +72,10 @@ class Problem:
     span: Span
     job: str | None = None
     related: list[tuple[Span, str]] = field(default_factory=list)
+    # The repository path whose absence the problem asserts (a local action's folder, a local
+    # reusable workflow): not a certainty when the tree holds only pipeline files
+    # (`Project.holds_repository_contents`).
+    absent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -832,6 +836,11 @@ class Project:
     links: list[WorkflowLink] = field(default_factory=list)
     default_branch: str = "main"
     is_repository: bool = True  # a repository root is being checked (not only single files)
+    # Whether the tree holds the repository's files, not only its pipelines: a file other than
+    # pipeline and cilint files (`project.CONTENTS_EXCLUDED` says which those are). A copy of
+    # `.github/` alone does not: a file it lacks may be in the repository, so nothing is
+    # reported absent. False when only single files are checked.
+    holds_repository_contents: bool = True
     # Platform settings that live outside the YAML, as the configuration declares them:
     protected_environments: list[str] | None = None  # GitHub environments with required reviewers
     context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars

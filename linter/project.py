@@ -402,6 +402,34 @@ def _printable(path: str) -> str:
     return path
 
 
+# What a tree of pipelines alone holds, which says nothing of the repository's other files
+# (`Project.holds_repository_contents`): everything under a `.github` or `.circleci` folder (at any
+# depth: a copy of the CI folders of a monorepo's packages), action metadata anywhere, cilint's own
+# configuration, the files cilint was given to read (named explicitly, protection files), and the
+# metadata file managers leave. Any other file (a README, a licence, `.gitignore`, a source file, a
+# lockfile) makes the tree a repository's contents.
+CONTENTS_EXCLUDED_DIRS = frozenset({".github", ".circleci"})
+CONTENTS_EXCLUDED_NAMES = frozenset({"action.yml", "action.yaml", ".cilint.yml", ".cilint.yaml",
+                                     ".DS_Store", "Thumbs.db", "desktop.ini"})
+_CONTENTS_MAX_DIRS = 20_000  # a tree this large without any other file is not a copy of pipelines
+
+
+def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
+    """Whether the tree under `root` holds a file other than its pipelines and cilint's inputs
+    (`inputs`: paths relative to the root), by a walk that stops at the first such file."""
+    top = str(root)
+    for count, (dirpath, dirnames, filenames) in enumerate(os.walk(top)):
+        if count > _CONTENTS_MAX_DIRS:
+            return True
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in CONTENTS_EXCLUDED_DIRS)
+        rel = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        for name in filenames:
+            if name in CONTENTS_EXCLUDED_NAMES or (name if rel == "." else f"{rel}/{name}") in inputs:
+                continue
+            return True
+    return False
+
+
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -> Project:
     settings = settings or LoadSettings()
     paths = list(paths) or [Path(".")]
@@ -431,6 +459,8 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
     _link_workflows(project)
+    project.holds_repository_contents = is_repository and holds_repository_contents(
+        loader.root, {source.path for source in project.files})
     project.pipelines.sort(key=lambda p: p.path)
     project.files.sort(key=lambda f: f.path)
     project.problems.sort(key=lambda p: (p.span.sort_key(), p.kind, p.message))

@@ -252,7 +252,10 @@ class Repository:
 
     @property
     def readable(self) -> bool:
-        return self.project.is_repository
+        """Whether the repository's files are there to look at: not when single files are
+        checked, nor a tree of pipelines alone (a copy of `.github/`), where a missing lockfile
+        may well be in the repository."""
+        return self.project.is_repository and self.project.holds_repository_contents
 
     def glob(self, pattern: str) -> list[str]:
         pattern = re.sub(r"^(\./)+", "", pattern.replace("\\", "/"))
