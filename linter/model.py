@@ -280,6 +280,16 @@ class KeyPart:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionPin:
+    """A version a cache key holds, with what it is the version of: a version literal after a
+    name (`protoc-3.21.12`, `sccache-0.7.4`, `branch-diff-3.1.1`) or a variable named as a
+    version (`env.BAZELISK_VERSION`, `matrix.node-version`, `<< pipeline.parameters.protoc_version >>`)."""
+
+    name: str  # what it is the version of, lower case, its words joined by `-` (`bazelisk`, `node`)
+    written: str  # as the key writes it
+
+
+@dataclass(frozen=True, slots=True)
 class CacheKey:
     """What a cache key is made of, read by the loader from the platform's key syntax."""
 
@@ -287,6 +297,7 @@ class CacheKey:
     # Where relative file names are read from: the checkout (GitHub), or the job's working
     # directory (CircleCI `checksum`), which the model does not carry, so any folder of the checkout.
     files_relative_to: FilesRoot = "checkout"
+    pins: tuple[VersionPin, ...] = ()  # the versions it holds, in the order written
 
     def of_kind(self, *kinds: KeyPartKind) -> list[KeyPart]:
         return [part for part in self.parts if part.kind in kinds]

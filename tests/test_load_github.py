@@ -200,3 +200,19 @@ def test_broken_files_are_problems_not_crashes(broken: Project) -> None:
     # The other files still load.
     assert {p.path for p in broken.pipelines} == {
         ".github/workflows/dup.yml", ".github/workflows/merge.yml", ".github/workflows/needs.yml"}
+
+
+def test_missing_local_files_are_notes_in_a_tree_of_pipelines_alone() -> None:
+    """A copy of `.github/` alone says nothing certain about the repository's other files: a local
+    action or reusable workflow it lacks is one note per place; with any other file (README.md)
+    the tree is a repository, and what it lacks is missing."""
+    from helpers import findings, project_for, where
+
+    ci_file = ".github/workflows/ci.yml"
+    assert not project_for("github/contents/pipelines-only").holds_repository_contents  # dependabot.yml: no
+    assert project_for("github/contents/with-readme").holds_repository_contents
+    notes = findings("invalid-reference", "github/contents/pipelines-only")
+    assert where(notes) == [(ci_file, 8, "note"), (ci_file, 9, "note"), (ci_file, 12, "note")]
+    assert notes[0].message.startswith("cannot check `./.github/actions/setup`: the files checked are pipelines only")
+    assert where(findings("invalid-reference", "github/contents/with-readme")) == [
+        (ci_file, 8, "error"), (ci_file, 9, "error"), (ci_file, 12, "error")]

@@ -138,3 +138,53 @@ def test_paths_that_are_not_dependency_caches(path: str) -> None:
 ])
 def test_restore_prefix_matching(restore: str, save: str, expected: bool) -> None:
     assert can_restore(read_key(restore), read_key(save)) is expected
+
+
+# Tool and download caches (issue 14): only a cache of a lockfile-managed dependency tree needs a
+# lockfile hash; one keyed on the version of the tool it holds, or holding only tool or download
+# folders, is keyed as its authors mean.
+
+
+def test_github_tool_caches_keyed_on_their_version_are_quiet() -> None:
+    assert where(findings(RULE, f"{BASE}/tools/github")) == [
+        (CI, 39, "warning"),  # node_modules keyed on ${{ runner.os }}-node
+        (CI, 43, "warning"),  # node_modules keyed on the node version: a runtime, not what is cached
+        (CI, 47, "warning"),  # node_modules keyed on yarn-1.22.19: the package manager's version
+    ]  # quiet: ~/.npm keyed branch-diff-3.1.1 (13), sccache-0.7.4 (18), bazelisk (22), Homebrew (27)
+
+
+def test_circleci_tool_caches_keyed_on_their_version_are_quiet() -> None:
+    assert where(findings(RULE, f"{BASE}/tools/circleci")) == [
+        (CIRCLE, 37, "warning"),  # node_modules keyed on v1-node-{{ arch }}
+        (CIRCLE, 41, "warning"),  # node_modules keyed on the pipeline's node_version
+    ]  # quiet: ~/.cargo keyed cargo-nextest-0.9.67 (18), Homebrew keyed on its packages (23), ~/.ssh (27)
+
+
+@pytest.mark.parametrize(("key", "pinned"), [
+    ("${{ runner.os }}-sccache-0.7.4", "sccache"),
+    ("protoc-3.21.12", "protoc"),
+    ("${{ github.workflow }}-branch-diff-3.1.1", "branch-diff"),
+    ("v1-cargo-nextest-0.9.67", "cargo-nextest"),
+    ("${{ runner.os }}-node-${{ matrix.node-version }}", None),
+    ("ubuntu-22.04-pip", None),
+    ("deps-otp-26.1-elixir-1.15.7", None),
+    ("yarn-1.22.19", None),
+    ("v1-deps-311", None),
+])
+def test_a_version_pins_a_tool_unless_it_is_a_runtime_system_or_package_manager(
+        key: str, pinned: str | None) -> None:
+    from cilint.rules.cache_key_lockfile import tool_pin
+
+    pin = tool_pin(github_cache.read_key(key, {}))
+    assert (pin.name if pin else None) == pinned
+
+
+# A tree of pipelines alone (a copy of `.github/`, the corpus) is not a repository whose files
+# cilint knows: a lockfile missing from it may be in the repository.
+
+
+@pytest.mark.parametrize(("platform", "line"), [("github", 11), ("circleci", 9)])
+def test_missing_lockfile_is_not_claimed_in_a_tree_of_pipelines_alone(platform: str, line: int) -> None:
+    path = CI if platform == "github" else CIRCLE
+    assert where(findings(RULE, f"{BASE}/pipelines-only/{platform}")) == []
+    assert where(findings(RULE, f"{BASE}/with-readme/{platform}")) == [(path, line, "error")]
