@@ -36,7 +36,9 @@ of tool and download folders alone (Homebrew's downloads, `~/.local/bin`, `~/.ru
 whatever their key says; keys built from values cilint cannot read (`${{ steps.x.outputs.key }}`,
 `${{ inputs.key }}`, `{{ .Environment.MY_KEY }}`, `hashFiles(env.FILES)`); caches of build outputs
 keyed on their inputs (`ccache` keyed on `**/*.c`); a manifest key when the repository being
-checked has no lockfile for that ecosystem (a library that does not commit one); restore-only
+checked has no lockfile for that ecosystem (a library that does not commit one), or, in a tree of
+pipelines alone, when the ecosystem's libraries often commit none (Python, Bundler, Composer...;
+Go, npm and Mix projects commit theirs); restore-only
 caches (`actions/cache/restore` saves nothing); a missing file that an earlier step of the job
 writes (its name appears in an earlier `run`) or that lies outside the checkout (`/tmp/...`).
 
@@ -95,6 +97,13 @@ class Ecosystem:
     caches: tuple[str, ...] = ()  # regexes on a cached path below its root (see `cached_ecosystems`)
     suggest: tuple[str, ...] = ()  # the lockfiles to name in advice, when not the first three
 
+
+# Ecosystems whose projects have their lockfile as a rule, libraries included: the tool writes it
+# and its documentation says to commit it (go.sum: "go.sum ... should be committed", Go modules
+# reference; package-lock.json "is intended to be committed", npm docs; mix.lock, Mix docs). In a
+# tree of pipelines alone, a key on the manifest of another ecosystem is not reported: many
+# of its libraries commit no lockfile (Python, gems, Composer), and cilint cannot see which.
+LOCKFILE_COMMITTED = frozenset({"Go modules", "npm/Yarn/pnpm/Bun", "Mix/rebar3"})
 
 ECOSYSTEMS: tuple[Ecosystem, ...] = (
     Ecosystem("Mix/rebar3", ("mix.lock", "rebar.lock"), ("mix.exs", "rebar.config"),
@@ -302,6 +311,15 @@ class Repository:
         may well be in the repository."""
         return self.project.is_repository and self.project.holds_repository_contents
 
+    def may_lack_lockfile(self, ecosystems: list[Ecosystem]) -> bool:
+        """Whether a manifest key on these ecosystems may be the best there is: the repository
+        has none of their lockfiles, or it is a tree of pipelines alone (its files are not
+        there) and some of them are ecosystems whose projects often commit none."""
+        if self.readable:
+            return not any(self.has_lockfile(eco) for eco in ecosystems)
+        pipelines_only = self.project.is_repository and not self.project.holds_repository_contents
+        return pipelines_only and any(eco.label not in LOCKFILE_COMMITTED for eco in ecosystems)
+
     def glob(self, pattern: str) -> list[str]:
         pattern = re.sub(r"^(\./)+", "", pattern.replace("\\", "/"))
         if pattern not in self._globs:
@@ -506,7 +524,7 @@ def _lockfile_relation(
     manifests = [eco for file in parts.files for eco in manifest_ecosystems(file.written)]
     files = ", ".join(f"`{f.written}`" for f in parts.files)
     if manifests:
-        if repository.readable and not any(repository.has_lockfile(eco) for eco in manifests):
+        if repository.may_lack_lockfile(manifests):
             return  # no lockfile to key on: the manifest is the best there is
         yield Finding(
             f"the cache key hashes only manifests ({files}), which do not pin transitive versions; key "
@@ -553,7 +571,7 @@ def _check_builtin(where: _Where, repository: Repository) -> Iterator[Finding]:
     if not files or any(lockfile_ecosystems(f.written) for f in files):
         return
     manifests = [eco for f in files for eco in manifest_ecosystems(f.written)]
-    if manifests and repository.readable and not any(repository.has_lockfile(e) for e in manifests):
+    if manifests and repository.may_lack_lockfile(manifests):
         return  # no lockfile to key on: the manifest is the best there is
     names = ", ".join(f"`{f.written}`" for f in files)
     span = step.uses.text.span if step.uses is not None and cache.span == step.span else cache.span
