@@ -848,7 +848,7 @@ class Project:
     default_branch: str = "main"
     is_repository: bool = True  # a repository root is being checked (not only single files)
     # Whether the tree holds the repository's files, not only its pipelines: a file other than
-    # pipeline and cilint files (`project.CONTENTS_EXCLUDED` says which those are). A copy of
+    # pipelines, YAML and cilint's inputs (`project.holds_repository_contents` says which). A copy of
     # `.github/` alone does not: a file it lacks may be in the repository, so nothing is
     # reported absent. False when only single files are checked.
     holds_repository_contents: bool = True

@@ -404,18 +404,20 @@ def _printable(path: str) -> str:
 
 # What a tree of pipelines alone holds, which says nothing of the repository's other files
 # (`Project.holds_repository_contents`): everything under a `.github` or `.circleci` folder (at any
-# depth: a copy of the CI folders of a monorepo's packages), action metadata anywhere, cilint's own
-# configuration, the files cilint was given to read (named explicitly, protection files), and the
-# metadata file managers leave. Any other file (a README, a licence, `.gitignore`, a source file, a
-# lockfile) makes the tree a repository's contents.
+# depth: a copy of the CI folders of a monorepo's packages), YAML files anywhere (action metadata,
+# cilint's own configuration, pipelines kept as test data or samples: a collection of pipelines,
+# such as a linter's test suite, is YAML all through), the files cilint was given to read (named
+# explicitly, protection files), and the metadata files file managers leave. Any other file (a
+# README, a licence, `.gitignore`, a source file, a lockfile, a manifest) makes the tree a
+# repository's contents: every checkout of a real repository has one.
 CONTENTS_EXCLUDED_DIRS = frozenset({".github", ".circleci"})
-CONTENTS_EXCLUDED_NAMES = frozenset({"action.yml", "action.yaml", ".cilint.yml", ".cilint.yaml",
-                                     ".DS_Store", "Thumbs.db", "desktop.ini"})
+CONTENTS_EXCLUDED_SUFFIXES = (".yml", ".yaml")
+CONTENTS_EXCLUDED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _CONTENTS_MAX_DIRS = 20_000  # a tree this large without any other file is not a copy of pipelines
 
 
 def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
-    """Whether the tree under `root` holds a file other than its pipelines and cilint's inputs
+    """Whether the tree under `root` holds a file other than pipelines, YAML and cilint's inputs
     (`inputs`: paths relative to the root), by a walk that stops at the first such file."""
     top = str(root)
     for count, (dirpath, dirnames, filenames) in enumerate(os.walk(top)):
@@ -424,7 +426,8 @@ def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in CONTENTS_EXCLUDED_DIRS)
         rel = os.path.relpath(dirpath, top).replace(os.sep, "/")
         for name in filenames:
-            if name in CONTENTS_EXCLUDED_NAMES or (name if rel == "." else f"{rel}/{name}") in inputs:
+            if (name in CONTENTS_EXCLUDED_NAMES or name.endswith(CONTENTS_EXCLUDED_SUFFIXES)
+                    or (name if rel == "." else f"{rel}/{name}") in inputs):
                 continue
             return True
     return False

@@ -209,7 +209,8 @@ def test_missing_local_files_are_notes_in_a_tree_of_pipelines_alone() -> None:
     from helpers import findings, project_for, where
 
     ci_file = ".github/workflows/ci.yml"
-    assert not project_for("github/contents/pipelines-only").holds_repository_contents  # dependabot.yml: no
+    # .github/dependabot.yml and samples/sample-workflow.yaml (YAML) do not count
+    assert not project_for("github/contents/pipelines-only").holds_repository_contents
     assert project_for("github/contents/with-readme").holds_repository_contents
     notes = findings("invalid-reference", "github/contents/pipelines-only")
     assert where(notes) == [(ci_file, 8, "note"), (ci_file, 9, "note"), (ci_file, 12, "note")]
