@@ -38,7 +38,8 @@ whatever their key says; keys built from values cilint cannot read (`${{ steps.x
 keyed on their inputs (`ccache` keyed on `**/*.c`); a manifest key when the repository being
 checked has no lockfile for that ecosystem (a library that does not commit one), or, in a tree of
 pipelines alone, when the ecosystem's libraries often commit none (Python, Bundler, Composer...;
-Go, npm and Mix projects commit theirs); restore-only
+Go, npm and Mix projects commit theirs), or when the cache saves the lockfile itself (the job
+writes it: `paths: [node_modules, yarn.lock]`); restore-only
 caches (`actions/cache/restore` saves nothing); a missing file that an earlier step of the job
 writes (its name appears in an earlier `run`) or that lies outside the checkout (`/tmp/...`).
 
@@ -524,7 +525,7 @@ def _lockfile_relation(
     manifests = [eco for file in parts.files for eco in manifest_ecosystems(file.written)]
     files = ", ".join(f"`{f.written}`" for f in parts.files)
     if manifests:
-        if repository.may_lack_lockfile(manifests):
+        if repository.may_lack_lockfile(manifests) or _saves_lockfile(where.cache.cached_paths, manifests):
             return  # no lockfile to key on: the manifest is the best there is
         yield Finding(
             f"the cache key hashes only manifests ({files}), which do not pin transitive versions; key "
@@ -533,6 +534,13 @@ def _lockfile_relation(
         yield Finding(
             f"the cache key hashes {files} but not the lockfile of what it caches ({_labels(cached)}); "
             f"add a checksum of {_lockfile_hint(cached, where.repository)}", key.span, job=where.job)
+
+
+def _saves_lockfile(paths: list[CachedPath], ecosystems: list[Ecosystem]) -> bool:
+    """Whether the cache saves a lockfile of these ecosystems itself (`paths: [node_modules,
+    yarn.lock]`): the job writes it, so the repository commits none to key on."""
+    return any(set(lockfile_ecosystems(path.path)) & set(ecosystems) for path in paths
+               if not path.excluded and not path.templated)
 
 
 def _mismatched_paths(where: _Where, key: Text, locked: set[Ecosystem]) -> Iterator[Finding]:

@@ -187,9 +187,11 @@ def test_missing_lockfile_is_not_claimed_in_a_tree_of_pipelines_alone() -> None:
     # Without the repository's files: no missing lockfile; a key on a manifest is reported only for
     # ecosystems whose projects commit their lockfile (npm, Go), not Python (setup.py).
     assert where(findings(RULE, f"{BASE}/pipelines-only/github")) == [(CI, 20, "warning")]  # package.json
+    # quiet: a key on package.json of a cache that saves yarn.lock itself (line 22): the job writes it
     assert where(findings(RULE, f"{BASE}/pipelines-only/circleci")) == [(CIRCLE, 17, "warning")]  # go.mod
     # The same with a README.md: a repository, whose missing files are missing.
     assert where(findings(RULE, f"{BASE}/with-readme/github")) == [
         (CI, 11, "error"), (CI, 16, "error"), (CI, 20, "error")]  # yarn.lock, setup.py, package.json
     assert where(findings(RULE, f"{BASE}/with-readme/circleci")) == [
-        (CIRCLE, 9, "error"), (CIRCLE, 13, "error"), (CIRCLE, 17, "error")]  # Cargo.lock, setup.py, go.mod
+        (CIRCLE, 9, "error"), (CIRCLE, 13, "error"), (CIRCLE, 17, "error"),  # Cargo.lock, setup.py, go.mod
+        (CIRCLE, 22, "error")]  # package.json
