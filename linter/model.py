@@ -73,6 +73,10 @@ class Problem:
     span: Span
     job: str | None = None
     related: list[tuple[Span, str]] = field(default_factory=list)
+    # The repository path whose absence the problem asserts (a local action's folder, a local
+    # reusable workflow): not a certainty when the tree holds only pipeline files
+    # (`Project.holds_repository_contents`).
+    absent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +286,16 @@ class KeyPart:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionPin:
+    """A version a cache key holds, with what it is the version of: a version literal after a
+    name (`protoc-3.21.12`, `sccache-0.7.4`, `branch-diff-3.1.1`) or a variable named as a
+    version (`env.BAZELISK_VERSION`, `matrix.node-version`, `<< pipeline.parameters.protoc_version >>`)."""
+
+    name: str  # what it is the version of, lower case, its words joined by `-` (`bazelisk`, `node`)
+    written: str  # as the key writes it
+
+
+@dataclass(frozen=True, slots=True)
 class CacheKey:
     """What a cache key is made of, read by the loader from the platform's key syntax."""
 
@@ -289,6 +303,7 @@ class CacheKey:
     # Where relative file names are read from: the checkout (GitHub), or the job's working
     # directory (CircleCI `checksum`), which the model does not carry, so any folder of the checkout.
     files_relative_to: FilesRoot = "checkout"
+    pins: tuple[VersionPin, ...] = ()  # the versions it holds, in the order written
 
     def of_kind(self, *kinds: KeyPartKind) -> list[KeyPart]:
         return [part for part in self.parts if part.kind in kinds]
@@ -889,6 +904,11 @@ class Project:
     links: list[WorkflowLink] = field(default_factory=list)
     default_branch: str = "main"
     is_repository: bool = True  # a repository root is being checked (not only single files)
+    # Whether the tree holds the repository's files, not only its pipelines: a file other than
+    # pipelines, YAML and cilint's inputs (`project.holds_repository_contents` says which). A copy of
+    # `.github/` alone does not: a file it lacks may be in the repository, so nothing is
+    # reported absent. False when only single files are checked.
+    holds_repository_contents: bool = True
     # Platform settings that live outside the YAML, as the configuration declares them:
     protected_environments: list[str] | None = None  # GitHub environments with required reviewers
     context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars

@@ -400,6 +400,37 @@ def _printable(path: str) -> str:
     return path
 
 
+# What a tree of pipelines alone holds, which says nothing of the repository's other files
+# (`Project.holds_repository_contents`): everything under a `.github` or `.circleci` folder (at any
+# depth: a copy of the CI folders of a monorepo's packages), YAML files anywhere (action metadata,
+# cilint's own configuration, pipelines kept as test data or samples: a collection of pipelines,
+# such as a linter's test suite, is YAML all through), the files cilint was given to read (named
+# explicitly, protection files), and the metadata files file managers leave. Any other file (a
+# README, a licence, `.gitignore`, a source file, a lockfile, a manifest) makes the tree a
+# repository's contents: every checkout of a real repository has one.
+CONTENTS_EXCLUDED_DIRS = frozenset({".github", ".circleci"})
+CONTENTS_EXCLUDED_SUFFIXES = (".yml", ".yaml")
+CONTENTS_EXCLUDED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+_CONTENTS_MAX_DIRS = 20_000  # a tree this large without any other file is not a copy of pipelines
+
+
+def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
+    """Whether the tree under `root` holds a file other than pipelines, YAML and cilint's inputs
+    (`inputs`: paths relative to the root), by a walk that stops at the first such file."""
+    top = str(root)
+    for count, (dirpath, dirnames, filenames) in enumerate(os.walk(top)):
+        if count > _CONTENTS_MAX_DIRS:
+            return True
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in CONTENTS_EXCLUDED_DIRS)
+        rel = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        for name in filenames:
+            if (name in CONTENTS_EXCLUDED_NAMES or name.endswith(CONTENTS_EXCLUDED_SUFFIXES)
+                    or (name if rel == "." else f"{rel}/{name}") in inputs):
+                continue
+            return True
+    return False
+
+
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -> Project:
     settings = settings or LoadSettings()
     paths = list(paths) or [Path(".")]
@@ -429,6 +460,8 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
     _link_workflows(project)
+    project.holds_repository_contents = is_repository and holds_repository_contents(
+        loader.root, {source.path for source in project.files})
     project.pipelines.sort(key=lambda p: p.path)
     project.files.sort(key=lambda f: f.path)
     project.problems.sort(key=lambda p: (p.span.sort_key(), p.kind, p.message))
