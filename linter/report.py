@@ -350,7 +350,7 @@ def _render_text(report: _Report, full: bool = False) -> str:
         if not report.statistics and len(report.active) >= MANY_FINDINGS:
             if lines and lines[-1]:
                 lines.append("")
-            lines += ["By rule:", *(f"  {row}" for row in _statistics(report)), ""]
+            lines += ["By rule:", *(f"  {row}" for row in _statistics(report))]
         lines.append(_summary(report))
     while lines and not lines[-1]:
         lines.pop()
