@@ -58,7 +58,8 @@ def test_full_and_the_output_format_alias(option: str) -> None:
 
 def test_statistics_then_the_usual_exit_code() -> None:
     code, out, _ = cli("check", "--statistics", str(FAIL))
-    assert (code, out) == (1, "2  CIL104  secrets-via-contexts  (2 warnings)\n0 errors, 2 warnings, 0 notes in 1 file\n")
+    assert (code, out) == (1, "2  CIL104  secrets-via-contexts  (2 warnings)\n"
+                              "0 errors, 2 warnings, 0 notes in 1 file\n")
     assert cli("check", "--statistics", "--exit-zero", "-q", str(FAIL))[:2] == (
         0, "2  CIL104  secrets-via-contexts  (2 warnings)\n")
     assert cli("check", "--statistics", "--fail-on", "error", str(FAIL))[0] == 0
