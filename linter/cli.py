@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -33,8 +34,11 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-              default="text", show_default=True)
+@click.option("--format", "--output-format", "output_format",
+              type=click.Choice(["text", "concise", "full", "json", "sarif", "github"]), default="text",
+              show_default=True,
+              help="text: `full` on a terminal (source lines marked), `concise` (one line each) otherwise.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: .cilint.yml or [tool.cilint], searched upward).")
@@ -51,17 +55,27 @@ def main() -> None:
               help="Record the current findings in this baseline file (then exit 0 for them).")
 @click.option("--sarif-category", default="cilint", show_default=True,
               help="SARIF run category (automationDetails.id) for code scanning; one per cilint upload.")
-@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="auto: on a terminal, unless NO_COLOR is set (FORCE_COLOR forces it) or TERM=dumb.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours: --color never.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(paths: tuple[Path, ...], output_format: str, output: Path | None, config_path: Path | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, exit_zero: bool,
-          protection_files: tuple[Path, ...], baseline: Path | None, write_baseline: Path | None,
-          sarif_category: str, no_color: bool, quiet: bool, debug: bool) -> None:
+def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output: Path | None,
+          config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
+          exit_zero: bool, protection_files: tuple[Path, ...], baseline: Path | None,
+          write_baseline: Path | None, sarif_category: str, color_choice: str, no_color: bool, quiet: bool,
+          debug: bool) -> None:
     """Check the pipelines under PATHS (default: the current directory)."""
+    from .report import TEXT_FORMATS
     from .run import CheckRequest, run_check
 
     _collector_off()
+    if statistics and output_format not in TEXT_FORMATS:
+        _fail(f"--statistics prints text, not {output_format} (JSON counts per rule in its `summary`)")
+    terminal = output is None and _isatty(sys.stdout)
+    if output_format == "text":
+        output_format = "full" if terminal else "concise"
 
     request = CheckRequest(
         paths=list(paths) or [Path(".")],
@@ -74,7 +88,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, conf
         baseline=baseline,
         write_baseline=write_baseline,
         sarif_category=sarif_category,
-        color=not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty(),
+        color=use_color("never" if no_color else color_choice, terminal, os.environ),
+        statistics=statistics,
         quiet=quiet,
         debug=debug,
     )
@@ -88,8 +103,30 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, conf
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     elif report:
-        click.echo(report, nl=not report.endswith("\n"))
+        click.echo(report, nl=not report.endswith("\n"), color=request.color)
     _exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False
+
+
+def use_color(choice: str, terminal: bool, environ: Mapping[str, str]) -> bool:
+    """Whether to write ANSI colours. `always` and `never` are what they say (`--no-color` is
+    `never`); `auto` colours a terminal unless `NO_COLOR` is set (https://no-color.org: present
+    and not empty) or `TERM` is `dumb`, and colours anything when `FORCE_COLOR` is set
+    (https://force-color.org: present and not empty); NO_COLOR wins over FORCE_COLOR, as in
+    ruff's anstream."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return terminal and environ.get("TERM") != "dumb"
 
 
 def _collector_off() -> None:

@@ -32,6 +32,7 @@ class CheckRequest:
     baseline: Path | None = None
     write_baseline: Path | None = None
     color: bool = False
+    statistics: bool = False  # counts per rule instead of the findings (text formats)
     quiet: bool = False
     debug: bool = False
     sarif_category: str = "cilint"
@@ -130,7 +131,7 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
                                      findings)
     _baselines(findings, request)
     report = render(request.output_format, findings, project.files, rules, result.errors, color=request.color,
-                    quiet=request.quiet, category=request.sarif_category)
+                    quiet=request.quiet, category=request.sarif_category, statistics=request.statistics)
     if result.errors:
         return report, EXIT_ERROR
     return report, exit_code(findings, request.fail_on)

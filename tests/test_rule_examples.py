@@ -75,7 +75,7 @@ def test_explain_shows_the_example_files_and_what_cilint_reports(key: str) -> No
         for line in example.reports:
             location, level_rule = line.split(": ", 1)
             level, rule_id = level_rule.split()
-            assert f"    {location}: {level} {rule_id}[{name}]" in out
+            assert f"    {location}: {level} {rule_id} [{name}]" in out
 
 
 # The two prose examples these replaced were wrong as written: CIL101's failing one gave no finding
