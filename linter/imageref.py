@@ -14,6 +14,15 @@ from dataclasses import dataclass
 # `latest-alpine`, `lts-browsers`).
 FLOATING = frozenset({"latest", "stable", "edge", "current", "lts", "main", "master", "nightly", "dev",
                       "develop", "rolling", "canary", "next", "unstable", "head", "trunk", "mainline"})
+# Release lines named by a codename rather than a number (the first word of the tag decides:
+# `bookworm`, `stretch-slim`): like a partial version, each moves with its point releases. Debian,
+# Ubuntu and Node.js LTS lines; `sid`/`testing` are not here: they are channels, not releases.
+CODENAMES = frozenset({
+    "jessie", "stretch", "buster", "bullseye", "bookworm", "trixie", "forky",  # Debian
+    "trusty", "xenial", "bionic", "focal", "jammy", "noble", "oracular", "plucky", "questing",  # Ubuntu
+    "argon", "boron", "carbon", "dubnium", "erbium", "fermium", "gallium", "hydrogen", "iron", "jod",  # Node.js
+    "krypton",
+})
 # Images whose versions have two parts, so `x.y` is a full version (PostgreSQL since 10).
 TWO_PART_VERSIONS = frozenset({"postgres", "postgresql"})
 # Images versioned by date `YY.MM` / `YYYY.MM`: a dated tag names one snapshot.
@@ -56,7 +65,7 @@ _FULL_VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 
 def tag_kind(ref: ImageRef) -> str:
-    """`floating`, `partial`, `versionless` or `pinned`."""
+    """`floating`, `partial`, `codename`, `versionless` or `pinned`."""
     assert ref.tag is not None
     tag = ref.tag.lower()
     words = re.split(r"[-_]", tag)
@@ -67,6 +76,8 @@ def tag_kind(ref: ImageRef) -> str:
         return "floating"
     if _DATED.match(tag) or any(_COMMIT.fullmatch(w) for w in words):
         return "pinned"
+    if words[0] in CODENAMES and not re.search(r"\d", tag):  # (`jammy-20240227` names a snapshot)
+        return "codename"
     match = VERSION.fullmatch(tag)
     if match is None:
         # Digits in another scheme (`alpine3.19`, `build-123`) are not guessed at.

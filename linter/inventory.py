@@ -34,7 +34,8 @@ _ORB_PINS: list[tuple[re.Pattern[str], str]] = [
 ]
 # pinned-images' classification of a tag, as the inventory names it
 _IMAGE_TAG_KINDS = {
-    "pinned": "version", "partial": "partial", "versionless": "no version", "floating": "floating",
+    "pinned": "version", "partial": "partial", "codename": "partial", "versionless": "no version",
+    "floating": "floating",
 }
 
 

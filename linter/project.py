@@ -404,12 +404,13 @@ def _printable(path: str) -> str:
 # (`Project.holds_repository_contents`): everything under a `.github` or `.circleci` folder (at any
 # depth: a copy of the CI folders of a monorepo's packages), YAML files anywhere (action metadata,
 # cilint's own configuration, pipelines kept as test data or samples: a collection of pipelines,
-# such as a linter's test suite, is YAML all through), the files cilint was given to read (named
-# explicitly, protection files), and the metadata files file managers leave. Any other file (a
-# README, a licence, `.gitignore`, a source file, a lockfile, a manifest) makes the tree a
-# repository's contents: every checkout of a real repository has one.
+# such as a linter's test suite, is YAML all through), JSON files anywhere (branch protection and
+# rulesets as the REST API gives them, kept beside the pipelines as samples), the files cilint was
+# given to read (named explicitly, protection files), and the metadata files file managers leave.
+# Any other file (a README, a licence, `.gitignore`, a source file, a text or TOML lockfile) makes
+# the tree a repository's contents: every checkout of a real repository has one.
 CONTENTS_EXCLUDED_DIRS = frozenset({".github", ".circleci"})
-CONTENTS_EXCLUDED_SUFFIXES = (".yml", ".yaml")
+CONTENTS_EXCLUDED_SUFFIXES = (".yml", ".yaml", ".json")
 CONTENTS_EXCLUDED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _CONTENTS_MAX_DIRS = 20_000  # a tree this large without any other file is not a copy of pipelines
 

@@ -76,7 +76,9 @@ def judge_github(ref: Reference, allowed: list[str]) -> Verdict | None:
     if _VERSION_TAG.fullmatch(version):
         if _allowed(ref.name, allowed):
             return None
-        return Verdict("warning", f"is pinned to the tag `{version}`, which its owner can move")
+        # Tag or branch is not in the YAML (`ruby/setup-ruby@v1` is a branch): say what is known.
+        return Verdict("warning", f"is pinned to `{version}`, a version tag (or a branch named like one) "
+                       "that its owner can move")
     return Verdict("error", f"follows `{version}`, a branch or other moving ref")
 
 

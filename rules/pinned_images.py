@@ -9,8 +9,11 @@ values resolved per invocation) and `machine.image`; GitHub `container`, `servic
 
 * error: no tag (Docker pulls `latest`), or a moving tag: `latest`, `stable`, `edge`, `current`,
   `lts`, `main`, `master`, `nightly`, `dev` (and `latest-alpine`, `lts-browsers`, ...);
+* error too: a tag that names no version at all (`node:alpine`, `snyk/snyk:linux`): it moves like
+  `latest`.
 * warning: a partial version that moves to each new release: `postgres:16`, `node:20-alpine`,
-  `python:3.12`; CircleCI's `cimg/*` `x.y` tags move to the latest patch. Full versions do not:
+  `python:3.12`, or a release codename (`debian:bookworm`, `ubuntu:jammy`); CircleCI's `cimg/*`
+  `x.y` tags move to the latest patch. Full versions do not:
   `cimg/elixir:1.19.0-node`, `postgres:16.3` (PostgreSQL versions have two parts),
   `clickhouse/clickhouse-server:24.12.2.29-alpine`, dated tags like `cimg/base:2024.06` and
   `ubuntu:22.04`;
@@ -73,8 +76,11 @@ def judge(ref: ImageRef, require: str) -> Verdict | None:
         return Verdict("error", f"uses the moving tag `{ref.tag}`")
     if kind == "partial":
         return Verdict("warning", _partial(ref))
+    if kind == "codename":
+        return Verdict("warning", f"uses `{ref.tag}`, a release line named by its codename, which moves to each "
+                       "new point release")
     if kind == "versionless":
-        return Verdict("warning", f"uses the tag `{ref.tag}`, which names no version and moves")
+        return Verdict("error", f"uses the tag `{ref.tag}`, which names no version: it moves like `latest`")
     return None
 
 

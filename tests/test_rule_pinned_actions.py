@@ -31,7 +31,7 @@ def test_github_fires_once_per_place() -> None:
     messages = [f.message for f in found]
     assert "`some-owner/deploy-action@main` follows `main`" in messages[0]
     assert "names no ref" in messages[1]
-    assert "tag `v4`" in messages[2] and "40-character commit SHA" in messages[2]
+    assert "pinned to `v4`, a version tag" in messages[2] and "40-character commit SHA" in messages[2]
     assert "abbreviated SHA `abc1234`" in messages[4]
     assert messages[7].startswith("reusable workflow `some-org/shared/.github/workflows/ci.yml@main`")
     assert found[7].job == f"{CI}:CI/shared"

@@ -34,7 +34,7 @@ def test_github_fires() -> None:
     assert "`node:lts` (from `matrix.image`)" in messages[4] and "moving tag `lts`" in messages[4]
     assert "`registry.local:5000/team/builder` has no tag" in messages[6]
     assert "only known at run time" in messages[7]
-    assert "names no version" in messages[8]
+    assert "a release line named by its codename" in messages[8]
     assert found[4].job == f"{CI}:CI/matrix"
     # The matrix value the image came from is pointed at too.
     related = [(s.line, s.column, m) for s, m in found[4].related]
@@ -95,7 +95,8 @@ def test_pinned(ref: str) -> None:
     ("reg.example:443/a/b", "error"), ("node@sha256:abc", "error"),
     ("postgres:16", "warning"), ("postgres:9.6", "warning"), ("node:20-alpine", "warning"),
     ("cimg/elixir:1.19", "warning"), ("python:3.12", "warning"), ("node:v20", "warning"),
-    ("debian:bookworm", "warning"), ("x:1.2-latest", "error"),
+    ("debian:bookworm", "warning"), ("x:1.2-latest", "error"), ("debian:stretch-slim", "warning"),
+    ("snyk/snyk:linux", "error"), ("node:alpine", "error"), ("debian:testing", "error"),
 ])
 def test_not_pinned(ref: str, level: str) -> None:
     verdict = judge(ImageRef.parse(ref), "tag")
