@@ -54,12 +54,18 @@ def main() -> None:
 @click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--nested", is_flag=True,
+              help="Also check every nested project (a directory with its own .github or .circleci), each on its own.")
+@click.option("--allow-no-files", is_flag=True,
+              help="Exit 0 when the paths hold no pipeline file (default: exit 2).")
 def check(paths: tuple[Path, ...], output_format: str, output: Path | None, config_path: Path | None,
           select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, exit_zero: bool,
           protection_files: tuple[Path, ...], baseline: Path | None, write_baseline: Path | None,
-          sarif_category: str, no_color: bool, quiet: bool, debug: bool) -> None:
-    """Check the pipelines under PATHS (default: the current directory)."""
-    from .run import CheckRequest, run_check
+          sarif_category: str, no_color: bool, quiet: bool, debug: bool, nested: bool,
+          allow_no_files: bool) -> None:
+    """Check the pipelines under PATHS (default: the current directory): the live pipelines of
+    each project (repository root) named; nested projects only when named or with --nested."""
+    from .run import CheckRequest, NoPipelineFiles, run_check
 
     _collector_off()
 
@@ -77,9 +83,13 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, conf
         color=not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty(),
         quiet=quiet,
         debug=debug,
+        nested=nested,
+        allow_no_files=allow_no_files,
     )
     try:
         report, code = run_check(request)
+    except NoPipelineFiles:  # said on stderr already
+        _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
     if output is not None:
