@@ -160,7 +160,7 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
     checked: list[_Checked] = []
     nested: list[Path] = []
     while queue:
-        root, group = queue.pop(0)
+        _root, group = queue.pop(0)
         found: list[Path] = []
         checked.append(_check_project(request, group, found))
         for inner in found:
@@ -169,9 +169,10 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
                 if request.nested:
                     seen.add(inner)
                     queue.append((inner, [inner]))
-    if len(checked) > 1:  # several projects: paths relative to the current directory, unique
+    if len(checked) > 1:  # several projects: paths relative to one base, so that they stay unique
+        base = _base([part.project.root for part in checked])
         for part in checked:
-            _rebase(part)
+            _rebase(part, base)
     findings = sorted((f for part in checked for f in part.findings), key=lambda f: f.sort_key())
     files = sorted((f for part in checked for f in part.project.files), key=lambda f: f.path)
     errors = [e for part in checked for e in part.errors]
@@ -239,9 +240,20 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def _rebase(part: _Checked) -> None:
-    """Prefix a project's paths with its root relative to the current directory."""
-    prefix = _shown(part.project.root)
+def _base(roots: list[Path]) -> Path:
+    """Where the paths of several projects are relative to: the first project's root when the
+    others are inside it (nested projects named or found with `--nested`: paths stay as they are
+    in the repository), else the current directory."""
+    first = roots[0].resolve()
+    if all(first == root.resolve() or first in root.resolve().parents for root in roots):
+        return first
+    return Path.cwd().resolve()
+
+
+def _rebase(part: _Checked, base: Path) -> None:
+    """Prefix a project's paths with its root relative to `base` (absolute when outside it)."""
+    root = part.project.root.resolve()
+    prefix = root.relative_to(base).as_posix() if root == base or base in root.parents else root.as_posix()
     if prefix == ".":
         return
     for source_file in part.project.files:
