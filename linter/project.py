@@ -88,7 +88,9 @@ def is_project_root(directory: Path) -> bool:
 def find_root(paths: list[Path]) -> tuple[Path, bool]:
     """The repository root findings are relative to, and whether a repository is being checked
     (so that the rules may look at its lockfiles and build files)."""
-    first = _resolved(paths[0] if paths else Path("."))
+    given = paths[0] if paths else Path(".")
+    # a link named is placed where it lies, not where it points (which may be outside the tree)
+    first = _resolved(given.parent) / given.name if given.is_symlink() else _resolved(given)
     start = first if first.is_dir() else first.parent
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
