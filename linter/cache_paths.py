@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .model import CachedPath, PathRoot, Text
+from .model import CachedPath, PathRoot, Text, VersionPin
 
 HOME = (r"~", r"\$HOME", r"\$\{HOME\}", r"%USERPROFILE%", r"/home/[^/]+", r"/Users/[^/]+", r"/root")
 _DRIVE = r"C:"
@@ -46,3 +46,39 @@ def outside_checkout(glob: str) -> bool:
     """Whether a file pattern names a file outside the checkout: absolute, from home, or from a
     variable (`/tmp/x`, `~/x`, `$HOME/x`, `%TEMP%\\x`, `C:/x`)."""
     return glob.startswith(("/", "~", "$", "%")) or re.match(r"^[A-Za-z]:", glob) is not None
+
+
+# A version literal after a name in a key's text: `protoc-3.21.12`, `sccache_0.7.4`, `tool@v1.2`.
+# A version has at least two numbers (`v1`, `-311` are cache generations, not versions); a word
+# of the name starts with a letter and is not a generation (`v1-tool-1.2`: the name is `tool`).
+_LITERAL_PIN = re.compile(
+    r"(?<![A-Za-z0-9.])(?P<name>[A-Za-z][A-Za-z0-9+]*(?:[-_][A-Za-z][A-Za-z0-9+]*)*)[-_@]v?"
+    r"(?P<version>\d+(?:\.\d+)+)(?![.\d])"
+)
+_GENERATION = re.compile(r"^v\d+$", re.I)
+# A variable named as a version: `BAZELISK_VERSION`, `node-version`, `protoc_version`.
+_VERSION_VARIABLE = re.compile(r"^(?P<name>[A-Za-z][\w-]*?)[-_]?version$", re.I)
+
+
+def _pin_name(name: str) -> str:
+    words = [w.lower() for w in re.split(r"[-_]+", name) if w and not _GENERATION.match(w)]
+    return "-".join(words)
+
+
+def literal_pins(text: str) -> list[VersionPin]:
+    """The version literals in a key's literal text, each with the name before it."""
+    pins = []
+    for match in _LITERAL_PIN.finditer(text):
+        name = _pin_name(match["name"])
+        if name:
+            pins.append(VersionPin(name, match.group(0)))
+    return pins
+
+
+def variable_pin(variable: str, written: str) -> VersionPin | None:
+    """A pin when the variable's own name (`BAZELISK_VERSION`, without `env.`) says it is a version."""
+    match = _VERSION_VARIABLE.match(variable)
+    if match is None:
+        return None
+    name = _pin_name(match["name"])
+    return VersionPin(name, written) if name else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -33,8 +34,11 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "sarif", "github"]),
-              default="text", show_default=True)
+@click.option("--format", "--output-format", "output_format",
+              type=click.Choice(["text", "concise", "full", "json", "sarif", "github"]), default="text",
+              show_default=True,
+              help="text: `full` on a terminal (source lines marked), `concise` (one line each) otherwise.")
+@click.option("--statistics", is_flag=True, help="Print counts per rule instead of the findings.")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the report to a file.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path),
               help="Configuration file (default: .cilint.yml or [tool.cilint], searched upward).")
@@ -51,23 +55,32 @@ def main() -> None:
               help="Record the current findings in this baseline file (then exit 0 for them).")
 @click.option("--sarif-category", default="cilint", show_default=True,
               help="SARIF run category (automationDetails.id) for code scanning; one per cilint upload.")
-@click.option("--no-color", is_flag=True, help="No ANSI colours (also: NO_COLOR).")
+@click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="auto: on a terminal, unless NO_COLOR is set (FORCE_COLOR forces it) or TERM=dumb.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours: --color never.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 @click.option("--nested", is_flag=True,
               help="Also check every nested project (a directory with its own .github or .circleci), each on its own.")
 @click.option("--allow-no-files", is_flag=True,
               help="Exit 0 when the paths hold no pipeline file (default: exit 2).")
-def check(paths: tuple[Path, ...], output_format: str, output: Path | None, config_path: Path | None,
-          select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str, exit_zero: bool,
-          protection_files: tuple[Path, ...], baseline: Path | None, write_baseline: Path | None,
-          sarif_category: str, no_color: bool, quiet: bool, debug: bool, nested: bool,
-          allow_no_files: bool) -> None:
+def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output: Path | None,
+          config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
+          exit_zero: bool, protection_files: tuple[Path, ...], baseline: Path | None,
+          write_baseline: Path | None, sarif_category: str, color_choice: str, no_color: bool, quiet: bool,
+          debug: bool, nested: bool, allow_no_files: bool) -> None:
     """Check the pipelines under PATHS (default: the current directory): the live pipelines of
     each project (repository root) named; nested projects only when named or with --nested."""
+    from .report import TEXT_FORMATS
     from .run import CheckRequest, NoPipelineFiles, run_check
 
     _collector_off()
+    if statistics and output_format not in TEXT_FORMATS:
+        _fail(f"--statistics prints text, not {output_format} (JSON counts per rule in its `summary`)")
+    terminal = output is None and _isatty(sys.stdout)
+    if output_format == "text":
+        output_format = "full" if terminal else "concise"
 
     request = CheckRequest(
         paths=list(paths) or [Path(".")],
@@ -80,7 +93,8 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, conf
         baseline=baseline,
         write_baseline=write_baseline,
         sarif_category=sarif_category,
-        color=not no_color and "NO_COLOR" not in os.environ and output is None and sys.stdout.isatty(),
+        color=use_color("never" if no_color else color_choice, terminal, os.environ),
+        statistics=statistics,
         quiet=quiet,
         debug=debug,
         nested=nested,
@@ -98,8 +112,30 @@ def check(paths: tuple[Path, ...], output_format: str, output: Path | None, conf
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     elif report:
-        click.echo(report, nl=not report.endswith("\n"))
+        click.echo(report, nl=not report.endswith("\n"), color=request.color)
     _exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # no such method, or a closed stream
+        return False
+
+
+def use_color(choice: str, terminal: bool, environ: Mapping[str, str]) -> bool:
+    """Whether to write ANSI colours. `always` and `never` are what they say (`--no-color` is
+    `never`); `auto` colours a terminal unless `NO_COLOR` is set (https://no-color.org: present
+    and not empty) or `TERM` is `dumb`, and colours anything when `FORCE_COLOR` is set
+    (https://force-color.org: present and not empty); NO_COLOR wins over FORCE_COLOR, as in
+    ruff's anstream."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return terminal and environ.get("TERM") != "dumb"
 
 
 def _collector_off() -> None:
@@ -154,20 +190,33 @@ _CONFIG_HELP = ("Configuration whose policies to list too "
 @main.command(name="rules")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
 def list_rules(config_path: Path | None) -> None:
-    """List every rule: id, name, default level, summary."""
+    """List every rule: id, name, the levels its findings take (the default first), summary."""
     for rule in _known_rules(config_path):
-        click.echo(f"{rule.id}  {rule.name:<24} {rule.level:<8} {rule.summary}")
+        click.echo(f"{rule.id}  {rule.name:<24} {'/'.join(_levels(rule)):<19} {rule.summary}")
+
+
+def _levels(rule: Rule) -> tuple[str, ...]:
+    """The levels a rule's findings take, its default first."""
+    return (rule.level, *[level for level in rule.levels if level != rule.level])
+
+
+def _find_rule(rules: list[Rule], wanted: str) -> Rule | None:
+    """A rule by id or name, in any case (`cil105`, `Approval-Before-Deploy`)."""
+    key = wanted.strip().casefold()
+    return next((rule for rule in rules if key in (rule.id.casefold(), rule.name.casefold())), None)
 
 
 @main.command()
 @click.argument("rule")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
 def explain(rule: str, config_path: Path | None) -> None:
-    """Show a rule's documentation (by id or name)."""
-    found = next((r for r in _known_rules(config_path) if rule in (r.id, r.name)), None)
+    """Show a rule's documentation (by id or name, in any case)."""
+    found = _find_rule(_known_rules(config_path), rule)
     if found is None:
         _fail(f"no rule {rule!r}; `cilint rules` lists them")
-    click.echo(f"{found.id} {found.name} (default level: {found.level})\n")
+    others = _levels(found)[1:]
+    also = f"; also reports {' and '.join(others)} findings" if others else ""
+    click.echo(f"{found.id} {found.name} (default level: {found.level}{also})\n")
     click.echo(found.doc)
     if found.options:
         click.echo("\nOptions (defaults):")
@@ -186,9 +235,14 @@ def explain(rule: str, config_path: Path | None) -> None:
 @click.option("--config", "config_path", type=click.Path(path_type=Path))
 @click.option("--markdown", is_flag=True,
               help="Wrap Mermaid in a ```mermaid block, to paste into a GitHub comment.")
-def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool) -> None:
+@click.option("--expand-matrix", is_flag=True,
+              help="Draw every matrix leg as its own job (default: one node per matrix job, with its leg "
+                   "count); with --format json, the whole view as policies select on it.")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the graph to a file.")
+def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None, markdown: bool,
+          expand_matrix: bool, output: Path | None) -> None:
     """Print the normalised job DAG: approvals, deploys, contexts and environments marked."""
-    from .graph import render_graph
+    from .graph import MERMAID_MAX_TEXT, render_graph
     from .run import load_for
 
     _collector_off()
@@ -196,10 +250,20 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
         project, _ = load_for(list(paths) or [Path(".")], config_path, [])
     except UsageError as exc:
         _fail(str(exc))
-    text = render_graph(project, output_format)
+    text = render_graph(project, output_format, expand_matrix=expand_matrix)
+    if output_format == "mermaid" and len(text) > MERMAID_MAX_TEXT:
+        click.echo(f"cilint: warning: the diagram has {len(text):,} characters, more than Mermaid draws by "
+                   f"default ({MERMAID_MAX_TEXT:,}, `maxTextSize`): graph fewer files (name them), or use "
+                   "--format dot", err=True)
     if markdown and output_format == "mermaid":
         text = f"```mermaid\n{text}```\n"
-    click.echo(text, nl=False)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            _fail(f"cannot write {output}: {exc.strerror or exc}")
+    else:
+        click.echo(text, nl=False)
     _exit(EXIT_OK)
 
 

@@ -247,8 +247,10 @@ def _coerce_option(default: Any, value: Any) -> tuple[bool, Any]:
 
 
 def _selects(key: str, rule: Rule) -> bool:
-    """`ALL`, the rule's id or name, or a prefix of its id longer than `CIL` (`CIL1`)."""
-    return key in ("ALL", rule.id, rule.name) or (len(key) > 3 and rule.id.startswith(key))
+    """`ALL`, the rule's id or name, or a prefix of its id longer than `CIL` (`CIL1`), in any case."""
+    key = key.casefold()
+    return (key in ("all", rule.id.casefold(), rule.name.casefold())
+            or (len(key) > 3 and rule.id.casefold().startswith(key)))
 
 
 class _Reader:

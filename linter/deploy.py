@@ -6,10 +6,13 @@ a production-like GitHub environment, a deploy verb in the job's id or name. Nam
 neither is `docker push` of a build image (an image in a registry runs nowhere until something
 deploys it). Dry runs (`--dry-run`, `pulumi preview`, goreleaser `--snapshot`) are not evidence.
 
-A target is non-production when its environment, contexts, job name or the deploy command's
-arguments say so (`staging`, `preview`, `docs`, ...). Documentation sites (GitHub Pages and the
-like) count as non-production by default: an approval before every docs publish is noise most
-teams do not want; `deploy.non_production` in the configuration changes that.
+A target is non-production when its environment, job name or what the deploy command or action
+deploys to (its arguments, or the action inputs that name a target) say so (`staging`,
+`preview`, `docs`, ...); not contexts (credentials, named for teams and tools: `gcp-dev-tools`),
+notes files (`--notes-file /dev/null`) or release bodies. A draft release publishes nothing.
+Documentation sites (GitHub Pages, `mkdocs gh-deploy` and the like) count as non-production by
+default: an approval before every docs publish is noise most teams do not want;
+`deploy.non_production` in the configuration changes that.
 Everything here is configurable through the `deploy` section of the configuration. The commands,
 actions, orbs and words are the tables of `deploy_table`.
 """
@@ -39,6 +42,9 @@ _DRY_RUN = re.compile(f"^({_alternatives(table.DRY_RUN_OPTIONS)})(=.*)?$"
                       f"|^({_alternatives(table.DRY_RUN_EXACT_OPTIONS)})$")
 DEPLOY_ACTIONS: list[tuple[str, tuple[str, re.Pattern[str]] | None]] = list(table.DEPLOY_ACTIONS)
 PAGES_ACTIONS = table.PAGES_ACTIONS
+PAGES_COMMANDS = table.PAGES_COMMANDS
+DRAFT_INPUTS = table.DRAFT_INPUTS
+TARGET_INPUTS = table.TARGET_INPUTS
 ORB_ELEMENTS = re.compile(
     rf"(^|[-_])({'|'.join(table.ORB_ELEMENT_WORDS)})([-_]|$)|{_alternatives(table.ORB_ELEMENT_PHRASES)}", re.I)
 IMAGE_ORBS = re.compile(_alternatives(table.IMAGE_ORB_WORDS), re.I)
@@ -79,15 +85,18 @@ class DeployRecogniser:
         # Evidence by step list: the matrix legs of a GitHub job share one list of steps (see
         # `load_github._StepLog`), read once here. The list is kept with its evidence, so that
         # its id cannot be reused by another list while the recogniser lives.
-        self._by_steps: dict[int, tuple[list[Step], list[tuple[str, Span]], list[str]]] = {}
+        self._by_steps: dict[int, tuple[list[Step], list[tuple[str, Span]], list[list[str]]]] = {}
 
     def recognise(self, job: JobRun, workflow_name: str = "") -> Deploy | None:
         if job.kind in ("approval", "noop") or _DRY_RUN_NAME.search(job.name):
             return None
-        evidence, hints = self._steps_evidence(job.steps)  # hints: what it says about the target
+        # hints: what each deploying step (or the orb job) says about its target
+        evidence, hints = self._steps_evidence(job.steps)
         if job.uses is not None and job.kind == "orb" and ORB_ELEMENTS.search(_element(job.uses.text.value)) \
                 and not IMAGE_ORBS.search(job.uses.name):
             evidence.append((f"orb job `{job.uses.text.value}`", job.span))
+            hints.append(_hint_words([str(v) for k, v in job.parameters.items()
+                                      if k.lower() in TARGET_INPUTS and isinstance(v, (str, int))]))
         if job.environment is not None and PRODUCTION_ENVIRONMENT.search(job.environment.value):
             evidence.append((f"environment `{job.environment.value}`", job.environment.span))
         label = self._named_deploy(job)
@@ -98,9 +107,7 @@ class DeployRecogniser:
         if _local_cluster(job):
             return Deploy(evidence, "local test cluster", False)
         named = WORKFLOW_TARGETS.search(_words(workflow_name))
-        if named:
-            hints.append(named.group(2))
-        target = self._target(job, hints)
+        target = self._target(job, hints, named.group(2) if named else None)
         return Deploy(evidence, target or "production", target is None)
 
     def _named_deploy(self, job: JobRun) -> str | None:
@@ -114,32 +121,40 @@ class DeployRecogniser:
         verbs = self.verbs
         return next((label for label in labels if verbs.search(_words(label))), None)
 
-    def _steps_evidence(self, steps: list[Step]) -> tuple[list[tuple[str, Span]], list[str]]:
-        """The evidence of these steps and the hints it gives, as new lists (the caller adds to them)."""
+    def _steps_evidence(self, steps: list[Step]) -> tuple[list[tuple[str, Span]], list[list[str]]]:
+        """The evidence of these steps and the hints each deploying step gives, as new lists (the
+        caller adds to them)."""
         cached = self._by_steps.get(id(steps))
         if cached is None or cached[0] is not steps:
             evidence: list[tuple[str, Span]] = []
-            hints: list[str] = []
+            hints: list[list[str]] = []
             for step in steps:
-                for what, span, args in self._step_evidence(step):
-                    evidence.append((what, span))
-                    hints.extend(args)
+                found = self._step_evidence(step)
+                if found:
+                    evidence.extend((what, span) for what, span, _ in found)
+                    hints.append([word for _, _, args in found for word in args])
             cached = self._by_steps[id(steps)] = (steps, evidence, hints)
         return list(cached[1]), list(cached[2])
 
     def _step_evidence(self, step: Step) -> list[tuple[str, Span, list[str]]]:
         found: list[tuple[str, Span, list[str]]] = []
+        if step.deploy_step:  # CircleCI's `deploy` step: written as the job's deploy
+            found.append(("`deploy` step", step.span, []))
         for command in step.commands:
             what = self._command(command)
             if what is not None:
-                found.append((f"`{what}`", command.span, _hint_words(command.argv[1:])))
+                hints = [] if what in table.PROMOTE_COMMANDS else _command_hints(command.argv[1:])
+                hints += ["pages"] if what in PAGES_COMMANDS else []
+                found.append((f"`{what}`", command.span, hints))
         if step.uses is not None and step.uses.kind == "orb":
             if ORB_ELEMENTS.search(_element(step.uses.text.value)) and not IMAGE_ORBS.search(step.uses.name):
-                found.append((f"orb command `{step.uses.text.value}`", step.uses.text.span, []))
+                targets = [v for k, v in _lowered(step.inputs).items() if k in TARGET_INPUTS]
+                found.append((f"orb command `{step.uses.text.value}`", step.uses.text.span, _hint_words(targets)))
         elif step.uses is not None:
             name = self._action(step.uses.name, step.inputs)
             if name is not None:
-                hints = _hint_words(list(_lowered(step.inputs).values())) + (["pages"] if name in PAGES_ACTIONS else [])
+                targets = [v for k, v in _lowered(step.inputs).items() if k in TARGET_INPUTS]
+                hints = _hint_words(targets) + (["pages"] if name in PAGES_ACTIONS else [])
                 found.append((f"`{step.uses.name}`", step.uses.text.span, hints))
         return found
 
@@ -153,7 +168,7 @@ class DeployRecogniser:
             return None
         for prefix, what in entries:
             if _follows(argv[1:], prefix[1:]):
-                return what
+                return what if _publishes(what, argv) else None
         return None
 
     def _action(self, name: str, inputs: Mapping[str, Text]) -> str | None:
@@ -164,22 +179,43 @@ class DeployRecogniser:
         for wanted, needs in self.actions_by_owner.get(lowered.split("/", 1)[0], ()):
             if lowered != wanted and not lowered.startswith(wanted + "/"):
                 continue
-            if needs is None or needs[1].search(_lowered(inputs).get(needs[0], "")):
+            lowered_inputs = _lowered(inputs)
+            if wanted in DRAFT_INPUTS and lowered_inputs.get(DRAFT_INPUTS[wanted], "").strip().lower() == "true":
+                return None  # a draft release publishes nothing
+            if needs is None or needs[1].search(lowered_inputs.get(needs[0], "")):
                 return wanted
         return None
 
-    def _target(self, job: JobRun, hints: list[str]) -> str | None:
-        """A non-production name when anything about the job says so, else None (production).
+    def _target(self, job: JobRun, hints: list[list[str]], workflow: str | None) -> str | None:
+        """A non-production name when the job's target says so, else None (production): its
+        environment, its name or id, and what its deploy commands and actions say they deploy to.
         A production-named environment settles it: `deploy-prod` in environment `production`
-        with `--config fly.test.toml` somewhere still deploys to production."""
+        with `--config fly.test.toml` somewhere still deploys to production. Contexts are not
+        targets: they are sets of credentials named for teams and tools (`gcp-dev-tools`,
+        `AWS__PHXDEVOPS__circle-ci-test`). A name that says production as well as something
+        else (`dev-promote-prod` promotes a dev version to production) is production. The
+        steps' targets decide only when every deploying step names a non-production one: a job
+        that publishes to TestPyPI and then to PyPI deploys to production."""
         if job.environment is not None and PRODUCTION_ENVIRONMENT.search(job.environment.value):
             return None
         candidates = [job.environment.value] if job.environment is not None else []
-        candidates.extend(c.value for c in job.contexts)
-        candidates.extend([job.name, job.job_id])
-        candidates.extend(hints)
+        names = [job.name, job.job_id]
+        if not any(PRODUCTION_ENVIRONMENT.search(_words(name)) for name in names):
+            candidates.extend(names)
+        candidates.extend([workflow] if workflow else [])
         for candidate in candidates:
             match = self.non_production.search(candidate)
+            if match:
+                return match.group(2).lower()
+        targets = [self._named_target(words) for words in hints]
+        if targets and all(targets):
+            return targets[0]
+        return None
+
+    def _named_target(self, words: list[str]) -> str | None:
+        """The first non-production target these words name, if any."""
+        for word in words:
+            match = self.non_production.search(word)
             if match:
                 return match.group(2).lower()
         return None
@@ -215,6 +251,32 @@ def _local_cluster(job: JobRun) -> bool:
 def _element(written: str) -> str:
     """`aws-ecs/deploy-service-update` -> `deploy-service-update`."""
     return written.rsplit("/", 1)[-1]
+
+
+def _publishes(what: str, argv: list[str]) -> bool:
+    """A command the table takes for a publish publishes: not a draft (`gh release create
+    --draft`), and with the option some commands need (`gh release edit --draft=false`)."""
+    if any(word in table.DRAFT_OPTIONS.get(what, ()) for word in argv):
+        return False
+    needed = table.PUBLISH_ONLY_WITH.get(what)
+    return needed is None or any(word in needed for word in argv)
+
+
+def _command_hints(argv: list[str]) -> list[str]:
+    """A deploy command's arguments that may name its target: not the values of options that
+    take notes, titles or files (`--notes-file /dev/null`), nor notes files and machine paths."""
+    words: list[str] = []
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        option, equals, _ = word.partition("=")
+        if table.NOT_A_TARGET_OPTION.match(option):
+            skip = not equals
+            continue
+        words.append(word)
+    return _hint_words(words)
 
 
 def _hint_words(words: list[str]) -> list[str]:

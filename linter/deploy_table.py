@@ -69,6 +69,33 @@ DEPLOY_COMMANDS: tuple[str, ...] = (
     "wrangler deploy",
     "wrangler publish",  # Wrangler 1/2
     "dagger call deploy",
+    "gh release edit",  # publishes a draft only with `--draft=false` (PUBLISH_ONLY_WITH)
+    "mkdocs gh-deploy",  # a documentation site (PAGES_COMMANDS)
+    "mike deploy",  # mkdocs versioned docs, pushed to the gh-pages branch
+    # An orb version: `circleci orb publish promote ns/orb@dev:x patch` makes a production
+    # (semantic) version of a development one; `circleci orb publish orb.yml ns/orb@dev:x`
+    # publishes a development version (mutable, expires after 90 days: non-production by its
+    # `dev` label). https://circleci.com/docs/orb-concepts/#orb-versions-development-vs-production-vs-inline
+    "circleci orb publish promote",
+    "circleci orb publish",
+)
+# Commands whose arguments name what they promote, not where to: `dev` in
+# `circleci orb publish promote circleci/aws-ecr@dev:abc patch` is the source.
+PROMOTE_COMMANDS: tuple[str, ...] = ("circleci orb publish promote",)
+# Commands that publish only with one of these options: `gh release edit v1 --draft=false`
+# publishes a draft release (https://cli.github.com/manual/gh_release_edit); other edits do not.
+PUBLISH_ONLY_WITH: dict[str, tuple[str, ...]] = {
+    "gh release edit": ("--draft=false",),
+}
+# Options that make a command publish nothing visible: a draft release is seen by the
+# repository's writers only (https://cli.github.com/manual/gh_release_create: `-d, --draft`).
+DRAFT_OPTIONS: dict[str, tuple[str, ...]] = {
+    "gh release create": ("--draft", "-d", "--draft=true"),
+}
+# Commands that publish a documentation site: the target is "pages" (see PAGES_ACTIONS).
+PAGES_COMMANDS: tuple[str, ...] = (
+    "mkdocs gh-deploy",  # https://www.mkdocs.org/user-guide/deploying-your-docs/
+    "mike deploy",  # https://github.com/jimporter/mike
 )
 
 # Words that run the command after them, with the subcommand that must come between (None: the
@@ -99,6 +126,16 @@ DRY_RUN_JOB_NAME = re.compile(r"dry[-_ ]?run", re.I)  # a `deploy` job named `dr
 DEPLOY_ACTIONS: tuple[tuple[str, tuple[str, re.Pattern[str]] | None], ...] = (
     ("superfly/flyctl-actions", ("args", re.compile(r"\bdeploy\b"))),
     ("pypa/gh-action-pypi-publish", None),
+    # Actions that publish through their inputs (each action's README):
+    # changesets/action publishes only when its `publish` input names the script to run,
+    # otherwise it opens a "Version Packages" pull request (https://github.com/changesets/action).
+    ("changesets/action", ("publish", re.compile(r"^\s*(?!(echo|true|:|exit)(\s|$))\S"))),  # not a no-op
+    ("cycjimmy/semantic-release-action", None),  # runs semantic-release
+    ("codfish/semantic-release-action", None),  # runs semantic-release
+    ("actions-rs/cargo", ("command", re.compile(r"^\s*publish\b"))),  # `command: publish`
+    ("katyo/publish-crates", None),
+    ("marvinpinto/action-automatic-releases", None),  # creates a GitHub release
+    ("mikepenz/action-gh-release", None),  # a fork of softprops/action-gh-release
     ("softprops/action-gh-release", None),
     ("actions/create-release", None),
     ("ncipollo/release-action", None),
@@ -126,6 +163,29 @@ DEPLOY_ACTIONS: tuple[tuple[str, tuple[str, re.Pattern[str]] | None], ...] = (
     ("peaceiris/actions-gh-pages", None),
     ("jamesives/github-pages-deploy-action", None),
 )
+# Inputs that make a use of a release action publish nothing: `draft: true` makes a draft release
+# (softprops/action-gh-release, ncipollo/release-action, actions/create-release: input `draft`).
+DRAFT_INPUTS: dict[str, str] = {
+    "softprops/action-gh-release": "draft",
+    "mikepenz/action-gh-release": "draft",
+    "ncipollo/release-action": "draft",
+    "actions/create-release": "draft",
+}
+# The inputs of a deploy action that may name its target (a registry, app, project, stack,
+# environment, bucket, site, or the command line of a CLI action): release notes, file lists,
+# tokens and names of releases are not targets (`body: Nightly Development Release`).
+TARGET_INPUTS: frozenset[str] = frozenset({
+    "repository-url", "repository_url", "registry", "registry-url", "environment", "app", "app-name",
+    "app_name", "appname", "heroku_app_name", "project", "project-name", "projectname", "stack",
+    "stack-name", "bucket", "url", "alias", "site", "target", "args", "command", "cluster",
+    "service", "namespace", "slot-name", "publish_dir", "publish-dir", "folder", "branch",
+    "publish_branch", "working-directory", "workingdirectory", "path", "config",
+    "orb-name", "orb_name",  # CircleCI orb-tools: the orb published (`sandbox/orb-tools`)
+})
+# Options of a deploy command whose value is not a target although a target word may be in it:
+# notes, titles, messages and input files (`--notes-file /dev/null`, `--title "Dev build"`).
+NOT_A_TARGET_OPTION = re.compile(r"^--?([a-z-]*file[a-z-]*|notes?|title|body|message|m|description)$")
+
 # Deploys that publish a documentation site: the target is "pages" (non-production by default:
 # an approval before every docs publish is noise most teams do not want).
 PAGES_ACTIONS: tuple[str, ...] = (
@@ -193,4 +253,5 @@ LOCAL_CLUSTER_COMMANDS: tuple[tuple[str, str], ...] = (
 
 # Arguments of a deploy command that are not a target although a target word may be in them:
 # notes files (`--notes-file docs/CHANGES.md`).
-NOT_A_TARGET = re.compile(r"\.(md|rst|txt|adoc)$|changelog|readme", re.I)
+# Machine paths (`/dev/null`, `/tmp/out`) are not targets either.
+NOT_A_TARGET = re.compile(r"\.(md|rst|txt|adoc)$|changelog|readme|^/(dev|tmp|proc|usr|etc|var)(/|$)", re.I)

@@ -38,6 +38,7 @@ class Rule:
     security_severity: str | None = None
     precision: str = "high"
     help_uri: str | None = None  # None: the rule's page, docs/rules/<name>.md (policies name their own)
+    levels: tuple[str, ...] = ()  # every level its findings take, `level` first (empty: only `level`)
 
 
 @dataclass
@@ -59,6 +60,7 @@ def _rule_from(module: RuleModule) -> Rule:
         tags=tuple(module.TAGS),
         security_severity=module.SECURITY_SEVERITY,
         precision=module.PRECISION,
+        levels=tuple(module.LEVELS),
     )
 
 

@@ -39,7 +39,18 @@ class Finding:
 
 
 def problem_findings(project: Project, kind: ProblemKind) -> Iterator[Finding]:
-    """The loaders' problems of one kind as findings (what CIL001 and CIL002 report)."""
+    """The loaders' problems of one kind as findings (what CIL001 and CIL002 report). A problem
+    that asserts a repository file is absent is, when the tree holds only pipeline files
+    (`Project.holds_repository_contents`), one note per place that cilint cannot tell."""
+    unsure: set[tuple[Span, str]] = set()
     for problem in project.problems:
-        if problem.kind == kind:
-            yield Finding(problem.message, problem.span, job=problem.job, related=list(problem.related))
+        if problem.kind != kind:
+            continue
+        if problem.absent is not None and not project.holds_repository_contents:
+            if (problem.span, problem.absent) not in unsure:
+                unsure.add((problem.span, problem.absent))
+                yield Finding(f"cannot check `{problem.absent}`: the files checked are pipelines only, not the "
+                              "repository's other files, so whether it exists is unknown", problem.span,
+                              job=problem.job, level="note")
+            continue
+        yield Finding(problem.message, problem.span, job=problem.job, related=list(problem.related))

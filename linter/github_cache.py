@@ -3,7 +3,8 @@
 A key of `actions/cache` is text with `${{ }}` expressions in it: `hashFiles('a', 'b')` hashes
 files (a `!` pattern excludes), `github.sha` and `github.run_id` change with every commit or run,
 `runner.os` and `matrix.*` are settings of the run, `env.X` is the step's variable (read through
-when its value is itself an expression), and `steps.*`, `inputs.*`, `vars.*`, `secrets.*` are
+when its value is itself an expression; `env.PROTOC_VERSION` and `matrix.node-version` are
+versions the key pins, as are literals such as `sccache-0.7.4`), and `steps.*`, `inputs.*`, `vars.*`, `secrets.*` are
 values cilint cannot know. The built-in caches of the setup-* actions are keyed on a hash of
 `cache-dependency-path` (or the action's defaults): the loader lists those files as `key_files`.
 
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from .cache_paths import outside_checkout, prefixes, read_path
-from .model import Cache, CacheKey, EnvVar, HashedFile, KeyPart, KeyPartKind
+from .cache_paths import literal_pins, outside_checkout, prefixes, read_path, variable_pin
+from .model import Cache, CacheKey, EnvVar, HashedFile, KeyPart, KeyPartKind, VersionPin
 
 _EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
 _HASHFILES = re.compile(r"\bhashFiles\s*\(([^()]*)\)")
@@ -66,7 +67,21 @@ def read_key(key: str, env: dict[str, EnvVar]) -> CacheKey:
     """What an `actions/cache` key is made of."""
     parts: list[KeyPart] = []
     _read(key, env, 0, parts)
-    return CacheKey(tuple(parts))
+    return CacheKey(tuple(parts), pins=_pins(parts))
+
+
+def _pins(parts: list[KeyPart]) -> tuple[VersionPin, ...]:
+    """The versions a key holds: literals in its text, and settings named as versions
+    (`env.PROTOC_VERSION` set to a literal, `matrix.node-version`)."""
+    pins: list[VersionPin] = []
+    for part in parts:
+        if part.kind == "text":
+            pins.extend(literal_pins(part.text))
+        elif part.kind == "context" and part.text.startswith(("env.", "matrix.")):
+            pin = variable_pin(part.text.split(".", 1)[1], part.text)
+            if pin is not None:
+                pins.append(pin)
+    return tuple(pins)
 
 
 def read_key_files(files: list[str]) -> CacheKey:

@@ -662,7 +662,7 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
     loaded = context.load_local(path)
     if loaded is None:
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` does not exist in the repository",
-                       job.pos_of("uses"), caller.qualified)
+                       job.pos_of("uses"), caller.qualified, absent=uses)
         return [caller.key]
     callee_source, callee_root = loaded
     callee_jobs = callee_root.get("jobs")
@@ -844,7 +844,8 @@ def _composite_steps(context: _Context, run: JobRun, step: Step, env: dict[str, 
             return []
         before = len(context.source.problems)
         context.source.problem(ProblemKind.REFERENCE, f"local action `{step.uses.name}` has no action.yml "
-                               "in the repository", _pos(step.uses.text.span), run.qualified)
+                               "in the repository", _pos(step.uses.text.span), run.qualified,
+                               absent=step.uses.name)
         if log is not None:
             log.problems(context.source, before)
         return []

@@ -57,6 +57,25 @@ EVALUATE_SOURCE: ProtectionSource = "ruleset-evaluate"
 # Apps a required check may be pinned to that cilint tells apart: app id -> (name, the platform
 # whose checks it reports). CircleCI's app ids are not known here.
 KNOWN_APPS: dict[int, tuple[str, PipelinePlatform]] = {ACTIONS_APP_ID: ("GitHub Actions", "github")}
+# Checks (or commit statuses) that GitHub Apps post under a fixed name without a slash, so that
+# a workflow job could have had the name too: check name -> the app. (Names with a slash, such as
+# `codecov/patch` or `license/cla`, are another app's by their shape alone.)
+APP_CHECKS: dict[str, str] = {
+    # dcoapp/app (https://github.com/apps/dco) and its drop-in cncf/dco2: the check "DCO"
+    # (https://wiki.linuxfoundation.org/dco: "check the “DCO” status check").
+    "DCO": "the DCO app",
+    # GitHub code scanning reports one check per analysis tool, named after the tool
+    # (docs: code-security/code-scanning/.../triaging-code-scanning-alerts-in-pull-requests).
+    "CodeQL": "GitHub code scanning",
+    # The Linux Foundation's EasyCLA app (https://docs.linuxfoundation.org/lfx/easycla).
+    "EasyCLA": "the EasyCLA app",
+    # pre-commit.ci (https://pre-commit.ci): the check "pre-commit.ci - pr".
+    "pre-commit.ci - pr": "pre-commit.ci",
+    # zeke/semantic-pull-requests (https://github.com/apps/semantic-pull-requests).
+    "Semantic Pull Request": "the Semantic Pull Requests app",
+    # wip/app (https://github.com/apps/wip).
+    "WIP": "the WIP app",
+}
 
 _BRANCH_URL = re.compile(r"/branches/(?P<branch>.+?)/protection(?:/required_status_checks)?/?$")
 _REF_PREFIX = "refs/heads/"
@@ -132,7 +151,8 @@ def _check(source: Source, item: Any, pos: Pos, id_key: str) -> RequiredCheck | 
         return None
     app_id = _app_id(source, item, id_key)
     app_name, app_platform = KNOWN_APPS.get(app_id, (None, None)) if app_id is not None else (None, None)
-    return RequiredCheck(name, source.span(item.pos_of("context")), app_id, app_name, app_platform)
+    return RequiredCheck(name, source.span(item.pos_of("context")), app_id, app_name, app_platform,
+                         APP_CHECKS.get(name) if app_id is None else None)
 
 
 def _bool(source: Source, container: YMap, key: str) -> bool:
@@ -155,7 +175,7 @@ def _status_checks(source: Source, rsc: YMap) -> list[RequiredCheck]:
     for item, pos in _items(source, rsc, "contexts"):
         name = _context(source, item, pos)
         if name is not None:
-            found.setdefault(name, RequiredCheck(name, source.span(pos)))
+            found.setdefault(name, RequiredCheck(name, source.span(pos), known_app=APP_CHECKS.get(name)))
     return list(found.values())
 
 
@@ -418,7 +438,7 @@ def _config_check(source: Source, item: Any, pos: Pos) -> RequiredCheck | None:
             return None
         return _check(source, item, pos, "app_id")
     name = _context(source, item, pos)
-    return None if name is None else RequiredCheck(name, source.span(pos))
+    return None if name is None else RequiredCheck(name, source.span(pos), known_app=APP_CHECKS.get(name))
 
 
 def _config_branch(source: Source, pattern: str, value: Any, key: Pos, where: Pos) -> Protection:

@@ -70,10 +70,11 @@ class Source:
             return Text(string, span, pos.line, pos.column + quote)
         return Text(string, span)
 
-    def problem(self, kind: ProblemKind | str, message: str, pos: Pos, job: str | None = None) -> None:
+    def problem(self, kind: ProblemKind | str, message: str, pos: Pos, job: str | None = None,
+                absent: str | None = None) -> None:
         """Record a problem. (`kind` as a string, `"parse-error"`, is its value: load_protection
-        still names kinds so.)"""
-        self.problems.append(Problem(ProblemKind(kind), message, self.span(pos), job))
+        still names kinds so.) `absent`: the repository path whose absence it asserts."""
+        self.problems.append(Problem(ProblemKind(kind), message, self.span(pos), job, absent=absent))
 
 
 @dataclass

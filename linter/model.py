@@ -11,6 +11,7 @@ its `Span`.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import tomllib
 import typing
@@ -72,6 +73,10 @@ class Problem:
     span: Span
     job: str | None = None
     related: list[tuple[Span, str]] = field(default_factory=list)
+    # The repository path whose absence the problem asserts (a local action's folder, a local
+    # reusable workflow): not a certainty when the tree holds only pipeline files
+    # (`Project.holds_repository_contents`).
+    absent: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +139,9 @@ class Trigger:
     workflows: list[str] = field(default_factory=list)  # workflow_run: upstream workflow names
     cron: str | None = None
     certain: bool = True  # False: only an unreadable condition lets it through
+    # Values the trigger must set for the run to happen (a CircleCI workflow whose `when` needs a
+    # pipeline parameter: `run-deploy=true`, set by an API call or a scheduled pipeline), as shown.
+    settings: list[str] = field(default_factory=list)
     # `branches`/`branches_ignore` (and tag filters, which keep branches out) as the loader
     # translated them. Set after the trigger is made, and not copied by `dataclasses.replace`:
     # a trigger whose filters change is translated again.
@@ -158,12 +166,14 @@ class Trigger:
         return self.event in ("workflow_dispatch", "repository_dispatch", "manual")
 
     def label(self) -> str:
-        """`push(main)`, `pull_request`, `push(tags: v*)` for messages."""
+        """`push(main)`, `pull_request`, `push(tags: v*)`, `api(run-deploy=true)` for messages."""
         scope = []
         if self.branches:
             scope.append(", ".join(self.branches))
         if self.tags:
             scope.append("tags: " + ", ".join(self.tags))
+        if self.settings:
+            scope.append(", ".join(self.settings))
         return f"{self.event}({'; '.join(scope)})" if scope else self.event
 
 
@@ -276,6 +286,16 @@ class KeyPart:
 
 
 @dataclass(frozen=True, slots=True)
+class VersionPin:
+    """A version a cache key holds, with what it is the version of: a version literal after a
+    name (`protoc-3.21.12`, `sccache-0.7.4`, `branch-diff-3.1.1`) or a variable named as a
+    version (`env.BAZELISK_VERSION`, `matrix.node-version`, `<< pipeline.parameters.protoc_version >>`)."""
+
+    name: str  # what it is the version of, lower case, its words joined by `-` (`bazelisk`, `node`)
+    written: str  # as the key writes it
+
+
+@dataclass(frozen=True, slots=True)
 class CacheKey:
     """What a cache key is made of, read by the loader from the platform's key syntax."""
 
@@ -283,6 +303,7 @@ class CacheKey:
     # Where relative file names are read from: the checkout (GitHub), or the job's working
     # directory (CircleCI `checksum`), which the model does not carry, so any folder of the checkout.
     files_relative_to: FilesRoot = "checkout"
+    pins: tuple[VersionPin, ...] = ()  # the versions it holds, in the order written
 
     def of_kind(self, *kinds: KeyPartKind) -> list[KeyPart]:
         return [part for part in self.parts if part.kind in kinds]
@@ -408,8 +429,13 @@ class Step:
     cache: Cache | None = None
     continue_on_error: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
-    condition: Text | None = None  # GitHub step `if:`, as written
+    condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
+    # How the step's scripts name the directory the repository is checked out in, as the loader
+    # worked it out (CircleCI: where `checkout` put it, the job's `working_directory`, `~/project`
+    # by default); empty: the platform's usual place, not worked out.
+    checkout_names: tuple[str, ...] = ()
+    deploy_step: bool = False  # CircleCI's built-in `deploy` step (a deprecated alias of `run`)
     # What earlier steps of the job exported to this one, filled by the loader (one dictionary
     # shared by the steps between two writes: read it, do not change it).
     exported: dict[str, ExportedVar] = field(default_factory=dict)
@@ -433,6 +459,24 @@ class Step:
             elif environment[name] != var.value:
                 environment[name] = None
         return environment
+
+    def in_checkout(self, directory: str | None) -> str | None:
+        """`directory` as the step names it (its `working_directory`, a `cd` target) relative to
+        the repository's root ("": the root; a relative one is taken from the root); None when it
+        is outside the repository or cannot be told. Only for steps with `checkout_names`."""
+        if directory is None:
+            return ""
+        for name in self.checkout_names:
+            if directory == name or directory.startswith(name + "/"):
+                directory = directory[len(name):].lstrip("/") or "."
+                break
+        else:
+            if directory.startswith(("/", "~", "$")):
+                return None
+        normal = posixpath.normpath(directory)
+        if normal.startswith("..") or "$" in normal:
+            return None
+        return "" if normal == "." else normal
 
     @cached_property
     def commands(self) -> list[Command]:
@@ -714,6 +758,9 @@ class RequiredCheck:
     # checks it reports (GitHub Actions, "github"). None for an app it does not know.
     app_name: str | None = None
     app_platform: PipelinePlatform | None = None
+    # The GitHub App known to report a check of this name (`DCO`, `CodeQL`...) when the check is
+    # not pinned to an app, from `load_protection.APP_CHECKS`: no workflow is expected to report it.
+    known_app: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -857,6 +904,11 @@ class Project:
     links: list[WorkflowLink] = field(default_factory=list)
     default_branch: str = "main"
     is_repository: bool = True  # a repository root is being checked (not only single files)
+    # Whether the tree holds the repository's files, not only its pipelines: a file other than
+    # pipelines, YAML and cilint's inputs (`project.holds_repository_contents` says which). A copy of
+    # `.github/` alone does not: a file it lacks may be in the repository, so nothing is
+    # reported absent. False when only single files are checked.
+    holds_repository_contents: bool = True
     # Platform settings that live outside the YAML, as the configuration declares them:
     protected_environments: list[str] | None = None  # GitHub environments with required reviewers
     context_variables: dict[str, list[str]] = field(default_factory=dict)  # CircleCI context -> vars

@@ -423,9 +423,6 @@ class _Loader:
         if document is None:
             source.problem(ProblemKind.PARSE, "the file is empty", NOWHERE)
             return None
-        for key, pos, first in document.duplicate_keys:
-            source.problem(ProblemKind.PARSE, f"duplicate key `{key}` (first at line {first.line}); "
-                           "GitHub rejects the file and other tools keep only one of them", pos)
         return source, document
 
     def _bytes(self, path: Path, rel: str) -> bytes | None:
@@ -479,6 +476,7 @@ class _Loader:
         loaded = self.read(path, self.relpath(path))
         if loaded is None or not isinstance(loaded[1].root, YMap):
             return None
+        _duplicate_keys(loaded[0], loaded[1], "github")  # an action or reusable workflow: GitHub's
         return loaded[0], loaded[1].root
 
 
@@ -513,6 +511,37 @@ def project_groups(paths: Iterable[Path]) -> list[tuple[Path, list[Path]]]:
     for path in paths:
         groups.setdefault(find_root([path])[0], []).append(path)
     return list(groups.items())
+
+
+# What a tree of pipelines alone holds, which says nothing of the repository's other files
+# (`Project.holds_repository_contents`): everything under a `.github` or `.circleci` folder (at any
+# depth: a copy of the CI folders of a monorepo's packages), YAML files anywhere (action metadata,
+# cilint's own configuration, pipelines kept as test data or samples: a collection of pipelines,
+# such as a linter's test suite, is YAML all through), the files cilint was given to read (named
+# explicitly, protection files), and the metadata files file managers leave. Any other file (a
+# README, a licence, `.gitignore`, a source file, a lockfile, a manifest) makes the tree a
+# repository's contents: every checkout of a real repository has one.
+CONTENTS_EXCLUDED_DIRS = frozenset({".github", ".circleci"})
+CONTENTS_EXCLUDED_SUFFIXES = (".yml", ".yaml")
+CONTENTS_EXCLUDED_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
+_CONTENTS_MAX_DIRS = 20_000  # a tree this large without any other file is not a copy of pipelines
+
+
+def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
+    """Whether the tree under `root` holds a file other than pipelines, YAML and cilint's inputs
+    (`inputs`: paths relative to the root), by a walk that stops at the first such file."""
+    top = str(root)
+    for count, (dirpath, dirnames, filenames) in enumerate(os.walk(top)):
+        if count > _CONTENTS_MAX_DIRS:
+            return True
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and d not in CONTENTS_EXCLUDED_DIRS)
+        rel = os.path.relpath(dirpath, top).replace(os.sep, "/")
+        for name in filenames:
+            if (name in CONTENTS_EXCLUDED_NAMES or name.endswith(CONTENTS_EXCLUDED_SUFFIXES)
+                    or (name if rel == "." else f"{rel}/{name}") in inputs):
+                continue
+            return True
+    return False
 
 
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
@@ -550,13 +579,30 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
     _link_workflows(project)
+    project.holds_repository_contents = is_repository and holds_repository_contents(
+        loader.root, {source.path for source in project.files})
     project.pipelines.sort(key=lambda p: p.path)
     project.files.sort(key=lambda f: f.path)
     project.problems.sort(key=lambda p: (p.span.sort_key(), p.kind, p.message))
     return project
 
 
+# What a duplicate key does where the file is read: the message names the platform of the file.
+_DUPLICATE_KEY_EFFECT: dict[str, str] = {
+    "github": "GitHub rejects the workflow file",
+    "action": "GitHub rejects the action",
+}
+_DUPLICATE_KEY_ELSEWHERE = "YAML readers keep only one of them, silently, and not all the same one"
+
+
+def _duplicate_keys(source: Source, document: Document, platform: str) -> None:
+    effect = _DUPLICATE_KEY_EFFECT.get(platform, _DUPLICATE_KEY_ELSEWHERE)
+    for key, pos, first in document.duplicate_keys:
+        source.problem(ProblemKind.PARSE, f"duplicate key `{key}` (first at line {first.line}): {effect}", pos)
+
+
 def _load_one(project: Project, loader: _Loader, source: Source, document: Document, platform: FilePlatform) -> None:
+    _duplicate_keys(source, document, platform)
     source_file = project.file(source.path)
     if source_file is not None:
         source_file.platform = platform

@@ -3,8 +3,10 @@
 `render()` is the one entry point. Every format is deterministic: findings are ordered by
 (path, line, column, rule id), files by path, and JSON keys are sorted, so the same input gives the
 same bytes. Suppressed findings are left out of the text and GitHub formats (they are not to be
-acted on), kept in JSON (with `suppressed`) and in SARIF (with `suppressions`, so code scanning
-shows them as dismissed rather than fixed).
+acted on) and out of JSON's `findings` (so that its length is what fails the run), listed in JSON's
+`suppressed` (each with how it was suppressed) and kept in SARIF (with `suppressions`, so code
+scanning shows them as dismissed rather than fixed). Text comes `concise` (one line a finding) or
+`full` (with the source lines marked); see the text section.
 
 SARIF is built with `sarif_om` and checked by GitHub code scanning, which rejects files over its
 limits (https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/results-exceed-limit):
@@ -24,6 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -34,7 +37,9 @@ from .model import SourceFile, Span
 if TYPE_CHECKING:
     from .engine import InternalError, Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "concise", "full", "json", "sarif", "github")
+# The formats that `--statistics` replaces by counts per rule.
+TEXT_FORMATS = ("text", "concise", "full")
 INFORMATION_URI = "https://github.com/cilint/cilint"
 # A rule's page, generated from its docstring and examples (scripts/gen_rule_docs.py). SARIF wants
 # an absolute URI; the pages of the default branch, which is where they are kept current.
@@ -61,6 +66,12 @@ class _Report:
     quiet: bool
     root: Path | None
     category: str
+    statistics: bool = False
+
+    @cached_property
+    def sources(self) -> dict[str, SourceFile]:
+        """The checked files by path, for the snippets of the full text."""
+        return {file.path: file for file in reversed(self.files)}  # the first of a path wins
 
     @property
     def active(self) -> list[Finding]:
@@ -83,13 +94,17 @@ def render(
     quiet: bool = False,
     root: Path | None = None,
     category: str = "cilint",
+    statistics: bool = False,
 ) -> str:
-    """The report in `format` (one of FORMATS). `version` defaults to cilint's; `color` adds ANSI
-    colours to text and `quiet` leaves out its summary line; `root` (the repository root) is
-    given to SARIF as `%SRCROOT%` when known; `category` names the SARIF run for code scanning."""
+    """The report in `format` (one of FORMATS; `text` is `concise`). `version` defaults to
+    cilint's; `color` adds ANSI colours to text and `quiet` leaves out its summary; `root` (the
+    repository root) is given to SARIF as `%SRCROOT%` when known; `category` names the SARIF run
+    for code scanning; `statistics` prints counts per rule instead of the findings (text only)."""
     renderer = _RENDERERS.get(format)
     if renderer is None:
         raise ValueError(f"unknown format {format!r} (expected one of: {', '.join(FORMATS)})")
+    if statistics and format not in TEXT_FORMATS:
+        raise ValueError(f"statistics are text, not {format} (JSON has them in its `summary`)")
     report = _Report(
         findings=sorted(findings, key=Finding.sort_key),
         files=sorted(files, key=lambda file: file.path),
@@ -100,6 +115,7 @@ def render(
         quiet=quiet,
         root=root,
         category=category,
+        statistics=statistics,
     )
     return renderer(report)
 
@@ -111,28 +127,180 @@ def _cilint_version() -> str:
 
 
 # -- text ----------------------------------------------------------------------------------
+#
+# Two styles, as ruff has them. `concise`: one line a finding, `path:line:col: level ID [name]
+# message`, what a pipe, an editor's problem matcher or grep reads. `full`: that line, then the
+# source lines with the span marked (`^` under the finding's own span, `-` under each related
+# location, labelled with its note, as rustc, ruff and zizmor draw them) and the job as a note.
+# `text` is concise here; the command line makes it `full` when it writes to a terminal.
+# Whatever comes from the checked files (paths, messages quoting YAML, source lines) goes through
+# `_safe`: control characters are escaped, so a file cannot move the cursor, retitle the window or
+# reorder what is shown (bidi controls).
 
 _RESET = "\x1b[0m"
 _BOLD = "\x1b[1m"
 _DIM = "\x1b[2m"
+_BLUE = "\x1b[34;1m"
 _LEVEL_COLOURS = {"error": "\x1b[31m", "warning": "\x1b[33m", "note": "\x1b[36m"}
+LEVEL_ORDER = ("error", "warning", "note")
+# From this many findings the summary also counts them by rule.
+MANY_FINDINGS = 10
+# Source lines wider than this are shown as a window around the span.
+SNIPPET_WIDTH = 120
+SNIPPET_LEAD = 40  # columns kept before the span in such a window
+MAX_RELATED_SHOWN = 10
+
+# Explicit bidirectional formatting characters (Unicode TR9; "Trojan Source", CVE-2021-42574):
+# not control characters, yet they reorder what a terminal shows.
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_char(char: str) -> str:
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _unsafe(char: str) -> bool:
+    import unicodedata
+
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI
+
+
+def _safe(text: str) -> str:
+    """`text` with control characters (C0, DEL, C1), line and paragraph separators and bidi
+    controls escaped (`\\x1b`, `\\n`, `\\u202e`), so that it reaches a terminal as text."""
+    if text.isprintable():  # the common case; every character escaped below is not printable
+        return text
+    return "".join(_escape_char(char) if _unsafe(char) else char for char in text)
+
+
+def _cells(char: str) -> int:
+    """Terminal columns a character of a source line takes as `_snippet_text` shows it."""
+    import unicodedata
+
+    if char == "\t":
+        return 4
+    if _unsafe(char):
+        return len(_escape_char(char))
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _snippet_char(char: str) -> str:
+    return "    " if char == "\t" else _escape_char(char) if _unsafe(char) else char
 
 
 def _paint(text: str, code: str, on: bool) -> str:
-    return f"{code}{text}{_RESET}" if on else text
+    return f"{code}{text}{_RESET}" if on and code else text
 
 
-def _text_line(report: _Report, finding: Finding) -> str:
+def _header(report: _Report, finding: Finding) -> str:
+    """`path:line:col: level ID [name] message`: the concise line, and the first of the full form."""
     span, on, level = finding.span, report.color, report.level(finding)
-    where = _paint(f"{span.path}:{span.line}:{span.column}:", _BOLD, on)
+    where = _paint(f"{_safe(span.path)}:{span.line}:{span.column}:", _BOLD, on)
     level_text = _paint(level, _LEVEL_COLOURS.get(level, ""), on)
-    rule = _paint(f"{finding.rule_id}[{finding.rule}]", _DIM, on)
-    job = f" ({finding.job})" if finding.job else ""
-    return f"{where} {level_text} {rule} {finding.message}{job}"
+    rule = _paint(f"{finding.rule_id} [{finding.rule}]", _DIM, on)
+    return f"{where} {level_text} {rule} {_safe(finding.message)}"
+
+
+@dataclass
+class _Mark:
+    span: Span
+    primary: bool
+    label: str
+
+
+def _marked_line(line: str, mark: _Mark) -> tuple[str, int, int]:
+    """The source line as shown, and the display columns (start, width) of the mark on it: a
+    window around the span when the line is wide, tabs as four spaces, escapes for controls."""
+    span = mark.span
+    start = min(max(span.column - 1, 0), len(line))
+    end = span.end_column - 1 if span.end_line == span.line else len(line)
+    end = min(max(end, start), len(line))
+    first, last = 0, len(line)
+    if sum(_cells(char) for char in line) > SNIPPET_WIDTH:
+        first = max(0, start - SNIPPET_LEAD)
+        width, last = 0, first
+        while last < len(line) and width + _cells(line[last]) <= SNIPPET_WIDTH:
+            width += _cells(line[last])
+            last += 1
+    head = "..." if first > 0 else ""
+    tail = "..." if last < len(line) else ""
+    shown = head + "".join(_snippet_char(char) for char in line[first:last]) + tail
+    offset = len(head) + sum(_cells(char) for char in line[first:start])
+    marked = sum(_cells(char) for char in line[max(start, first):min(end, last)])
+    return shown.rstrip(), offset, max(marked, 1)
+
+
+def _snippet(report: _Report, path: str, marks: list[_Mark], gutter: int, level: str) -> list[str]:
+    """The lines of one file that the marks stand on, each followed by its marks."""
+    on = report.color
+    source = report.sources.get(path)
+    lines = source.lines if source is not None else []
+    bar = _paint(" " * gutter + " |", _BLUE, on)
+    out = [bar]
+    previous = 0
+    for line_number in sorted({mark.span.line for mark in marks}):
+        if previous and line_number > previous + 1:
+            out.append(_paint("...", _BLUE, on))
+        previous = line_number
+        on_line = sorted((m for m in marks if m.span.line == line_number), key=lambda m: m.span.column)
+        text = lines[line_number - 1]
+        shown = _marked_line(text, on_line[0])[0]
+        out.append(_paint(f"{line_number:>{gutter}} |", _BLUE, on) + (f" {shown}" if shown else ""))
+        for mark in on_line:
+            _, offset, width = _marked_line(text, mark)
+            colour = _LEVEL_COLOURS.get(level, "") if mark.primary else _BLUE
+            marker = ("^" if mark.primary else "-") * width
+            label = f" {_safe(mark.label)}" if mark.label else ""
+            out.append(bar + " " + " " * offset + _paint(marker + label, colour, on))
+    return out
+
+
+def _full(report: _Report, finding: Finding) -> list[str]:
+    """The finding's line, its source with the span marked, related locations, the job."""
+    on = report.color
+    marks = [_Mark(finding.span, True, "")]
+    marks += [_Mark(span, False, message) for span, message in finding.related[:MAX_RELATED_SHOWN]]
+    shown: dict[str, list[_Mark]] = {}
+    notes: list[str] = []
+    for mark in marks:
+        source = report.sources.get(mark.span.path)
+        if source is not None and 1 <= mark.span.line <= len(source.lines):
+            shown.setdefault(mark.span.path, []).append(mark)
+        elif not mark.primary:  # a file that is not shown (branch protection JSON, a config)
+            span = mark.span
+            notes.append(f"{_safe(span.path)}:{span.line}:{span.column}: {_safe(mark.label)}")
+    if len(finding.related) > MAX_RELATED_SHOWN:
+        notes.append(f"and {len(finding.related) - MAX_RELATED_SHOWN} more related locations "
+                     "(`--format json` lists them all)")
+    gutter = len(str(max((m.span.line for ms in shown.values() for m in ms), default=1)))
+    lines = [_header(report, finding)]
+    level = report.level(finding)
+    for path, file_marks in shown.items():  # the finding's own file first, as marked
+        if path != finding.span.path:
+            lines.append(_paint(" " * gutter + " ::: ", _BLUE, on) + _safe(path))
+        lines += _snippet(report, path, file_marks, gutter, level)
+    if finding.job:
+        notes.insert(0, f"job: {_safe(finding.job)}")
+    lines += [_paint(" " * gutter + " = ", _BLUE, on) + note for note in notes]
+    return lines
 
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _level_counts(report: _Report, findings: Sequence[Finding]) -> dict[str, int]:
+    counts = {level: 0 for level in LEVEL_ORDER}
+    for finding in findings:
+        level = report.level(finding)
+        counts[level] = counts.get(level, 0) + 1
+    return counts
 
 
 def _summary(report: _Report) -> str:
@@ -142,19 +310,55 @@ def _summary(report: _Report) -> str:
     tail = f" ({suppressed} suppressed)" if suppressed else ""
     if not active:
         return f"No findings in {files}{tail}"
-    counts = {level: 0 for level in ("error", "warning", "note")}
-    for finding in active:
-        counts[report.level(finding)] = counts.get(report.level(finding), 0) + 1
-    parts = ", ".join(_plural(counts[level], level) for level in ("error", "warning", "note"))
+    counts = _level_counts(report, active)
+    parts = ", ".join(_plural(counts[level], level) for level in LEVEL_ORDER)
     return f"{parts} in {files}{tail}"
 
 
-def _render_text(report: _Report) -> str:
-    lines = [_text_line(report, finding) for finding in report.active]
-    lines += [f"cilint: internal error in rule {e.rule} ({e.path}): {e.message}" for e in report.errors]
+def _statistics(report: _Report) -> list[str]:
+    """Counts per rule, the most frequent first, as `ruff --statistics` prints them:
+    `count  ID  name  (levels)`."""
+    by_rule: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.active:
+        by_rule.setdefault((finding.rule_id, finding.rule), []).append(finding)
+    rows = sorted(by_rule.items(), key=lambda item: (-len(item[1]), item[0]))
+    if not rows:
+        return []
+    count_width = max(len(str(len(found))) for _, found in rows)
+    id_width = max(len(rule_id) for (rule_id, _), _ in rows)
+    name_width = max(len(name) for (_, name), _ in rows)
+    out = []
+    for (rule_id, name), found in rows:
+        counts = _level_counts(report, found)
+        levels = ", ".join(_plural(counts[level], level) for level in LEVEL_ORDER if counts[level])
+        out.append(f"{len(found):>{count_width}}  {rule_id:<{id_width}}  {name:<{name_width}}  ({levels})")
+    return out
+
+
+def _render_text(report: _Report, full: bool = False) -> str:
+    lines: list[str] = []
+    if report.statistics:
+        lines += _statistics(report)
+    elif full:
+        for finding in report.active:
+            lines += [*_full(report, finding), ""]
+    else:
+        lines += [_header(report, finding) for finding in report.active]
+    lines += [f"cilint: internal error in rule {e.rule} ({_safe(e.path)}): {_safe(e.message)}"
+              for e in report.errors]
     if not report.quiet:
+        if not report.statistics and len(report.active) >= MANY_FINDINGS:
+            if lines and lines[-1]:
+                lines.append("")
+            lines += ["By rule:", *(f"  {row}" for row in _statistics(report))]
         lines.append(_summary(report))
+    while lines and not lines[-1]:
+        lines.pop()
     return "".join(line + "\n" for line in lines)
+
+
+def _render_full(report: _Report) -> str:
+    return _render_text(report, full=True)
 
 
 # -- json ----------------------------------------------------------------------------------
@@ -176,10 +380,23 @@ def _finding_dict(report: _Report, finding: Finding) -> dict[str, Any]:
     return out
 
 
+def _json_summary(report: _Report) -> dict[str, Any]:
+    """Counts of the findings that count (not the suppressed): per level, and per rule name."""
+    active = report.active
+    by_rule: dict[str, int] = {}
+    for finding in active:
+        by_rule[finding.rule] = by_rule.get(finding.rule, 0) + 1
+    return {**_level_counts(report, active), "by_rule": by_rule}
+
+
 def _render_json(report: _Report) -> str:
+    # `findings` holds what counts toward the exit code (`jq '.findings | length'`); suppressed
+    # findings, inline or by the baseline, are listed apart with how they were suppressed.
     document: dict[str, Any] = {
         "version": 1,
-        "findings": [_finding_dict(report, finding) for finding in report.findings],
+        "findings": [_finding_dict(report, finding) for finding in report.active],
+        "suppressed": [_finding_dict(report, finding) for finding in report.findings if finding.suppressed],
+        "summary": _json_summary(report),
         "files": [{"path": file.path, "platform": file.platform} for file in report.files],
     }
     if report.errors:  # only then, so that a clean run prints exactly the documented object
@@ -566,6 +783,8 @@ def _size_note(what: str) -> dict[str, Any]:
 
 _RENDERERS: dict[str, Callable[[_Report], str]] = {
     "text": _render_text,
+    "concise": _render_text,
+    "full": _render_full,
     "json": _render_json,
     "sarif": _render_sarif,
     "github": _render_github,

@@ -31,6 +31,9 @@ class RuleModule(Protocol):
     def LEVEL(self) -> str: ...  # its findings' default level: error, warning or note
 
     @property
+    def LEVELS(self) -> tuple[str, ...]: ...  # every level its findings take, LEVEL first (plug-ins: (LEVEL,))
+
+    @property
     def SUMMARY(self) -> str: ...  # one line, for `cilint rules`
 
     @property
@@ -65,6 +68,7 @@ class PluginRule:
         self.ID: str = values["ID"]
         self.NAME: str = values["NAME"]
         self.LEVEL: str = values["LEVEL"]
+        self.LEVELS: tuple[str, ...] = tuple(values["LEVELS"])
         self.SUMMARY: str = values["SUMMARY"]
         self.OPTIONS: dict[str, Any] = dict(values["OPTIONS"])
         self.TAGS: tuple[str, ...] = tuple(values["TAGS"])
@@ -90,6 +94,11 @@ def plugin_rule(obj: object) -> RuleModule:
         raise RuleShapeError("`check` must be a function check(project, options) yielding findings")
     for name, default in PLUGIN_DEFAULTS.items():
         values[name] = getattr(obj, name, default)
+    levels = getattr(obj, "LEVELS", (values["LEVEL"],))
+    if (isinstance(levels, str) or not isinstance(levels, (tuple, list)) or not levels
+            or levels[0] != values["LEVEL"] or not all(level in LEVELS for level in levels)):
+        raise RuleShapeError(f"`LEVELS` must be a tuple of levels ({', '.join(LEVELS)}), `LEVEL` first")
+    values["LEVELS"] = tuple(levels)
     if not isinstance(values["OPTIONS"], dict):
         raise RuleShapeError("`OPTIONS` must be a mapping of option names to defaults")
     tags = values["TAGS"]

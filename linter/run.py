@@ -32,6 +32,7 @@ class CheckRequest:
     baseline: Path | None = None
     write_baseline: Path | None = None
     color: bool = False
+    statistics: bool = False  # counts per rule instead of the findings (text formats)
     quiet: bool = False
     debug: bool = False
     sarif_category: str = "cilint"
@@ -183,7 +184,7 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
             raise NoPipelineFiles()
     _baselines(findings, request)
     report = render(request.output_format, findings, files, rules, errors, color=request.color,
-                    quiet=request.quiet, category=request.sarif_category)
+                    quiet=request.quiet, category=request.sarif_category, statistics=request.statistics)
     if errors:
         return report, EXIT_ERROR
     return report, exit_code(findings, request.fail_on)

@@ -55,14 +55,20 @@ VIEW_VERSION = 1
 Json = dict[str, Any]
 
 
-def project_view(project: Project) -> Json:
-    """The whole project as the documented JSON view (version `VIEW_VERSION`)."""
+def project_view(project: Project, collapse: bool = False) -> Json:
+    """The whole project as the documented JSON view (version `VIEW_VERSION`): every matrix leg
+    a job, every job with the steps its composite actions add, as policies select on it.
+
+    `collapse` (what `cilint graph --format json` prints by default) gives the legs of each matrix
+    job as one job with a `legs` list, and leaves out the steps a local composite action adds to the
+    job using it (that action's pipeline lists them once), so that the view grows with the YAML
+    rather than with the legs; see `_collapse`."""
     return {
         "version": VIEW_VERSION,
         "default_branch": project.default_branch,
         "protected_environments": project.protected_environments,
         "files": [{"path": f.path, "platform": f.platform} for f in project.files],
-        "pipelines": [_pipeline(project, p) for p in project.pipelines],
+        "pipelines": [_pipeline(project, p, collapse) for p in project.pipelines],
         "protections": [_protection(p) for p in project.protections],
         "links": [
             {
@@ -111,7 +117,7 @@ def _events(triggers: list[Trigger]) -> list[str]:
     return sorted({t.event for t in triggers})
 
 
-def _pipeline(project: Project, pipeline: Pipeline) -> Json:
+def _pipeline(project: Project, pipeline: Pipeline, collapse: bool = False) -> Json:
     return {
         "platform": pipeline.platform,
         "path": pipeline.path,
@@ -128,7 +134,7 @@ def _pipeline(project: Project, pipeline: Pipeline) -> Json:
         # composite and docker actions: their steps and image (empty for workflows and configs)
         "steps": [_step(i, s) for i, s in enumerate(pipeline.action_steps)],
         "images": [_image(i) for i in pipeline.action_images],
-        "workflows": [_workflow(project, pipeline, w) for w in pipeline.workflows],
+        "workflows": [_workflow(project, pipeline, w, collapse) for w in pipeline.workflows],
     }
 
 
@@ -151,8 +157,12 @@ def _trigger(trigger: Trigger) -> Json:
     }
 
 
-def _workflow(project: Project, pipeline: Pipeline, workflow: Workflow) -> Json:
+def _workflow(project: Project, pipeline: Pipeline, workflow: Workflow, collapse: bool = False) -> Json:
     keys = sorted(workflow.graph.nodes)
+    jobs = [_job(project, pipeline, workflow, workflow.job(key)) for key in keys]
+    edges = sorted([str(a), str(b)] for a, b in workflow.graph.edges)
+    if collapse:
+        jobs, edges = _collapse(workflow, jobs, edges)
     return {
         "name": workflow.name,
         "platform": pipeline.platform,
@@ -163,9 +173,66 @@ def _workflow(project: Project, pipeline: Pipeline, workflow: Workflow) -> Json:
         "condition": _text(workflow.condition),
         "concurrency": _text(workflow.concurrency),
         "checks": [_check(c) for c in workflow.checks],
-        "jobs": [_job(project, pipeline, workflow, workflow.job(key)) for key in keys],
-        "edges": sorted([str(a), str(b)] for a, b in workflow.graph.edges),
+        "jobs": jobs,
+        "edges": edges,
     }
+
+
+def matrix_groups(workflow: Workflow) -> dict[str, list[JobRun]]:
+    """The workflow's job runs by node: each matrix job's legs (the runs of one job definition
+    with matrix values, from one place in the YAML) under one key, every other run alone under its
+    own key; sorted by key. A group is keyed by the legs' common name, or else the job's id (the
+    first leg's key if that is taken)."""
+    runs = [workflow.job(key) for key in sorted(workflow.graph.nodes)]
+    legs: dict[tuple[str, str, int, int], list[JobRun]] = {}
+    for run in runs:
+        if run.matrix:
+            legs.setdefault((run.job_id, run.span.path, run.span.line, run.span.column), []).append(run)
+    taken = {run.key for run in runs if not run.matrix}
+    groups: dict[str, list[JobRun]] = {run.key: [run] for run in runs if not run.matrix}
+    for members in legs.values():
+        names = {run.name for run in members}
+        key = names.pop() if len(names) == 1 else members[0].job_id
+        if key in taken:
+            key = members[0].key
+        taken.add(key)
+        groups[key] = members
+    return dict(sorted(groups.items()))
+
+
+def _collapse(workflow: Workflow, jobs: list[Json], edges: list[list[str]]) -> tuple[list[Json], list[list[str]]]:
+    """The collapsed form of a workflow's jobs and edges (`project_view(collapse=True)`).
+
+    A matrix job is one job: `key` and `name` are the group's (`matrix_groups`), `legs` lists each
+    leg's `{key, name, matrix}`, and every other field is its first leg's (so `matrix` is the first
+    leg's values). Keys in `needs`, `ancestors`, `gates`, `caller` and `edges` are group keys. In
+    every job, `steps` and `caches` leave out what a local composite action adds (`origin`
+    `composite:<path>`): the step using it stays, and the action's pipeline lists its steps."""
+    by_key = {job["key"]: job for job in jobs}
+    group_of: dict[str, str] = {}
+    out: list[Json] = []
+    for group, members in matrix_groups(workflow).items():
+        for member in members:
+            group_of[member.key] = group
+    for group, members in matrix_groups(workflow).items():
+        job = dict(by_key[members[0].key])
+        if members[0].matrix:
+            job["key"] = group
+            job["name"] = group if len({m.name for m in members}) > 1 else members[0].name
+            job["legs"] = [{"key": m.key, "name": m.name, "matrix": by_key[m.key]["matrix"]} for m in members]
+        for field in ("needs", "ancestors"):
+            job[field] = sorted({group_of.get(k, k) for k in job[field]} - {group})
+        gates = [{**gate, "key": group_of.get(gate["key"], gate["key"])} for gate in job["gates"]]
+        job["gates"] = [gate for index, gate in enumerate(gates) if gate not in gates[:index]]
+        if job["caller"] is not None:
+            job["caller"] = group_of.get(job["caller"], job["caller"])
+        kept = [step for step in job["steps"] if not str(step["origin"] or "").startswith("composite:")]
+        indexes = {step["index"] for step in kept}
+        job["steps"] = kept
+        job["caches"] = [cache for cache in job["caches"] if cache["step"] in indexes]
+        out.append(job)
+    pairs = sorted({(group_of.get(a, a), group_of.get(b, b)) for a, b in edges})
+    return out, [[a, b] for a, b in pairs if a != b]
 
 
 def _job(project: Project, pipeline: Pipeline, workflow: Workflow, job: JobRun) -> Json:

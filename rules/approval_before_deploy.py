@@ -3,12 +3,17 @@
 A job deploys when it runs a deploy or publish command (`flyctl deploy`, `kubectl apply`,
 `helm upgrade`, `terraform apply`, `npm publish`, `twine upload`, `gh release create`, ...), uses a
 deploy or publish action or orb (`superfly/flyctl-actions`, `pypa/gh-action-pypi-publish`,
-`softprops/action-gh-release`, ...), runs in a production-named GitHub environment, or has a
-deploy verb in its id or name (`deploy`, `promote`, `rollout`). `release`/`publish` in a name is
-not evidence (`release_build` running `mix release` builds), nor is `docker push` of a build
-image, nor a dry run. A deploy whose environment, context, name or arguments say `staging`,
-`dev`, `test`, `qa`, `preview`, `review`, `sandbox` or `docs`/`pages` is not a production deploy
-and is left alone. `cilint graph` shows which jobs were taken for deploys and why.
+`softprops/action-gh-release`, `changesets/action` with a `publish` input, ...), has a CircleCI
+`deploy` step, runs in a production-named GitHub environment, or has a deploy verb in its id or
+name (`deploy`, `promote`, `rollout`). `release`/`publish` in a name is not evidence
+(`release_build` running `mix release` builds), nor is `docker push` of a build image, nor a dry
+run, nor a draft release (`gh release create --draft`, `draft: true`). A deploy whose target says
+`staging`, `dev`, `test`, `qa`, `preview`, `review`, `sandbox` or `docs`/`pages` is not a
+production deploy and is left alone: its environment, its name, or what its command or action
+deploys to (app, stack, registry, bucket, URL); not notes files (`--notes-file /dev/null`),
+release bodies, or CircleCI context names, which name credentials. A documentation site
+(`mkdocs gh-deploy`, GitHub Pages) is not production. `cilint graph` shows which jobs were taken
+for deploys and why.
 
 What counts as the approval:
 
@@ -77,6 +82,7 @@ from ..linter.model import JobGraph, JobRun, Project, Span, Trigger, Workflow
 ID = "CIL105"
 NAME = "approval-before-deploy"
 LEVEL = "error"
+LEVELS = ("error", "note")  # every level its findings take, the default first
 SUMMARY = "a production deploy can run without an approval on every path to it"
 OPTIONS: dict[str, Any] = {"manual_is_approval": False}
 TAGS = ("security", "policy", "deploy")
@@ -88,6 +94,9 @@ PRECISION = "high"
 APPROVED, UNVERIFIED, UNGATED = 2, 1, 0
 MANUAL_EVENTS = ("workflow_dispatch", "manual")
 MAX_PATH = 12  # jobs shown in a path; longer ones are elided in the middle
+# Evidence that never makes the pull-request claim: a name, and CircleCI's `deploy` step, whose
+# script often deploys only on some branches (`if [ "$CIRCLE_BRANCH" == "master" ]`).
+WEAK_EVIDENCE = ("job name", "`deploy` step")
 
 
 @dataclass
@@ -295,7 +304,7 @@ def _strong(job: JobRun) -> bool:
     """Evidence beyond the job's name: a job named `deploy` that runs on pull requests usually
     builds there and deploys elsewhere, so a name alone never makes the pull-request claim."""
     assert job.deploy is not None
-    return any(not what.startswith("job name") for what, _ in job.deploy.evidence)
+    return any(not what.startswith(WEAK_EVIDENCE) for what, _ in job.deploy.evidence)
 
 
 def _self_gated(job: JobRun) -> bool:

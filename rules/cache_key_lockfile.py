@@ -12,7 +12,8 @@ What is reported, for every cache that is saved (CircleCI `save_cache`, GitHub `
   cached; `actions/setup-go` v6+ keys its cache on `go.mod`, which is not a lockfile;
 * error: the lockfile (or any file) the key hashes does not exist in the repository: `hashFiles()`
   of a pattern that matches nothing is an empty string, so the key silently stops changing
-  (checked only when a repository root is checked, not single files);
+  (checked only when the repository's files are there: not for single files, nor for a tree of
+  pipelines alone, a copy of `.github/`, where the lockfile may well be in the repository);
 * warning: the lockfile belongs to another ecosystem than what is cached (`deps`/`_build` keyed on
   `package-lock.json`);
 * note: the key only changes with the commit or the build (`{{ .Revision }}`, `{{ epoch }}`,
@@ -28,10 +29,17 @@ packages.lock.json, Podfile.lock, Package.resolved, pubspec.lock, flake.lock, st
 revisions). Where an ecosystem has no lockfile convention (Maven, Gradle, sbt), its build files
 stand in, as `setup-java` does.
 
-Not reported: keys built from values cilint cannot read (`${{ steps.x.outputs.key }}`,
+Not reported: a tool cache keyed on the tool's version (`~/.npm` keyed `branch-diff-3.1.1`,
+`${{ runner.os }}-sccache-0.7.4`, `v1-bazelisk-${{ env.BAZELISK_VERSION }}`; a version of a
+runtime, system or package manager, `node-${{ matrix.node-version }}`, does not count); caches
+of tool and download folders alone (Homebrew's downloads, `~/.local/bin`, `~/.rustup`, `~/.ssh`),
+whatever their key says; keys built from values cilint cannot read (`${{ steps.x.outputs.key }}`,
 `${{ inputs.key }}`, `{{ .Environment.MY_KEY }}`, `hashFiles(env.FILES)`); caches of build outputs
 keyed on their inputs (`ccache` keyed on `**/*.c`); a manifest key when the repository being
-checked has no lockfile for that ecosystem (a library that does not commit one); restore-only
+checked has no lockfile for that ecosystem (a library that does not commit one), or, in a tree of
+pipelines alone, when the ecosystem's libraries often commit none (Python, Bundler, Composer...;
+Go, npm and Mix projects commit theirs), or when the cache saves the lockfile itself (the job
+writes it: `paths: [node_modules, yarn.lock]`); restore-only
 caches (`actions/cache/restore` saves nothing); a missing file that an earlier step of the job
 writes (its name appears in an earlier `run`) or that lies outside the checkout (`/tmp/...`).
 
@@ -45,6 +53,7 @@ of the lockfile of what the cache holds; keep a prefix of the key (`v1-deps-`) a
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -65,11 +74,13 @@ from ..linter.model import (
     Span,
     Step,
     Text,
+    VersionPin,
 )
 
 ID = "CIL103"
 NAME = "cache-key-lockfile"
 LEVEL = "warning"
+LEVELS = ("warning", "error", "note")  # every level its findings take, the default first
 SUMMARY = "a dependency cache key does not include a checksum of its lockfile"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("reliability", "caching")
@@ -89,6 +100,13 @@ class Ecosystem:
     caches: tuple[str, ...] = ()  # regexes on a cached path below its root (see `cached_ecosystems`)
     suggest: tuple[str, ...] = ()  # the lockfiles to name in advice, when not the first three
 
+
+# Ecosystems whose projects have their lockfile as a rule, libraries included: the tool writes it
+# and its documentation says to commit it (go.sum: "go.sum ... should be committed", Go modules
+# reference; package-lock.json "is intended to be committed", npm docs; mix.lock, Mix docs). In a
+# tree of pipelines alone, a key on the manifest of another ecosystem is not reported: many
+# of its libraries commit no lockfile (Python, gems, Composer), and cilint cannot see which.
+LOCKFILE_COMMITTED = frozenset({"Go modules", "npm/Yarn/pnpm/Bun", "Mix/rebar3"})
 
 ECOSYSTEMS: tuple[Ecosystem, ...] = (
     Ecosystem("Mix/rebar3", ("mix.lock", "rebar.lock"), ("mix.exs", "rebar.config"),
@@ -142,6 +160,45 @@ ECOSYSTEMS: tuple[Ecosystem, ...] = (
     Ecosystem("Julia", ("Manifest.toml",), ("Project.toml",), (r"^\.julia(/|$)",)),
     Ecosystem("pre-commit", (".pre-commit-config.yaml",), (), (r"^\.cache/pre-commit",)),
 )
+
+# Tool and download caches: what they hold follows the tool's version or the list of downloads,
+# not a lockfile (regexes on a cached path below its root, as `Ecosystem.caches`). A cache of
+# these alone is not a dependency cache, whatever words its key holds.
+TOOL_PATHS: tuple[str, ...] = (
+    r"(^|/)Library/Caches/Homebrew", r"^\.cache/Homebrew", r"^usr/local/Homebrew",  # brew downloads
+    r"^\.ssh(/|$)", r"^\.gnupg(/|$)", r"^\.docker(/|$)", r"^\.kube(/|$)",  # credentials, settings
+    r"^\.local/bin(/|$)", r"^bin(/|$)", r"^usr/local/bin(/|$)", r"^opt/",  # installed binaries
+    r"^\.rustup(/|$)", r"^sdk/go", r"^\.pyenv(/|$)", r"^\.nvm(/|$)", r"^\.sdkman(/|$)",  # toolchains
+    r"^\.cache/bazelisk", r"^\.cache/sccache", r"^\.sccache", r"^\.ccache", r"^\.cache/ccache",
+    r"^\.cache/golangci-lint", r"^\.cache/puppeteer", r"^\.cache/electron", r"^\.foundry(/|$)",
+    r"^\.cache/trivy", r"^\.cache/hadolint", r"^\.cache/buf", r"^\.cache/protoc",
+)
+# What a version in a key may be the version of without pinning what a dependency cache holds
+# (`node-modules-18.1.0`, `ubuntu-22.04-pip`, `deps-otp-26.1`, `yarn-1.22` on node_modules): a
+# language runtime or compiler, an operating system, a package manager, or a word that names the
+# cache itself. A version of anything else (`branch-diff-3.1.1` on `~/.npm`, installed with
+# `npm i -g branch-diff@3.1.1`) is the version of the tool the cache holds.
+_NOT_A_TOOL = frozenset({
+    # runtimes, compilers, SDKs
+    "node", "nodejs", "python", "py", "cpython", "pypy", "ruby", "jruby", "go", "golang", "java", "jdk",
+    "jre", "openjdk", "temurin", "corretto", "zulu", "graalvm", "kotlin", "scala", "elixir", "erlang",
+    "otp", "php", "perl", "rust", "rustc", "toolchain", "dotnet", "net", "sdk", "swift", "xcode",
+    "dart", "flutter", "deno", "bun", "gcc", "clang", "llvm", "msvc", "cuda", "r", "julia", "ghc",
+    "haskell", "ocaml", "zig", "lua", "android", "ndk", "emscripten", "emsdk",
+    # operating systems and images
+    "ubuntu", "debian", "alpine", "macos", "osx", "darwin", "windows", "win", "linux", "centos",
+    "fedora", "rhel", "image", "runner", "os", "arch", "amd64", "arm64", "x64", "x86",
+    # package managers
+    "npm", "yarn", "pnpm", "pip", "pipenv", "poetry", "uv", "pdm", "conda", "mamba", "cargo", "gomod",
+    "bundler", "bundle", "gem", "gems", "composer", "maven", "mvn", "gradle", "sbt", "nuget", "pod",
+    "pods", "cocoapods", "carthage", "pub", "nix", "stack", "cabal", "mix", "hex", "rebar", "rebar3",
+    "lein", "renv", "spm",
+    # the cache itself
+    "deps", "dep", "dependencies", "modules", "module", "node-modules", "packages", "package", "pkg",
+    "vendor", "venv", "virtualenv", "env", "site", "lib", "libs", "cache", "caches", "key", "build",
+    "ci", "test", "tests", "v", "version", "ver", "release", "dev", "global", "user", "install",
+    "store", "home", "local", "tools", "tool",
+})
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
 # Words in a key that say the cache holds dependencies even where its paths do not tell.
@@ -252,7 +309,19 @@ class Repository:
 
     @property
     def readable(self) -> bool:
-        return self.project.is_repository
+        """Whether the repository's files are there to look at: not when single files are
+        checked, nor a tree of pipelines alone (a copy of `.github/`), where a missing lockfile
+        may well be in the repository."""
+        return self.project.is_repository and self.project.holds_repository_contents
+
+    def may_lack_lockfile(self, ecosystems: list[Ecosystem]) -> bool:
+        """Whether a manifest key on these ecosystems may be the best there is: the repository
+        has none of their lockfiles, or it is a tree of pipelines alone (its files are not
+        there) and some of them are ecosystems whose projects often commit none."""
+        if self.readable:
+            return not any(self.has_lockfile(eco) for eco in ecosystems)
+        pipelines_only = self.project.is_repository and not self.project.holds_repository_contents
+        return pipelines_only and any(eco.label not in LOCKFILE_COMMITTED for eco in ecosystems)
 
     def glob(self, pattern: str) -> list[str]:
         pattern = re.sub(r"^(\./)+", "", pattern.replace("\\", "/"))
@@ -372,10 +441,31 @@ def _set_aside_generated(parts: KeyParts, earlier_scripts: str) -> None:
 
 
 def _is_dependency_cache(where: _Where, key: Text) -> bool:
-    """Whether the cache holds dependencies: a known dependency directory, or a key that says so.
-    Other caches (a downloaded toolchain keyed on its version, a build output keyed on the commit
-    to hand it to a later job) are keyed as their authors mean them to be."""
-    return bool(_ecosystems_of_paths(where.cache.cached_paths)) or bool(_DEPENDENCY_WORDS.search(key.value))
+    """Whether the cache holds dependencies: a known dependency directory, or a key that says so
+    when its paths are not all known tool or download folders. Other caches (a downloaded
+    toolchain keyed on its version, a build output keyed on the commit to hand it to a later
+    job, Homebrew's downloads keyed on the list of packages) are keyed as their authors mean."""
+    paths = where.cache.cached_paths
+    if _ecosystems_of_paths(paths):
+        return True
+    read = [path for path in paths if not path.excluded]
+    if read and all(not path.templated and _is_tool_path(path.path) for path in read):
+        return False
+    return bool(_DEPENDENCY_WORDS.search(key.value))
+
+
+@lru_cache(maxsize=1024)
+def _is_tool_path(path: str) -> bool:
+    return any(re.search(rx, re.sub(r"^(\*\*/)+", "", path)) for rx in TOOL_PATHS)
+
+
+def tool_pin(key: CacheKey) -> VersionPin | None:
+    """The first version in the key of a tool (not of a runtime, a system or a package manager):
+    a dependency cache keyed on it holds what that version of the tool installs."""
+    for pin in key.pins:
+        if pin.name not in _NOT_A_TOOL and any(word not in _NOT_A_TOOL for word in pin.name.split("-")):
+            return pin
+    return None
 
 
 def _unhashed_key(where: _Where, key: Text, parts: KeyParts) -> Iterator[Finding]:
@@ -387,7 +477,7 @@ def _unhashed_key(where: _Where, key: Text, parts: KeyParts) -> Iterator[Finding
             f"this dependency cache key changes with every {_volatile_word(parts)} only, so it is never "
             f"reused as it is; key it on {hint} (a prefix of it can stay a fallback)",
             key.span, job=where.job, level="note")
-    elif not parts.unknown:
+    elif not parts.unknown and tool_pin(where.cache.key_inputs or CacheKey()) is None:
         yield Finding(
             "this dependency cache key has no lockfile checksum: the cache is written once and never "
             f"follows dependency changes; add a checksum of {hint}",
@@ -420,6 +510,10 @@ def _exists(file: HashedFile, where: _Where, repository: Repository) -> bool:
     # file in a subdirectory rather than report a lockfile that is there (leading `./` and `../`
     # dropped, as the folder is unknown either way; a dot that starts a name, `.terraform.lock.hcl`, kept).
     inputs = where.cache.key_inputs
+    if inputs is not None and inputs.files_relative_to == "working-directory" and where.step.checkout_names:
+        base = where.step.in_checkout(where.step.working_directory)  # the loader knows the folder
+        if base is not None and not file.glob.startswith("../"):
+            return repository.has(posixpath.normpath(posixpath.join(base, file.glob)))
     return (inputs is not None and inputs.files_relative_to == "working-directory"
             and repository.has("**/" + re.sub(r"^(\.\.?/)+", "", file.glob)))
 
@@ -437,7 +531,7 @@ def _lockfile_relation(
     manifests = [eco for file in parts.files for eco in manifest_ecosystems(file.written)]
     files = ", ".join(f"`{f.written}`" for f in parts.files)
     if manifests:
-        if repository.readable and not any(repository.has_lockfile(eco) for eco in manifests):
+        if repository.may_lack_lockfile(manifests) or _saves_lockfile(where.cache.cached_paths, manifests):
             return  # no lockfile to key on: the manifest is the best there is
         yield Finding(
             f"the cache key hashes only manifests ({files}), which do not pin transitive versions; key "
@@ -446,6 +540,13 @@ def _lockfile_relation(
         yield Finding(
             f"the cache key hashes {files} but not the lockfile of what it caches ({_labels(cached)}); "
             f"add a checksum of {_lockfile_hint(cached, where.repository)}", key.span, job=where.job)
+
+
+def _saves_lockfile(paths: list[CachedPath], ecosystems: list[Ecosystem]) -> bool:
+    """Whether the cache saves a lockfile of these ecosystems itself (`paths: [node_modules,
+    yarn.lock]`): the job writes it, so the repository commits none to key on."""
+    return any(set(lockfile_ecosystems(path.path)) & set(ecosystems) for path in paths
+               if not path.excluded and not path.templated)
 
 
 def _mismatched_paths(where: _Where, key: Text, locked: set[Ecosystem]) -> Iterator[Finding]:
@@ -484,7 +585,7 @@ def _check_builtin(where: _Where, repository: Repository) -> Iterator[Finding]:
     if not files or any(lockfile_ecosystems(f.written) for f in files):
         return
     manifests = [eco for f in files for eco in manifest_ecosystems(f.written)]
-    if manifests and repository.readable and not any(repository.has_lockfile(e) for e in manifests):
+    if manifests and repository.may_lack_lockfile(manifests):
         return  # no lockfile to key on: the manifest is the best there is
     names = ", ".join(f"`{f.written}`" for f in files)
     span = step.uses.text.span if step.uses is not None and cache.span == step.span else cache.span

@@ -26,6 +26,7 @@ from ..linter.model import ProblemKind, Project
 ID = "CIL002"
 NAME = "invalid-reference"
 LEVEL = "error"
+LEVELS = ("error",)  # every level its findings take, the default first
 SUMMARY = "needs/requires, jobs, executors, commands or reusable workflows that do not exist"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("correctness",)

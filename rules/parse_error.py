@@ -28,6 +28,7 @@ from ..linter.model import ProblemKind, Project
 ID = "CIL001"
 NAME = "parse-error"
 LEVEL = "error"
+LEVELS = ("error",)  # every level its findings take, the default first
 SUMMARY = "a pipeline file cannot be read or loaded"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("correctness",)

@@ -41,6 +41,7 @@ from ..linter.model import Project, Reference, Span
 ID = "CIL107"
 NAME = "pinned-actions"
 LEVEL = "error"
+LEVELS = ("error", "warning", "note")  # every level its findings take, the default first
 SUMMARY = "an action, reusable workflow or orb is not pinned to a commit SHA or exact version"
 OPTIONS: dict[str, Any] = {"allow_tags_for": ["actions", "github"]}
 TAGS = ("security", "supply-chain")

@@ -42,6 +42,7 @@ from ..linter.model import Image, Project, Span
 ID = "CIL102"
 NAME = "pinned-images"
 LEVEL = "error"
+LEVELS = ("error", "warning", "note")  # every level its findings take, the default first
 SUMMARY = "a container or machine image has no tag, a moving tag or a partial version"
 OPTIONS: dict[str, Any] = {"require": "tag"}
 TAGS = ("security", "supply-chain", "reproducibility")

@@ -55,6 +55,11 @@ What is reported:
 * warning: a required check that passes vacuously: its job is skipped on pull requests by its
   `if:`, or it needs jobs that are not required themselves and does not run `if: always()` and
   fail on their results (when a need fails, it is skipped, and skipped is success).
+* note: a required check that no pipeline reports but a GitHub App does: one pinned to an app
+  other than GitHub Actions (an `app_id`/`integration_id` that is not 15368), or named as a known
+  app names its check (`DCO`, `CodeQL`, `EasyCLA`...; `load_protection.APP_CHECKS`). cilint cannot
+  see what apps report, so it says so instead of calling the check never reported; a name that is
+  a near miss of a check a pipeline reports (`lint_code` for `lint-code`) is still an error.
 * note: a job that looks like a gate (`gate_names`) reported on pull requests to a protected
   branch, required neither itself nor through a required job that needs it.
 
@@ -103,6 +108,7 @@ from ..linter.model import (
 ID = "CIL106"
 NAME = "required-checks"
 LEVEL = "error"
+LEVELS = ("error", "warning", "note")  # every level its findings take, the default first
 SUMMARY = "required status checks that are never reported, or pass without running"
 OPTIONS: dict[str, Any] = {
     "gate_names": r"(?i)(^|[^a-z])(tests?|lint(ing)?|build|checks?|security|static|typecheck|e2e|integration"
@@ -317,6 +323,10 @@ def _judge(scope: _Scope, check: RequiredCheck) -> list[_Verdict]:
     if not reaching:
         if any(r.reaches and r.check.pattern and r.check.matches(check.context) for r in scope.reports):
             return []  # a name only known at run time may be this one
+        app = _reporting_app(check)
+        if app and not exact and not _near_misses(check.context, [r for r in scope.reports if r.reaches],
+                                                  _status_prefixes(scope.project)):
+            return [_app_note(app)]
         return [_never(scope, check, exact)]
     fitting = [r for r in reaching if _app_fits(check, r)]
     if not fitting:
@@ -348,6 +358,23 @@ def _never(scope: _Scope, check: RequiredCheck, elsewhere: list[_Report]) -> _Ve
         text += "; reported instead: " + _names(r.name for r in near)
         related.extend((r.check.span, f"reports `{r.name}`") for r in near[:MAX_NAMES])
     return _Verdict("error", text + "; pull requests wait for it forever", related, [r.job for r in near])
+
+
+def _reporting_app(check: RequiredCheck) -> str:
+    """The GitHub App expected to report the check, when it is not a platform checked here: the
+    app it is pinned to (an `app_id` cilint does not know), or the app known to post a check of
+    that name (`RequiredCheck.known_app`). "" when a pipeline is expected to report it."""
+    if check.app_id is not None and check.app_platform is None:
+        return f"app {check.app_id}"
+    return check.known_app or ""
+
+
+def _app_note(app: str) -> _Verdict:
+    """No workflow reports a check that an app reports: cilint cannot see apps, so it says so
+    once, as a note, instead of calling the check never reported."""
+    text = (f"is reported by no pipeline here; it is expected from {app}, and cilint cannot see what "
+            "apps report: make sure the app is installed and reports it under this name")
+    return _Verdict("note", text)
 
 
 def _off_branch(report: _Report) -> str:
@@ -552,9 +579,7 @@ def _judgeable(check: RequiredCheck, platforms: set[PipelinePlatform], own_statu
         return False
     if check.app_platform is not None:  # pinned to a known app: only its platform reports it
         return check.app_platform in platforms
-    if check.app_id is not None:  # an app not known here: maybe CircleCI's (its app ids are not known)
-        return "circleci" in platforms
-    return True
+    return True  # an app not known here: CircleCI's (its app ids are not known), or another's
 
 
 @dataclass

@@ -11,8 +11,9 @@ What is reported:
   token formats (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`, `github_pat_`, `AKIA...`, `xox[abprs]-`,
   `glpat-`, `npm_`, `pypi-`, `sk_live_`, `AIza...`, `dckr_pat_`, Slack webhooks, private-key blocks),
   and secret-named keys and assignments (`*_TOKEN`, `*_SECRET`, `*PASSWORD*`, `*_PAT`, `*_API_KEY`,
-  `*_PRIVATE_KEY`, `*_SECRET_ACCESS_KEY`; also `token:`, `password:`; not `*_FILE`, `*_PATH`,
-  `*_URL`, `*_NAME`...) whose value is a literal;
+  `*_PRIVATE_KEY`, `*_SECRET_ACCESS_KEY`, `*_PASS`, `*_PWD`, `*_KEY`; also `token:`, `password:`;
+  not `*_FILE`, `*_PATH`, `*_URL`, `*_NAME`..., nor keys to nothing secret such as `CACHE_KEY`,
+  `*_PUBLIC_KEY`, `PRIMARY_KEY`, `SONAR_PROJECT_KEY`: `linter/secretnames.py`) whose value is a literal;
 * error (CircleCI): a job that reads a secret-named variable (`$NPM_TOKEN` in a `run`, an
   `environment` value, an image `auth`) is invoked in a workflow without a `context`. Each
   invocation is judged on its own: the same job invoked with a context in one workflow and without
@@ -23,8 +24,12 @@ What is reported:
   the script text before the shell runs: quoting breaks, it lands in `set -x` traces and process
   listings); pass it through `env:` and use `"$X"`;
 * warning: a secret passed as a command-line password (`docker login -p "$PASS"`, `--password X`,
-  `mysql -pX`): any user on the machine can read it from the process list; use `--password-stdin`
-  or a password file;
+  `mysql -pX`) or in any `--*password*`, `--*token*`, `--*secret*` option whose name is
+  secret-shaped (`--docker-password`, `--api-token=X`, `--client-secret X`; not `--password-stdin`,
+  `--token-file`, `--secret-name`, switches such as `--no-password`, nor BuildKit's
+  `--secret id=...`), from a variable or a secret template, on both platforms: any user on the
+  machine can read it from the process list; use `--password-stdin`, the tool's environment
+  variable, or a file (error when the value is a literal secret);
 * warning (GitHub): `secrets: inherit` to a reusable workflow, which hands it every secret.
 
 Not secrets: built-in names (`GITHUB_TOKEN` and `github.token` on GitHub, `CIRCLE_*` on CircleCI
@@ -61,12 +66,13 @@ from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.model import Command, EnvVar, JobRun, Pipeline, Project, SecretRef, Span, Step, Text, Workflow
-from ..linter.secretnames import is_secret_name
+from ..linter.secretnames import is_secret_name, says_not_secret
 from ..linter.values import refers_elsewhere
 
 ID = "CIL104"
 NAME = "secrets-via-contexts"
 LEVEL = "error"
+LEVELS = ("error", "warning")  # every level its findings take, the default first
 SUMMARY = "a secret is written into a pipeline file, or reaches a job outside the secret stores"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("security",)
@@ -161,12 +167,32 @@ _ASSIGNMENT = re.compile(
 _VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
+# Long options that take a secret: any `--*password*`, `--*token*`, `--*secret*` (`--docker-password`,
+# `--api-token=X`, `--client-secret X`) whose name is secret-shaped (`secretnames`: not
+# `--token-file`, `--secret-name`, `--password-stdin`), except options that take no value or
+# whose value is not the secret:
+_SECRET_OPTION = re.compile(r"(?:^|\s)--((?:[A-Za-z0-9][\w-]*)?(?:password|passwd|token|secret)[\w-]*)(=|\s+)",
+                            re.I)
+_NOT_SECRET_OPTIONS = re.compile(
+    r"^(?:no|ask|prompt|with|without|use|skip|require|allow|disable|enable|show|print|read)[-_]"  # switches
+    r"|^secrets?$"  # `docker build --secret id=x,src=file`: a secret's description (BuildKit, podman)
+    r"|^with-token$",  # `gh auth login --with-token`: read from stdin
+    re.I,
+)
+
+
 @cache
 def _password_forms(template_word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """`--password X` and `-p X`, where X is a word or one whole platform template that holds
     spaces (`Pipeline.template_word`)."""
     value = f"({template_word}|\\S+)" if template_word else r"(\S+)"
     return (re.compile(r"(?:^|\s)--password(?:=|\s+)" + value), re.compile(r"(?:^|\s)-p\s+" + value))
+
+
+@cache
+def _value_form(template_word: str) -> re.Pattern[str]:
+    """The value after an option: a word or one whole platform template that holds spaces."""
+    return re.compile(f"({template_word}|\\S+)" if template_word else r"(\S+)")
 
 
 def is_placeholder(value: str, template_openers: tuple[str, ...] = ()) -> bool:
@@ -337,10 +363,11 @@ def _password_arguments(pipeline: Pipeline, steps: list[Step], job: str | None) 
     platform = _platform(pipeline)
     for step in steps:
         for command in step.commands:
-            value = password_argument(command, pipeline.template_word)
-            if value is None:
+            found = secret_argument(command, pipeline.template_word)
+            if found is None:
                 continue
-            finding = _judge_password(value, command, step, platform, pipeline.template_openers, job)
+            option, value = found
+            finding = _judge_password(option, value, command, step, platform, pipeline.template_openers, job)
             if finding is not None:
                 yield finding
 
@@ -348,11 +375,31 @@ def _password_arguments(pipeline: Pipeline, steps: list[Step], job: str | None) 
 def password_argument(command: Command, template_word: str = "") -> str | None:
     """The value a command is given as a password on its command line, if any (`template_word`:
     the platform's, `Pipeline.template_word`)."""
+    found = secret_argument(command, template_word)
+    return found[1] if found else None
+
+
+def secret_argument(command: Command, template_word: str = "") -> tuple[str, str] | None:
+    """The option and the value a command is given as a secret on its command line, if any:
+    `--password X`, `--api-token=X`, `--client-secret X`, `-p X` of a login (`template_word`: the
+    platform's, `Pipeline.template_word`)."""
     text = command.text
     long_password, short_password = _password_forms(template_word)
     long_form = long_password.search(text)
     if long_form:
-        return long_form.group(1)
+        return "--password", long_form.group(1)
+    for option in _SECRET_OPTION.finditer(text):
+        name = option.group(1)
+        if not is_secret_name(name) or _NOT_SECRET_OPTIONS.search(name):
+            continue
+        given = _value_form(template_word).match(text, option.end())
+        if given and not given.group(1).startswith("-"):  # `--token --other`: a switch
+            return f"--{name}", given.group(1)
+    short = _short_password(command, text, short_password)
+    return ("-p", short) if short is not None else None
+
+
+def _short_password(command: Command, text: str, short_password: re.Pattern[str]) -> str | None:
     attached = _short_flag(command.argv)
     if attached is None:
         return None
@@ -375,7 +422,8 @@ def _short_flag(argv: list[str]) -> bool | None:
 
 
 def _judge_password(
-    value: str, command: Command, step: Step, platform: str, openers: tuple[str, ...], job: str | None
+    option: str, value: str, command: Command, step: Step, platform: str, openers: tuple[str, ...],
+    job: str | None
 ) -> Finding | None:
     value = value.strip("'\"")
     if any(template in value for template in step.secret_templates):
@@ -383,16 +431,29 @@ def _judge_password(
     variable = _VARIABLE.match(value)
     if variable and _builtin(variable.group(1), platform) and not _holds_secret(variable.group(1), step):
         return None
+    if variable and says_not_secret(variable.group(1)):
+        return None  # `--token "$TOKEN_FILE"`: where the secret is, not the secret
+    password = option in ("--password", "-p")
     if refers_elsewhere(value, openers) or value.startswith("`"):
+        if password:
+            return Finding(
+                f"a password is passed on the command line (`{command.argv[0]}` with `{value}`): it shows in "
+                "the process list; pipe it in (`--password-stdin`) or use a password file",
+                command.span, job=job, level="warning")
         return Finding(
-            f"a password is passed on the command line (`{command.argv[0]}` with `{value}`): it shows in "
-            "the process list; pipe it in (`--password-stdin`) or use a password file",
+            f"a secret is passed on the command line (`{command.argv[0]}` `{option}` with `{value}`): it shows "
+            "in the process list; let the tool read it from its environment variable or a file, or pipe it in",
             command.span, job=job, level="warning")
     if not looks_like_secret(value, openers):
         return None
+    if password:
+        return Finding(
+            f"a literal password {mask(value, 0)} is written on the command line of `{command.argv[0]}`: "
+            "store it as a secret and pipe it in (`--password-stdin`)", command.span, job=job)
     return Finding(
-        f"a literal password {mask(value, 0)} is written on the command line of `{command.argv[0]}`: "
-        "store it as a secret and pipe it in (`--password-stdin`)", command.span, job=job)
+        f"a literal secret {mask(value, 0)} is written on the command line of `{command.argv[0]}` "
+        f"(`{option}`): revoke it, store it as a secret and let the tool read it from the environment",
+        command.span, job=job)
 
 
 def _holds_secret(name: str, step: Step) -> bool:
@@ -421,12 +482,13 @@ def _interpolation_message(ref: SecretRef, run: JobRun, template_word: str) -> s
                f"it reaches traces and process listings; pass it through `env:` "
                f"(`{ref.name}: ${{{{ secrets.{ref.name} }}}}`) and use `\"${ref.name}\"`")
     step = run.steps[ref.step] if ref.step is not None and 0 <= ref.step < len(run.steps) else None
-    if step is not None and any(
-        (value := password_argument(c, template_word)) is not None and ref.name in value
-        and c.span.line == ref.span.line
-        for c in step.commands
-    ):
+    found = [argument for c in step.commands if c.span.line == ref.span.line
+             and (argument := secret_argument(c, template_word)) is not None and ref.name in argument[1]
+             ] if step is not None else []
+    if found and found[0][0] in ("--password", "-p"):
         message += ", piped to `--password-stdin` rather than passed as a password argument"
+    elif found:
+        message += f"; keep it off the command line too (`{found[0][0]}` shows in the process list)"
     return message
 
 

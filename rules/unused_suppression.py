@@ -28,6 +28,7 @@ from ..linter.model import Project
 ID = "CIL003"
 NAME = "unused-suppression"
 LEVEL = "note"
+LEVELS = ("note",)  # every level its findings take, the default first
 SUMMARY = "a `# cilint: ignore[...]` comment suppresses nothing, names no rule or cannot be read"
 OPTIONS: dict[str, Any] = {}
 TAGS = ("maintainability",)

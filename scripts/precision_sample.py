@@ -23,17 +23,15 @@ The same corpus, code, seed and n give the same file, byte for byte.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import random
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-_SCRIPTS = Path(__file__).resolve().parent
+import corpus_layout as layout  # beside this script: run as `python scripts/precision_sample.py`
 
 # The peers' repositories: their test suites are fixtures, not pipelines anyone runs.
 PEER_REPOS = frozenset({"zizmorcore/zizmor", "rhysd/actionlint", "SchemaStore/schemastore", "boostsecurityio/poutine"})
@@ -42,16 +40,6 @@ CONTEXT = 4  # lines either side of the finding in the excerpt
 VERDICTS = ("right", "wrong")
 
 
-def _layout_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("corpus_layout", _SCRIPTS / "corpus_layout.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("corpus_layout", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-layout = _layout_module()
 
 
 def _key(finding: dict[str, Any]) -> tuple[Any, ...]:

@@ -12,8 +12,12 @@ from cilint.linter.cli import main
 from cilint.linter.deploy import annotate_deploys
 from cilint.linter.engine import find_rule, run_rules
 from cilint.linter.findings import Finding
-from cilint.linter.model import Project
+from cilint.linter.load_circleci import load_circleci
+from cilint.linter.load_github import load_action, load_workflow
+from cilint.linter.loadutil import Source
+from cilint.linter.model import Pipeline, Problem, Project
 from cilint.linter.project import build_project
+from cilint.linter.yamlsrc import load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -53,3 +57,24 @@ def cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
     finally:
         os.chdir(old)
     return result.exit_code, result.stdout, result.stderr
+
+
+def source_of(text: str, path: str) -> tuple[Source, Any]:
+    problems: list[Problem] = []
+    return Source(path, text.splitlines(), problems), load(text)[0].root
+
+
+def github_pipeline(text: str, path: str = ".github/workflows/ci.yml") -> Pipeline:
+    """A GitHub workflow's pipeline from its text, loaded alone (no local actions)."""
+    source, root = source_of(text, path)
+    return load_workflow(source, root, lambda _: None)
+
+
+def action_pipeline(text: str, path: str = "action.yml") -> Pipeline:
+    source, root = source_of(text, path)
+    return load_action(source, root)
+
+
+def circleci_pipeline(text: str, path: str = ".circleci/config.yml") -> Pipeline:
+    source, root = source_of(text, path)
+    return load_circleci(source, root)

@@ -33,7 +33,7 @@ def test_rules_lists_every_rule_with_id_name_level() -> None:
 def test_explain_by_id_or_name(key: str) -> None:
     code, out = run("explain", key)
     assert code == 0
-    assert out.startswith("CIL105 approval-before-deploy (default level: error)")
+    assert out.startswith("CIL105 approval-before-deploy (default level: error; also reports note findings)")
     assert "example" in out.lower()
 
 

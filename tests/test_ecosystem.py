@@ -35,9 +35,12 @@ def check_json(repo: Path, *args: str) -> tuple[int, dict[str, Any]]:
 
 
 def where(data: dict[str, Any], active_only: bool = True) -> list[tuple[str, int, str, str]]:
-    """(path, line, rule id, level) of the findings, the suppressed ones left out."""
-    return [(f["path"], f["line"], f["rule_id"], f["level"]) for f in data["findings"]
-            if not (active_only and "suppressed" in f)]
+    """(path, line, rule id, level) of the findings, the suppressed ones (listed apart) left out
+    unless asked for."""
+    assert not [f for f in data["findings"] if "suppressed" in f]  # `findings` is what counts
+    listed = data["findings"] if active_only else sorted(
+        [*data["findings"], *data["suppressed"]], key=lambda f: (f["path"], f["line"], f["column"], f["rule_id"]))
+    return [(f["path"], f["line"], f["rule_id"], f["level"]) for f in listed]
 
 
 @pytest.fixture
@@ -225,7 +228,7 @@ def test_inline_suppressions(shop: Path) -> None:
     edit(shop / CCI, "      - image: cimg/base:current\n",
          "      # cilint: ignore[pinned-images]\n      - image: cimg/base:current\n")
     data = check_json(shop)[1]
-    suppressed = {(f["path"], f["line"]): f["suppressed"] for f in data["findings"] if "suppressed" in f}
+    suppressed = {(f["path"], f["line"]): f["suppressed"] for f in data["suppressed"]}
     assert suppressed == {
         (WF, 11): {"kind": "inSource", "justification": "node 20 LTS line"},
         (CCI, 16): {"kind": "inSource", "justification": ""},
@@ -293,7 +296,8 @@ def test_baseline_reports_only_new_findings_and_survives_line_shifts(shop: Path,
                                 "    steps:\n      - run: echo lint\n")
     code, data = check_json(shop, "--baseline", str(baseline))
     assert (code, where(data)) == (0, [])
-    assert len([f for f in data["findings"] if f["suppressed"]["kind"] == "external"]) == 7
+    assert len([f for f in data["suppressed"] if f["suppressed"]["kind"] == "external"]) == 7
+    assert data["summary"] == {"error": 0, "warning": 0, "note": 0, "by_rule": {}}
 
     # a new finding is reported, alone, at its new place
     edit(shop / WF, "      - run: echo lint\n", "      - run: echo lint\n      - uses: actions/cache@main\n")

@@ -276,8 +276,8 @@ def test_commands_parameters_steps_splicing_and_recursion() -> None:
         ("cache", 10, 11, "command:install", 'deps-{{ checksum "yarn.lock" }}'),
         ("run", 12, 16, "command:install", 'npm ci\necho "installed from yarn.lock"\n'),
         ("cache", 17, 19, "command:install", 'deps-{{ checksum "yarn.lock" }}'),
-        ("run", 35, 35, "command:with-hooks", "./notify.sh"),  # `when` and `unless` bodies both kept
-        ("run", 39, 39, "command:with-hooks", "echo quiet"),
+        # `notify` defaults to true: the `when` body runs, the `unless` body never does
+        ("run", 35, 35, "command:with-hooks", "./notify.sh"),
         ("run", 75, 75, "post-steps", "echo post"),
     ]
     install = build.steps[4]
@@ -439,14 +439,23 @@ def test_workflow_conditions_and_expression_filters() -> None:
 
 def test_unreadable_conditions_leave_jobs_reachable_but_uncertain() -> None:
     pipeline, _ = load_fixture("conditions.yml")
+    # `when: << pipeline.parameters.nightly >>`, false by default: a push never runs it, an API
+    # call (or a scheduled pipeline) that sets the parameter does.
     gated = workflow(pipeline, "parameter-gated")
-    assert [(t.event, t.certain) for t in gated.triggers] == [("push", False), ("pull_request", False)]
-    assert [(t.event, t.certain) for t in gated.job("build").triggers] == [
-        ("push", False),
-        ("pull_request", False),
+    assert [(t.label(), t.certain) for t in gated.triggers] == [("api(nightly=true)", True)]
+    assert [(t.label(), t.certain) for t in gated.job("build").triggers] == [("api(nightly=true)", True)]
+    # A scheduled pipeline's values (`trigger_source`, `schedule.name`): the schedule starts it.
+    assert [(t.label(), t.certain) for t in workflow(pipeline, "scheduled-only").triggers] == [
+        ("schedule(schedule.name=nightly)", True)
     ]
+    assert [t.label() for t in workflow(pipeline, "not-scheduled").triggers] == ["push", "pull_request"]
+    # Either of two: each trigger that can start it.
+    either = workflow(pipeline, "nightly-or-manual")
+    assert [t.label() for t in either.triggers] == ["api(nightly=true)", "schedule(schedule.name=nightly)"]
+    assert [t.label() for t in either.job("build").triggers] == [t.label() for t in either.triggers]
     deploy = gated.job("deploy")
-    assert [(t.event, t.branches, t.certain) for t in deploy.triggers] == [("push", ["main"], False)]
+    # (its expression filter reads the parameter too, which expression filters do not decide)
+    assert [(t.event, t.branches, t.certain) for t in deploy.triggers] == [("api", ["main"], False)]
     assert all(t.certain for w in pipeline.workflows[:3] for j in w.jobs() for t in j.triggers)
 
 
@@ -873,3 +882,22 @@ def test_arbitrary_shapes_never_raise(body: Any, version: str) -> None:
     root = body if isinstance(body, YMap) else YMap()
     root["version"] = YStr(version)
     load_circleci(Source("c.yml", [], []), root)
+
+
+def test_step_conditions_decided_by_the_invocation_leave_steps_out() -> None:
+    """`when`/`unless` steps: parameters resolved per invocation; an excluded step never runs, an
+    undecided condition (the pipeline's branch) keeps the step and records the condition."""
+    pipeline, problems = load_fixture("step_conditions.yml")
+    assert problems == []
+    wf = workflow(pipeline, "main")
+
+    def runs(key: str) -> list[tuple[str, int, str | None]]:
+        return [(s.run.value, s.span.line, s.condition.value if s.condition else None)
+                for s in wf.job(key).steps if s.run is not None]
+
+    assert runs("build-only") == [("make build", 13, None)]
+    assert runs("build-and-deploy") == [
+        ("make build", 13, None),
+        ("make deploy", 17, None),
+        ("make release", 29, "{and: [<< parameters.deploy >>, {equal: [main, << pipeline.git.branch >>]}]}"),
+    ]

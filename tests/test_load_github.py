@@ -229,3 +229,20 @@ def test_local_actions_under_a_checkout_path() -> None:
     # (inlined); `./tools/build` is another repository's: nothing certain; a missing one of ours is.
     assert where(found) == [(STEPS_CI, 39, "error")]
     assert "./main/.github/actions/missing" in found[0].message
+
+
+def test_missing_local_files_are_notes_in_a_tree_of_pipelines_alone() -> None:
+    """A copy of `.github/` alone says nothing certain about the repository's other files: a local
+    action or reusable workflow it lacks is one note per place; with any other file (README.md)
+    the tree is a repository, and what it lacks is missing."""
+    from helpers import findings, project_for, where
+
+    ci_file = ".github/workflows/ci.yml"
+    # .github/dependabot.yml and samples/sample-workflow.yaml (YAML) do not count
+    assert not project_for("github/contents/pipelines-only").holds_repository_contents
+    assert project_for("github/contents/with-readme").holds_repository_contents
+    notes = findings("invalid-reference", "github/contents/pipelines-only")
+    assert where(notes) == [(ci_file, 8, "note"), (ci_file, 9, "note"), (ci_file, 12, "note")]
+    assert notes[0].message.startswith("cannot check `./.github/actions/setup`: the files checked are pipelines only")
+    assert where(findings("invalid-reference", "github/contents/with-readme")) == [
+        (ci_file, 8, "error"), (ci_file, 9, "error"), (ci_file, 12, "error")]

@@ -259,11 +259,22 @@ def test_loaders_fill_key_inputs(tmp_path: Path) -> None:
 
 def test_checksum_of_a_dotfile_in_the_jobs_working_directory(tmp_path: Path) -> None:
     """CircleCI reads `checksum` files in the job's working directory: a lockfile whose name starts
-    with a dot is found in a subdirectory as any other is."""
+    with a dot is found in a subdirectory of the checkout as any other is. `checkout` puts the
+    repository in the working directory unless its `path` says otherwise (issue 14): with
+    `working_directory: ~/project/infra` and a plain `checkout`, infra/ is the repository's root."""
     config = """\
 version: 2.1
 jobs:
   plan:
+    docker: [{image: hashicorp/terraform:1.9}]
+    working_directory: ~/project/infra
+    steps:
+      - checkout:
+          path: ~/project
+      - save_cache:
+          key: v1-terraform-{{ checksum ".terraform.lock.hcl" }}
+          paths: [.terraform]
+  plan-in-root:
     docker: [{image: hashicorp/terraform:1.9}]
     working_directory: ~/project/infra
     steps:
@@ -273,13 +284,16 @@ jobs:
           paths: [.terraform]
 workflows:
   main:
-    jobs: [plan]
+    jobs: [plan, plan-in-root]
 """
     project = _load(tmp_path, {".circleci/config.yml": config, "infra/.terraform.lock.hcl": "# lock\n"})
     rule = find_rule("cache-key-lockfile")
     assert rule is not None
     result = run_rules(project, [rule], {rule.id: {}}, {})
-    assert result.errors == [] and result.findings == []
+    assert result.errors == []
+    assert [(f.span.line, f.message.split(",")[0]) for f in result.findings] == [
+        (18, "`.terraform.lock.hcl`")
+    ]
 
 
 def test_the_view_shows_key_inputs_and_cached_paths(tmp_path: Path) -> None:

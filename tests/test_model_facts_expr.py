@@ -5,35 +5,20 @@ patterns, the app a required check is pinned to, and what a GitHub job's `if:` a
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from cilint.linter.load_circleci import load_circleci
 from cilint.linter.load_github import load_workflow
 from cilint.linter.load_protection import load_protection_json, protection_from_config
 from cilint.linter.loadutil import Source
-from cilint.linter.model import CheckName, JobRun, Pipeline, Problem, Protection, Span, Trigger
+from cilint.linter.model import CheckName, JobRun, Pipeline, Protection, Span, Trigger
 from cilint.linter.yamlsrc import YMap, load
-
-
-def _source(text: str, path: str) -> tuple[Source, Any]:
-    problems: list[Problem] = []
-    return Source(path, text.splitlines(), problems), load(text)[0].root
-
-
-def github(text: str) -> Pipeline:
-    source, root = _source(text, ".github/workflows/ci.yml")
-    return load_workflow(source, root, lambda _: None)
-
-
-def circleci(text: str) -> Pipeline:
-    source, root = _source(text, ".circleci/config.yml")
-    return load_circleci(source, root)
+from helpers import circleci_pipeline as circleci
+from helpers import github_pipeline as github
+from helpers import source_of
 
 
 def protections(text: str) -> list[Protection]:
-    source, root = _source(text, "protection.json")
+    source, root = source_of(text, "protection.json")
     return load_protection_json(source, root)
 
 

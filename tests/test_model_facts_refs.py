@@ -6,33 +6,10 @@ image's value comes from)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from cilint.linter.load_circleci import load_circleci
-from cilint.linter.load_github import load_action, load_workflow
-from cilint.linter.loadutil import Source
-from cilint.linter.model import Image, Pipeline, Problem, Reference
-from cilint.linter.yamlsrc import load
-
-
-def _source(text: str, path: str) -> tuple[Source, Any]:
-    problems: list[Problem] = []
-    return Source(path, text.splitlines(), problems), load(text)[0].root
-
-
-def github(text: str) -> Pipeline:
-    source, root = _source(text, ".github/workflows/ci.yml")
-    return load_workflow(source, root, lambda _: None)
-
-
-def action(text: str) -> Pipeline:
-    source, root = _source(text, "action.yml")
-    return load_action(source, root)
-
-
-def circleci(text: str) -> Pipeline:
-    source, root = _source(text, ".circleci/config.yml")
-    return load_circleci(source, root)
+from cilint.linter.model import Image, Pipeline, Reference
+from helpers import action_pipeline as action
+from helpers import circleci_pipeline as circleci
+from helpers import github_pipeline as github
 
 
 def refs(pipeline: Pipeline) -> dict[str, Reference]:

@@ -78,8 +78,10 @@ def test_every_example_has_fire_and_quiet() -> None:
 def test_text_output_names_policy_job_and_line_and_exit_code() -> None:
     code, out = run("check", str(EXAMPLES / "job-timeout" / "fire"))
     assert code == 1
-    assert (".github/workflows/ci.yml:11:3: warning ACME001[job-timeout] job `test` has no `timeout-minutes` "
-            "(GitHub's default is 6 hours): set one (.github/workflows/ci.yml:CI/test)") in out
+    assert (".github/workflows/ci.yml:11:3: warning ACME001 [job-timeout] job `test` has no `timeout-minutes` "
+            "(GitHub's default is 6 hours): set one\n") in out
+    full = run("check", "--format", "full", str(EXAMPLES / "job-timeout" / "fire"))[1]
+    assert "   = job: .github/workflows/ci.yml:CI/test\n" in full
     assert run("check", "--select", "ACME001", "--fail-on", "error",
                str(EXAMPLES / "job-timeout" / "fire"))[0] == 0
 
@@ -166,7 +168,8 @@ def test_inline_suppression_and_baseline(tmp_path: Path) -> None:
     comment = "  # cilint: ignore[ORG1] -- legacy"
     workflow.write_text(workflow.read_text().replace("  build:\n", f"  build:{comment}\n"))
     _, out = run("check", "--format", "json", str(repo))
-    [finding] = [f for f in json.loads(out)["findings"] if f["rule_id"] == "ORG1"]
+    assert [f for f in json.loads(out)["findings"] if f["rule_id"] == "ORG1"] == []
+    [finding] = [f for f in json.loads(out)["suppressed"] if f["rule_id"] == "ORG1"]
     assert finding["suppressed"]["kind"] == "inSource"
     workflow.write_text(workflow.read_text().replace(comment, ""))
     baseline = tmp_path / "baseline.json"
@@ -219,7 +222,7 @@ def test_no_span_points_at_the_policy(tmp_path: Path) -> None:
               "    select: $\n    in: {default_branch: [trunk]}\n")
     repo = _repo(tmp_path, config)
     _, out = run("check", "--select", "ORG9", str(repo))
-    assert ".cilint.yml:2:1: warning ORG9[trunk] the default branch is main" in out
+    assert ".cilint.yml:2:1: warning ORG9 [trunk] the default branch is main" in out
 
 
 # -- bad policies fail fast, at their own file and line -----------------------------------
@@ -358,6 +361,8 @@ def _views() -> list[tuple[str, dict[str, Any]]]:
     for folder in folders:
         project, _ = load_for([folder], None, [])
         out.append((str(folder.relative_to(FIXTURES)), json.loads(json.dumps(project_view(project)))))
+        out.append((f"{folder.relative_to(FIXTURES)} (collapsed)",
+                    json.loads(json.dumps(project_view(project, collapse=True)))))
     return out
 
 

@@ -80,12 +80,12 @@ def rendered(
 def test_text_lines_and_summary() -> None:
     lines = rendered("text").splitlines()
     assert lines == [
-        f"{CI}:41:3: warning CIL101[warnings-as-errors] `mix compile` without --warnings-as-errors"
-        f" ({CI}:ci/lint)",
-        f"{CI}:41:3: note CIL104[secret-handling] a note",
-        f"{WF}:20:3: error CIL106[required-checks] problem at 20 ({WF}:ci/test)",
+        f"{CI}:41:3: warning CIL101 [warnings-as-errors] `mix compile` without --warnings-as-errors",
+        f"{CI}:41:3: note CIL104 [secret-handling] a note",
+        f"{WF}:20:3: error CIL106 [required-checks] problem at 20",
         "1 error, 1 warning, 1 note in 2 files (1 suppressed)",
     ]
+    assert rendered("concise") == rendered("text")
 
 
 def test_text_no_findings_and_no_colour_unless_asked() -> None:
@@ -111,10 +111,16 @@ def test_level_falls_back_to_the_rule() -> None:
 
 def test_json_matches_the_contract() -> None:
     document = json.loads(rendered("json"))
-    assert list(document) == ["files", "findings", "version"]
+    assert list(document) == ["files", "findings", "summary", "suppressed", "version"]
+    # `findings` is what counts toward the exit code; the suppressed finding is listed apart
+    assert [(f["rule_id"], f["line"]) for f in document["findings"]] == [
+        ("CIL101", 41), ("CIL104", 41), ("CIL106", 20)]
+    assert document["summary"] == {"error": 1, "warning": 1, "note": 1,
+                                   "by_rule": {"required-checks": 1, "secret-handling": 1,
+                                               "warnings-as-errors": 1}}
+    [first] = document["suppressed"]
     assert document["version"] == 1
     assert document["files"] == [{"path": CI, "platform": "circleci"}, {"path": WF, "platform": "github"}]
-    first = document["findings"][0]
     assert first == {
         "rule_id": "CIL104",
         "rule": "secret-handling",
@@ -130,11 +136,9 @@ def test_json_matches_the_contract() -> None:
         "suppressed": {"kind": "inSource", "justification": "test key"},
     }
     keys = {key for item in document["findings"] for key in item}
-    assert "related" in keys
-    assert [set(item) - {"related", "suppressed"} for item in document["findings"]] == [
-        set(first) - {"suppressed"}
-    ] * 4
-    assert document["findings"][3]["related"][1] == {
+    assert "related" in keys and "suppressed" not in keys
+    assert [set(item) - {"related"} for item in document["findings"]] == [set(first) - {"suppressed"}] * 3
+    assert document["findings"][2]["related"][1] == {
         "path": CI,
         "line": 2,
         "column": 1,
@@ -323,3 +327,118 @@ def test_quiet_text_has_no_summary_and_version_defaults_to_cilint() -> None:
     assert render("text", [], FILES, RULES, [], quiet=True) == ""
     driver = json.loads(render("sarif", [], FILES, RULES, []))["runs"][0]["tool"]["driver"]
     assert driver["version"] == __version__
+
+
+# -- full text, statistics, escaping --------------------------------------------------------
+
+SOURCE = "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: mix compile\n"
+
+
+def full(findings: list[Finding], files: list[SourceFile] | None = None, **options: Any) -> str:
+    return render("full", findings, files or [SourceFile(CI, "circleci", SOURCE)], RULES, [], "1", **options)
+
+
+def test_full_marks_the_span_under_the_source_line() -> None:
+    item = finding(CI, 5, message="compile", job=f"{CI}:ci/test")
+    item.span = Span(CI, 5, 14, 5, 25)
+    assert full([item]).splitlines() == [
+        f"{CI}:5:14: warning CIL101 [warnings-as-errors] compile",
+        "  |",
+        "5 |       - run: mix compile",
+        "  |              ^^^^^^^^^^^",
+        f"  = job: {CI}:ci/test",
+        "",
+        "0 errors, 1 warning, 0 notes in 1 file",
+    ]
+
+
+def test_full_labels_related_locations_in_line_order_and_other_files() -> None:
+    item = finding(CI, 5, related=[(Span(CI, 2, 3, 2, 7), "the job"), (Span(WF, 1, 1, 1, 4), "elsewhere"),
+                                   (Span("protection.json", 3, 1, 3, 2), "required here")])
+    item.span = Span(CI, 5, 14, 5, 25)
+    files = [SourceFile(CI, "circleci", SOURCE), SourceFile(WF, "github", "on: push\n")]
+    assert full([item], files, quiet=True).splitlines() == [
+        f"{CI}:5:14: warning CIL101 [warnings-as-errors] problem at 5",
+        "  |",
+        "2 |   test:",
+        "  |   ---- the job",
+        "...",
+        "5 |       - run: mix compile",
+        "  |              ^^^^^^^^^^^",
+        f"  ::: {WF}",
+        "  |",
+        "1 | on: push",
+        "  | --- elsewhere",
+        "  = protection.json:3:1: required here",  # a file without source: a note
+    ]
+
+
+def test_full_windows_wide_lines_and_marks_multi_line_spans_to_the_line_end() -> None:
+    wide = "      - run: " + "x" * 200 + " SECRET " + "y" * 200
+    item = finding(CI, 1)
+    item.span = Span(CI, 1, 215, 1, 221)
+    lines = full([item], [SourceFile(CI, "circleci", wide + "\n")], quiet=True).splitlines()
+    assert lines[2].startswith("1 | ...") and lines[2].endswith("...") and "SECRET" in lines[2]
+    assert len(lines[2]) <= report.SNIPPET_WIDTH + 10
+    assert lines[3].index("^") == lines[2].index("SECRET") and lines[3].count("^") == 6
+    item.span = Span(CI, 2, 3, 4, 10)
+    lines = full([item], quiet=True).splitlines()
+    assert lines[2:4] == ["2 |   test:", "  |   ^^^^^"]
+
+
+def test_full_aligns_marks_after_tabs_wide_characters_and_escapes() -> None:
+    source = "a\tb: 漢字 \x1b[2J ok\n"
+    item = finding(CI, 1)
+    item.span = Span(CI, 1, source.index("ok") + 1, 1, source.index("ok") + 3)
+    lines = full([item], [SourceFile(CI, "circleci", source)], quiet=True).splitlines()
+    assert lines[2] == "1 | a    b: 漢字 \\x1b[2J ok"
+    # 漢字 take two columns each on a terminal: the carets stand under `ok` as displayed
+    assert lines[3] == "  | " + " " * (len("a    b: ") + 4 + len(" \\x1b[2J ")) + "^^"
+
+
+def test_full_without_source_is_the_concise_line() -> None:
+    item = finding(WF, 3)
+    assert full([item], quiet=True) == f"{WF}:3:3: warning CIL101 [warnings-as-errors] problem at 3\n"
+
+
+def test_control_characters_are_escaped_in_text() -> None:
+    odd = finding("a\x1b]0;title\x07.yml", 1, message="bad \x1b[31mred\x9b\u202eevil\r\nnext\tx",
+                  job="j\x00")
+    concise = rendered("text", [odd], quiet=True)
+    assert concise == ("a\\x1b]0;title\\x07.yml:1:3: warning CIL101 [warnings-as-errors] "
+                       "bad \\x1b[31mred\\x9b\\u202eevil\\r\\nnext\\tx\n")
+    assert report._safe("plain 漢字 ünïcode 😀") == "plain 漢字 ünïcode 😀"
+    coloured = full([odd], [], color=True)
+    assert "\x07" not in coloured and "\x9b" not in coloured and "\u202e" not in coloured and "\x00" not in coloured
+
+
+def test_statistics_count_per_rule_most_frequent_first() -> None:
+    many = [finding(CI, line) for line in range(1, 4)] + [finding(WF, 9, "CIL104", "error"),
+                                                          finding(WF, 10, "CIL104", "note")]
+    assert rendered("text", many, statistics=True).splitlines() == [
+        "3  CIL101  warnings-as-errors  (3 warnings)",
+        "2  CIL104  secret-handling     (1 error, 1 note)",
+        "1 error, 3 warnings, 1 note in 2 files",
+    ]
+    assert rendered("full", many, statistics=True, quiet=True) == rendered("text", many, statistics=True,
+                                                                           quiet=True)
+    assert rendered("text", [], statistics=True) == "No findings in 2 files\n"
+    with pytest.raises(ValueError, match="statistics"):
+        rendered("json", many, statistics=True)
+
+
+def test_many_findings_are_summed_up_by_rule() -> None:
+    assert report.MANY_FINDINGS == 10
+    few = [finding(CI, line) for line in range(1, 10)]
+    assert "By rule:" not in rendered("text", few)
+    many = [*few, finding(WF, 1, "CIL106", "error")]
+    lines = rendered("text", many).splitlines()
+    assert len(lines) == 10 + 5
+    assert lines[-5:] == [
+        "",
+        "By rule:",
+        "  9  CIL101  warnings-as-errors  (9 warnings)",
+        "  1  CIL106  required-checks     (1 error)",
+        "1 error, 9 warnings, 0 notes in 2 files",
+    ]
+    assert "By rule:" not in rendered("text", many, quiet=True)

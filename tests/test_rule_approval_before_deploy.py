@@ -250,3 +250,94 @@ def test_configured_deploy_command_matches_by_program_file_name() -> None:
         deploy = recogniser.recognise(_job(script, name="job"))
         assert deploy is not None and deploy.evidence[0][0] == "`./scripts/ship.sh`", script
     assert recogniser.recognise(_job("./scripts/test.sh", name="job")) is None
+
+
+def test_circleci_workflow_gated_on_a_pipeline_parameter_is_started_by_that_trigger() -> None:
+    """`when: << pipeline.parameters.run-deploy >>` (default false) and `equal: [deploy, <<
+    pipeline.parameters.action >>]`: the path starts at the API call that sets it, not at a push."""
+    found = run("cci-api-deploy")
+    assert where(found) == [(".circleci/config.yml", 24, "error"), (".circleci/config.yml", 32, "error")]
+    assert "can run without an approval: api(run-deploy=true) -> build -> deploy;" in found[0].message
+    assert "can run without an approval: api(main; action=deploy) -> deploy;" in found[1].message
+
+
+def test_circleci_step_condition_leaves_the_deploy_out_of_an_invocation() -> None:
+    """`when: {condition: << parameters.deploy >>}` around the deploy step: `build-only` (deploy
+    false) deploys nothing and needs no approval; the invocations with `deploy: true` do."""
+    found = run("cci-step-condition")
+    assert where(found) == [(".circleci/config.yml", 24, "error"), (".circleci/config.yml", 30, "error"),
+                            (".circleci/config.yml", 30, "error")]
+    assert not any("build-only`" in f.message.split(":")[0] for f in found)
+    assert "can run without an approval: push -> build;" in found[1].message
+
+
+# -- targets, drafts, docs, publishing actions, CircleCI `deploy` steps (issue 14) -----------------
+
+
+def test_github_target_drafts_docs_and_publishing_inputs() -> None:
+    found = run("gh-targets")
+    # `--notes-file /dev/null` and a release body say nothing about the target; changesets/action
+    # publishes through `publish`; `gh release edit --draft=false` publishes a draft. Drafts, a
+    # version pull request, a no-op `publish`, `mkdocs gh-deploy` and TestPyPI stay quiet.
+    assert where(found) == [
+        (".github/workflows/release.yml", 7, "error"),
+        (".github/workflows/release.yml", 12, "error"),
+        (".github/workflows/release.yml", 20, "error"),
+        (".github/workflows/release.yml", 28, "error"),
+    ]
+    assert [m.message.split(" (")[1].split(")")[0] for m in found] == [
+        "`gh release create`", "`softprops/action-gh-release`", "`changesets/action`", "`gh release edit`",
+    ]
+
+
+def test_circleci_contexts_drafts_docs_orbs_and_the_deploy_step() -> None:
+    found = run("cci-targets")
+    # Contexts `gcp-dev-tools`/`npm-ci-test` are credentials, not targets; `/dev/null` is no
+    # target; the `deploy` step deploys; promoting a dev orb makes a production version. A dev
+    # orb version, a draft release and `mkdocs gh-deploy` stay quiet.
+    assert where(found) == [
+        (".circleci/config.yml", 32, "error"),
+        (".circleci/config.yml", 35, "error"),
+        (".circleci/config.yml", 37, "error"),
+        (".circleci/config.yml", 39, "error"),
+    ]
+    assert "(`npm publish`, in workflow `release`)" in found[0].message
+    assert "(`deploy` step, in workflow `release`)" in found[2].message
+    assert "(`circleci orb publish promote`, in workflow `release`)" in found[3].message
+
+
+@pytest.mark.parametrize(("script", "target"), [
+    ("gh release create v1 --notes-file /dev/null", "production"),
+    ("gh release create v1 --title 'Dev build'", "production"),
+    ("flyctl deploy --app web-staging", "staging"),
+    ("kubectl apply -f k8s/overlays/dev/", "dev"),
+    ("mkdocs gh-deploy --force", "pages"),
+    ("circleci orb publish promote acme/x@dev:abc patch", "production"),
+    ("circleci orb publish orb.yml acme/x@dev:abc", "dev"),
+])
+def test_targets_come_from_the_deploy_target(script: str, target: str) -> None:
+    deploy = DeployRecogniser().recognise(_job(script))
+    assert deploy is not None and deploy.target == target
+
+
+def test_draft_releases_are_no_deploys_and_contexts_are_no_targets() -> None:
+    recognise = DeployRecogniser().recognise
+    assert recognise(_job("gh release create v1 --draft")) is None
+    assert recognise(_job("gh release create -d v1")) is None
+    assert recognise(_job("gh release edit v1 --title x")) is None
+    job = _job("npm publish")
+    job.contexts = [Text("gcp-dev-tools", job.span), Text("AWS__x__circle-ci-test", job.span)]
+    deploy = recognise(job)
+    assert deploy is not None and deploy.production
+    # A name that says production as well (`dev-promote-prod` promotes a dev version) is production.
+    promoted = recognise(_job(name="dev-promote-prod"))
+    assert promoted is not None and promoted.production
+
+
+def test_every_deploying_step_must_name_a_non_production_target() -> None:
+    recognise = DeployRecogniser().recognise
+    both = recognise(_job("twine upload --repository-url https://test.pypi.org/legacy/ dist/*",
+                          "twine upload dist/*"))
+    assert both is not None and both.production  # TestPyPI, then PyPI
+    test_only = recognise(_job("twine upload --repository-url https://test.pypi.org/legacy/ dist/*"))
+    assert test_only is not None and test_only.target == "test"

@@ -138,3 +138,60 @@ def test_paths_that_are_not_dependency_caches(path: str) -> None:
 ])
 def test_restore_prefix_matching(restore: str, save: str, expected: bool) -> None:
     assert can_restore(read_key(restore), read_key(save)) is expected
+
+
+# Tool and download caches (issue 14): only a cache of a lockfile-managed dependency tree needs a
+# lockfile hash; one keyed on the version of the tool it holds, or holding only tool or download
+# folders, is keyed as its authors mean.
+
+
+def test_github_tool_caches_keyed_on_their_version_are_quiet() -> None:
+    assert where(findings(RULE, f"{BASE}/tools/github")) == [
+        (CI, 39, "warning"),  # node_modules keyed on ${{ runner.os }}-node
+        (CI, 43, "warning"),  # node_modules keyed on the node version: a runtime, not what is cached
+        (CI, 47, "warning"),  # node_modules keyed on yarn-1.22.19: the package manager's version
+    ]  # quiet: ~/.npm keyed branch-diff-3.1.1 (13), sccache-0.7.4 (18), bazelisk (22), Homebrew (27)
+
+
+def test_circleci_tool_caches_keyed_on_their_version_are_quiet() -> None:
+    assert where(findings(RULE, f"{BASE}/tools/circleci")) == [
+        (CIRCLE, 37, "warning"),  # node_modules keyed on v1-node-{{ arch }}
+        (CIRCLE, 41, "warning"),  # node_modules keyed on the pipeline's node_version
+    ]  # quiet: ~/.cargo keyed cargo-nextest-0.9.67 (18), Homebrew keyed on its packages (23), ~/.ssh (27)
+
+
+@pytest.mark.parametrize(("key", "pinned"), [
+    ("${{ runner.os }}-sccache-0.7.4", "sccache"),
+    ("protoc-3.21.12", "protoc"),
+    ("${{ github.workflow }}-branch-diff-3.1.1", "branch-diff"),
+    ("v1-cargo-nextest-0.9.67", "cargo-nextest"),
+    ("${{ runner.os }}-node-${{ matrix.node-version }}", None),
+    ("ubuntu-22.04-pip", None),
+    ("deps-otp-26.1-elixir-1.15.7", None),
+    ("yarn-1.22.19", None),
+    ("v1-deps-311", None),
+])
+def test_a_version_pins_a_tool_unless_it_is_a_runtime_system_or_package_manager(
+        key: str, pinned: str | None) -> None:
+    from cilint.rules.cache_key_lockfile import tool_pin
+
+    pin = tool_pin(github_cache.read_key(key, {}))
+    assert (pin.name if pin else None) == pinned
+
+
+# A tree of pipelines alone (a copy of `.github/`, the corpus) is not a repository whose files
+# cilint knows: a lockfile missing from it may be in the repository.
+
+
+def test_missing_lockfile_is_not_claimed_in_a_tree_of_pipelines_alone() -> None:
+    # Without the repository's files: no missing lockfile; a key on a manifest is reported only for
+    # ecosystems whose projects commit their lockfile (npm, Go), not Python (setup.py).
+    assert where(findings(RULE, f"{BASE}/pipelines-only/github")) == [(CI, 20, "warning")]  # package.json
+    # quiet: a key on package.json of a cache that saves yarn.lock itself (line 22): the job writes it
+    assert where(findings(RULE, f"{BASE}/pipelines-only/circleci")) == [(CIRCLE, 17, "warning")]  # go.mod
+    # The same with a README.md: a repository, whose missing files are missing.
+    assert where(findings(RULE, f"{BASE}/with-readme/github")) == [
+        (CI, 11, "error"), (CI, 16, "error"), (CI, 20, "error")]  # yarn.lock, setup.py, package.json
+    assert where(findings(RULE, f"{BASE}/with-readme/circleci")) == [
+        (CIRCLE, 9, "error"), (CIRCLE, 13, "error"), (CIRCLE, 17, "error"),  # Cargo.lock, setup.py, go.mod
+        (CIRCLE, 22, "error")]  # package.json

@@ -36,6 +36,6 @@ def test_a_page_per_builtin_rule_with_its_examples_verbatim() -> None:
     page = (docs / "warnings-as-errors.md").read_text(encoding="utf-8")
     workflow = (ROOT / "rules/examples/warnings-as-errors/github/fail/.github/workflows/ci.yml").read_text()
     assert workflow in page
-    assert ".github/workflows/ci.yml:12:11: warning CIL101[warnings-as-errors]" in page
+    assert ".github/workflows/ci.yml:12:11: warning CIL101 [warnings-as-errors]" in page
     index = (docs / "README.md").read_text(encoding="utf-8")
     assert all(f"[{m.NAME}]({m.NAME}.md)" in index for m in BUILTIN)

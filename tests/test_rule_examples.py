@@ -75,12 +75,14 @@ def test_explain_shows_the_example_files_and_what_cilint_reports(key: str) -> No
         for line in example.reports:
             location, level_rule = line.split(": ", 1)
             level, rule_id = level_rule.split()
-            assert f"    {location}: {level} {rule_id}[{name}]" in out
+            assert f"    {location}: {level} {rule_id} [{name}]" in out
 
 
 # The two prose examples these replaced were wrong as written: CIL101's failing one gave no finding
 # without a mix.exs (no Mix project, no `mix compile` to judge), CIL103's passing one an error
-# without a requirements.txt (`hashFiles()` of a pattern that matches nothing).
+# without a requirements.txt (`hashFiles()` of a pattern that matches nothing). The partial copy
+# keeps a README.md: a tree of pipelines alone is not a repository whose files cilint knows
+# (`Project.holds_repository_contents`), and says nothing certain about absent files.
 @pytest.mark.parametrize(("rule", "path", "left_out", "expected"), [
     ("warnings-as-errors", "github/fail", "mix.exs", []),
     ("cache-key-lockfile", "github/pass", "requirements.txt", ["error CIL103"]),
@@ -92,6 +94,7 @@ def test_an_example_needs_the_whole_repository(rule: str, path: str, left_out: s
         if name != left_out:
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "README.md").write_text("A repository, not only its pipelines.\n", encoding="utf-8")
     partial = Example(rule, path, tmp_path, example.caption, ())
     assert [line.split(": ", 1)[1] for line in reported(partial)] == expected
 

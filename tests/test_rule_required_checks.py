@@ -195,3 +195,43 @@ def test_no_pipelines_or_no_protection_no_findings(tmp_path: Path) -> None:
     assert rule is not None
     assert run_rules(project, [rule], {}, {}).findings == []
     assert findings(RULE, "rules/approval-before-deploy/gh-ungated") == []
+
+
+# -- checks that GitHub Apps report ----------------------------------------------------------------
+
+
+_APP_NOTE = "is reported by no pipeline here; it is expected from {}, and cilint cannot see what apps report"
+
+
+def test_checks_of_apps_are_a_note_unless_a_near_miss_github() -> None:
+    found = with_protection(f"{BASE}/gh-apps", "protection/main.json")
+    assert where(found) == [
+        (".github/settings.yml", 8, "note"),
+        (".github/settings.yml", 9, "note"),
+        (".github/settings.yml", 10, "error"),
+        ("protection/main.json", 8, "note"),
+        ("protection/main.json", 10, "error"),
+    ]
+    dco, codeql, test, app, pinned_test = (f.message for f in found)
+    # `DCO` and `CodeQL` are the names apps post their checks under (load_protection.APP_CHECKS).
+    assert dco.startswith("required check `DCO` (pull requests to `main`) " + _APP_NOTE.format("the DCO app"))
+    assert _APP_NOTE.format("GitHub code scanning") in codeql
+    # REST JSON: pinned to an app that is not GitHub Actions (15368).
+    assert app.startswith("required check `license-check` (pull requests to `main`) " + _APP_NOTE.format("app 46398"))
+    # A near miss of a workflow's check is still an error, pinned to an app or not.
+    for message in (test, pinned_test):
+        assert "never reported on pull requests; reported instead: `test (3.11)`, `test (3.12)`" in message
+
+
+def test_checks_of_apps_are_a_note_unless_a_near_miss_circleci() -> None:
+    found = run("cci-apps")
+    assert where(found) == [
+        (".github/settings.yml", 10, "error"),
+        (".github/settings.yml", 12, "note"),
+        (".github/settings.yml", 15, "note"),
+    ]
+    typo, semantic, dco = (f.message for f in found)
+    assert "`ci/circleci: lint_code`" in typo and "reported instead: `ci/circleci: lint-code`" in typo
+    assert semantic.startswith("required check `Semantic Pull Request` (pull requests to `main`) "
+                               + _APP_NOTE.format("app 24581"))
+    assert dco.startswith("required check `DCO` (pull requests to `main`) " + _APP_NOTE.format("the DCO app"))

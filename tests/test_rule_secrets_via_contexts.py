@@ -10,6 +10,7 @@ from cilint.rules.secrets_via_contexts import (
     is_secret_name,
     looks_like_secret,
     password_argument,
+    secret_argument,
 )
 from helpers import FIXTURES, findings, where
 
@@ -50,6 +51,7 @@ def test_circleci_fires_per_invocation() -> None:
         (CIRCLE, 17, "error"),  # COVERALLS_REPO_TOKEN: literal
         (CIRCLE, 20, "warning"),  # docker login -p $DOCKERHUB_PASSWORD
         (CIRCLE, 22, "error"),  # export SENTRY_AUTH_TOKEN=literal
+        (CIRCLE, 32, "warning"),  # npx codecov --token "$CODECOV_TOKEN" (once for the matrix)
         (CIRCLE, 37, "error"),  # publish without context in `ci` (with one in `release`)
         (CIRCLE, 38, "error"),  # test (a matrix: one finding at the invocation) without context
         (CIRCLE, 42, "error"),  # deploy with other-ctx, which does not provide DOCKERHUB_PASSWORD
@@ -141,3 +143,78 @@ def _command(text: str) -> Command:
 ])
 def test_password_arguments(text: str, value: str | None) -> None:
     assert password_argument(_command(text)) == value
+
+
+# -- secrets in `--*password*`, `--*token*`, `--*secret*` arguments; `*_PASS`, `*_PWD`, `*_KEY` names --
+
+
+ARGS = f"{BASE}/args"
+_ON_COMMAND_LINE = "a secret is passed on the command line (`{}` `{}` with `{}`): it shows in the process list"
+
+
+def test_secret_arguments_and_names_github() -> None:
+    found = findings(RULE, f"{ARGS}/github")
+    assert where(found) == [
+        (CI, 7, "error"),  # RELEASE_SIGNING_KEY: literal (`*_KEY`)
+        (CI, 8, "error"),  # SMTP_PASS: literal (`*_PASS`)
+        (CI, 11, "warning"),  # --api-token=${{ secrets.UPLOAD_TOKEN }}: an interpolation, off the command line
+        (CI, 12, "warning"),  # --client-secret "$AZURE_SECRET" (a secret env var)
+        (CI, 15, "warning"),  # --docker-password "$DOCKER_PASS"
+        (CI, 18, "error"),  # --auth-token <literal>
+    ]
+    by_line = {f.span.line: f.message for f in found}
+    assert by_line[11].endswith("; keep it off the command line too (`--api-token` shows in the process list)")
+    assert by_line[12].startswith(_ON_COMMAND_LINE.format("az", "--client-secret", "$AZURE_SECRET"))
+    assert by_line[15].startswith(_ON_COMMAND_LINE.format("./release", "--docker-password", "$DOCKER_PASS"))
+    assert by_line[18].startswith("a literal secret (20 characters) is written on the command line of `./deploy` "
+                                  "(`--auth-token`)")
+    # The quiet job (from line 19): CACHE_KEY, SSH_PUBLIC_KEY, SONAR_PROJECT_KEY, PRIMARY_KEY, --password-stdin,
+    # --token-file, docker's --secret id=..., --secret-name, --no-password, the built-in token.
+    assert not [f for f in found if f.span.line >= 19]
+
+
+def test_secret_arguments_and_names_circleci() -> None:
+    found = findings(RULE, f"{ARGS}/circleci")
+    assert where(found) == [
+        (CIRCLE, 9, "warning"),  # --api-token=$UPLOAD_TOKEN
+        (CIRCLE, 10, "warning"),  # --client-secret "$AZURE_SECRET"
+        (CIRCLE, 11, "warning"),  # --docker-password "${DOCKER_PASS}"
+        (CIRCLE, 12, "error"),  # --auth-token <literal>
+        (CIRCLE, 13, "warning"),  # --github-token "$GITHUB_TOKEN": an ordinary variable on CircleCI
+        (CIRCLE, 18, "error"),  # SMTP_PASS: literal
+        (CIRCLE, 43, "error"),  # sign reads $GPG_SIGNING_KEY (`*_KEY`) without a context
+    ]
+    by_line = {f.span.line: f.message for f in found}
+    assert by_line[9].startswith(_ON_COMMAND_LINE.format("./upload", "--api-token", "$UPLOAD_TOKEN"))
+    assert by_line[11].startswith(_ON_COMMAND_LINE.format("./release", "--docker-password", "${DOCKER_PASS}"))
+    assert "`$GPG_SIGNING_KEY`" in by_line[43]
+    assert not [f for f in found if 22 <= f.span.line <= 34]  # the quiet job
+
+
+@pytest.mark.parametrize(("text", "argument"), [
+    ("./upload --api-token=$T dist", ("--api-token", "$T")),
+    ("az login --client-secret \"$S\" --tenant t", ("--client-secret", "\"$S\"")),
+    ("./release --docker-password $P", ("--docker-password", "$P")),
+    ("gh auth login --with-token", None),
+    ("npx codecov --token \"$CODECOV_TOKEN\"", ("--token", "\"$CODECOV_TOKEN\"")),
+    ("./x --token --verbose", None),  # a switch
+    ("./x --token-file t.txt", None),
+    ("docker build --secret id=npmrc,src=.npmrc .", None),
+    ("./x --tokenizer bpe", None),
+    ("./x --no-password now", None),
+])
+def test_secret_arguments(text: str, argument: tuple[str, str] | None) -> None:
+    assert secret_argument(_command(text)) == argument
+
+
+@pytest.mark.parametrize("name", ["DOCKER_PASS", "MYSQL_PWD", "GPG_KEY", "SIGNING_KEY", "RAILS_MASTER_KEY",
+                                  "SSH_KEY", "LICENSE_KEY"])
+def test_pass_pwd_key_names(name: str) -> None:
+    assert is_secret_name(name)
+
+
+@pytest.mark.parametrize("name", ["PWD", "KEY", "key", "pass", "CACHE_KEY", "PIP_CACHE_KEY", "PUBLIC_KEY",
+                                  "SSH_PUBLIC_KEY", "PRIMARY_KEY", "SSH_KEY_FINGERPRINT", "SONAR_PROJECT_KEY",
+                                  "restore-keys", "CONCURRENCY_KEY", "PARTITION_KEY", "PASSWORD_STDIN"])
+def test_key_names_that_are_not_secrets(name: str) -> None:
+    assert not is_secret_name(name)

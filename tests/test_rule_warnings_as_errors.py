@@ -118,3 +118,18 @@ def test_working_directory_decides_which_mix_exs() -> None:
     assert where(found) == [(".github/workflows/ci.yml", 16, "warning")]
     found = findings(RULE, "rules/warnings-as-errors/workdir/circleci")
     assert where(found) == [(".circleci/config.yml", 13, "warning")]
+
+
+def test_checkout_location_decides_which_mix_exs() -> None:
+    # CircleCI's `checkout` puts the repository in the job's `working_directory` (or its `path`):
+    # with `working_directory: ~/app`, `cd ~/app/api` is api/ (no warnings_as_errors: fires) and
+    # `cd ~/app/web` is web/ (quiet); with `working_directory: ~/project/api` the root's mix.exs is
+    # read (quiet); after `checkout: {path: ~/src}`, `~/src/api` is api/ and `~/project/api` is not
+    # the repository (quiet). GitHub: `$GITHUB_WORKSPACE` and `working-directory` name the checkout.
+    found = findings(RULE, "rules/warnings-as-errors/checkout-dir/circleci")
+    assert [(f.span.line, f.span.column, f.job) for f in found] == [
+        (9, 30, ".circleci/config.yml:ci/api"),
+        (24, 30, ".circleci/config.yml:ci/elsewhere"),
+    ]
+    found = findings(RULE, "rules/warnings-as-errors/checkout-dir/github")
+    assert [(f.span.line, f.span.column) for f in found] == [(7, 42), (9, 14)]

@@ -3,7 +3,8 @@
 A key of `save_cache`/`restore_cache` is text with templates in it: `{{ checksum "file" }}` hashes
 one file (read from the job's working directory), `{{ .Revision }}` and `{{ epoch }}` change with
 every commit or build, `{{ .Branch }}` with the branch, `{{ arch }}` and `<< pipeline.parameters.x >>`
-are settings of the run, and `{{ .Environment.MY_VAR }}` is a value cilint cannot know. Job and
+are settings of the run, and `{{ .Environment.MY_VAR }}` is a value cilint cannot know. Versions
+in the key (`protoc-3.21.12`, `<< pipeline.parameters.protoc_version >>`) are its `pins`. Job and
 command parameters (`<< parameters.x >>`) are already substituted when the key is read.
 
 Its paths (`Cache.cached_paths`) are relative to the job's working directory, unless they start
@@ -15,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from ..cache_paths import outside_checkout, prefixes, read_path
-from ..model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind
+from ..cache_paths import literal_pins, outside_checkout, prefixes, read_path, variable_pin
+from ..model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind, VersionPin
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
 _CHECKSUM = re.compile(r'^\s*checksum\s+"([^"]*)"\s*$')
@@ -63,7 +64,22 @@ def read_key(key: str) -> CacheKey:
         parts.append(_template(match.group(0), inner.strip()))
     if last < len(key):
         parts.append(KeyPart("text", key[last:]))
-    return CacheKey(tuple(parts), files_relative_to="working-directory")
+    return CacheKey(tuple(parts), files_relative_to="working-directory", pins=_pins(parts))
+
+
+def _pins(parts: list[KeyPart]) -> tuple[VersionPin, ...]:
+    """The versions a key holds: literals in its text (job parameters are substituted by now:
+    `protoc-<< parameters.version >>` reads `protoc-3.21.12`), and pipeline parameters named as
+    versions (`<< pipeline.parameters.protoc_version >>`)."""
+    pins: list[VersionPin] = []
+    for part in parts:
+        if part.kind == "text":
+            pins.extend(literal_pins(part.text))
+        elif part.kind == "context" and part.text.startswith("<<"):
+            pin = variable_pin(part.text.strip("<> ").rsplit(".", 1)[-1], part.text)
+            if pin is not None:
+                pins.append(pin)
+    return tuple(pins)
 
 
 def _template(written: str, inner: str) -> KeyPart:

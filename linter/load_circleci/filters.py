@@ -14,14 +14,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ..loadutil import as_list, items_with_pos, scalar_str
 from ..model import JobGraph, JobRun, Text, Trigger, Workflow
 from ..yamlsrc import Pos, YMap
-from .context import Config, Leg
-from .parameters import subst, text_at
+from .context import Config, Leg, Scope
+from .parameters import is_reference_only, subst, text_at, whole_arg
 from .values import is_scalar
 
 # Branches taken for the default branch when judging whether a filter admits pull-request branches.
@@ -96,8 +98,9 @@ def schedule_triggers(config: Config, body: YMap) -> list[Trigger]:
     return out
 
 
-def when_narrowing(config: Config, body: YMap) -> Narrowing:
-    """What a workflow's `when`/`unless` says about branches and tags."""
+def when_narrowing(config: Config, body: YMap, gate: Gate | None = None) -> Narrowing:
+    """What a workflow's `when`/`unless` says about branches and tags, in a pipeline that a push
+    starts (or, with a `gate`, the trigger that sets the pipeline values it needs)."""
     for key, negate in (("when", False), ("unless", True)):
         if key in body:
             value = body[key]
@@ -105,8 +108,123 @@ def when_narrowing(config: Config, body: YMap) -> Narrowing:
             runs = "false" if negate else "true"
             if isinstance(value, str) and subst(config, value, config.base)[0].strip() == runs:
                 return Narrowing()
-            return logic_filter(value, negate, 0)
+            values = gate.values if gate is not None else push_values(config)
+            return logic_filter(value, negate, 0, partial(truth, config, scope=config.base, pipeline=values))
     return Narrowing()
+
+
+# What a pipeline started by a push (a webhook) gives the pipeline values a workflow condition may
+# read besides the parameters' defaults (CircleCI docs, "Pipeline values": `trigger_source` is
+# `webhook` for a push, `api` for an API call, `scheduled_pipeline` for a scheduled pipeline;
+# `schedule.name` is empty unless a schedule started it).
+PUSH_VALUES: dict[str, str] = {"trigger_source": "webhook", "schedule.name": ""}
+# The trigger that gives a pipeline value what a push does not: by value (trigger_source), else by
+# name. Pipeline parameters are set by an API call (or a scheduled pipeline that sets them): "api".
+GATE_EVENTS: dict[str, str] = {
+    "trigger_source=scheduled_pipeline": "schedule",
+    "trigger_source=api": "api",
+    "trigger_source": "api",  # `explicit` (the web app's "Trigger pipeline") and others
+    "schedule.name": "schedule",
+}
+
+
+@dataclass
+class Gate:
+    """A workflow whose `when`/`unless` keeps it from running in a pipeline a push starts: what
+    starts it instead, and the pipeline values that trigger sets (`run-deploy=true`)."""
+
+    event: str
+    settings: list[str]
+    values: dict[str, Any]
+
+
+def push_values(config: Config) -> dict[str, Any]:
+    """Pipeline values as a push sets them: the parameters' defaults, `PUSH_VALUES`."""
+    return {**PUSH_VALUES, **{f"parameters.{k}": v for k, v in config.pipeline.parameters.items()}}
+
+
+def parameter_gates(config: Config, body: YMap) -> list[Gate]:
+    """The triggers a workflow needs when its condition, with the values a push gives, is false
+    (`when: << pipeline.parameters.run-deploy >>` with default false): each single value that lets
+    it run (a boolean flipped, a value it is compared with), then the others set together (an `and`
+    of several comparisons: a schedule's source and name). None: a push may run it."""
+    statement = _statement_of(body)
+    if statement is None:
+        return []
+    pushed = push_values(config)
+    if truth(config, statement, config.base, pushed) is not False:
+        return []
+    candidates = _candidates(statement, pushed)
+    gates: list[Gate] = []
+    alone: set[str] = set()
+    for name, value in candidates:
+        gate = _gate(config, statement, pushed, [(name, value)])
+        if gate is not None and name not in alone:
+            alone.add(name)
+            gates.append(gate)
+    together = list({n: (n, v) for n, v in reversed(candidates) if n not in alone}.values())[::-1]
+    gate = _gate(config, statement, pushed, together) if len(together) > 1 else None
+    return [*gates, gate] if gate is not None else gates
+
+
+def _gate(config: Config, statement: Any, pushed: dict[str, Any], setting: list[tuple[str, Any]]) -> Gate | None:
+    """The trigger that gives the pipeline values of `setting`, if they let the workflow run."""
+    values = {**pushed, **dict(setting)}
+    if truth(config, statement, config.base, values) is False:
+        return None
+    events = [GATE_EVENTS.get(f"{n}={_canonical(v)}", GATE_EVENTS.get(n, "api")) for n, v in setting]
+    shown = [f"{n.removeprefix('parameters.')}={_canonical(v)}" for n, v in setting if n != "trigger_source"]
+    return Gate("schedule" if "schedule" in events else events[0], shown, values)
+
+
+def _statement_of(body: YMap) -> Any:
+    """The workflow's `when`, or its `unless` as `{not: ...}`, when it reads pipeline values."""
+    for key, negate in (("when", False), ("unless", True)):
+        if key in body:
+            value = body[key]
+            if not _PIPELINE_VALUE.search(flow(value)):
+                return None
+            if negate:
+                wrapped = YMap(body.pos_of(key))
+                wrapped["not"] = value
+                return wrapped
+            return value
+    return None
+
+
+def _candidates(statement: Any, pushed: dict[str, Any], depth: int = 0) -> list[tuple[str, Any]]:
+    """Values to try for the pipeline values a statement reads: a boolean flipped (a value read as a
+    truth flips to `true`), and the literals it is compared with (`equal`, a `matches` pattern that
+    is a plain word)."""
+    out: list[tuple[str, Any]] = []
+    if depth > MAX_CONDITION_DEPTH:
+        return out
+    if isinstance(statement, str):
+        whole = _PIPELINE_VALUE.fullmatch(statement.strip())
+        if whole is not None:
+            current = pushed.get(whole[1])
+            out.append((whole[1], not current if isinstance(current, bool) else True))
+        return out
+    if isinstance(statement, list):
+        for part in statement:
+            out.extend(_candidates(part, pushed, depth + 1))
+        return out
+    if not isinstance(statement, YMap):
+        return out
+    for op, arg in statement.items():
+        if op == "equal" and isinstance(arg, list):
+            names = [m[1] for v in arg if isinstance(v, str)
+                     for m in [_PIPELINE_VALUE.fullmatch(v.strip())] if m is not None]
+            literals = [v for v in arg if not (isinstance(v, str) and "<<" in v)]
+            out.extend((name, literal) for name in names for literal in literals)
+        elif op == "matches" and isinstance(arg, YMap):
+            value, pattern = arg.get("value"), arg.get("pattern")
+            whole = _PIPELINE_VALUE.fullmatch(value.strip()) if isinstance(value, str) else None
+            if whole is not None and isinstance(pattern, str) and re.fullmatch(r"\^?[\w.-]+\$?", pattern):
+                out.append((whole[1], pattern.strip("^$")))
+        else:
+            out.extend(_candidates(arg, pushed, depth + 1))
+    return list(dict.fromkeys((n, _canonical(v) if not isinstance(v, bool) else v) for n, v in out))
 
 
 def job_filter(config: Config, job: JobRun, leg: Leg) -> Filter:
@@ -151,6 +269,103 @@ def tag_upstreams(
             names = ", ".join(upstream)
             config.invalid(f"job '{leg.key}' has tag filters but the jobs it requires ({names}) have none:"
                            " it can never run on tags", leg.entry, workflow.job(leg.key).qualified)
+
+
+# -- deciding a logic statement ----------------------------------------------------------------
+# CircleCI's logic statements (docs: "Logic statements", "The when step"): `and`, `or`, `not`,
+# `equal`, `matches: {pattern, value}`, and literal values, which count as false when they are
+# false, null, 0, NaN or empty (a statement with no arguments included).
+_FALSE_WORDS = frozenset({"false", "null", "0", "nan", ""})
+_UNDECIDED = re.compile(r"<<.*?>>", re.S)
+# `<< pipeline.parameters.x >>`, `<< pipeline.trigger_source >>`: values each pipeline gets from
+# what started it (`truth`'s `pipeline`, keyed `parameters.x`, `trigger_source`).
+_PIPELINE_VALUE = re.compile(r"<<\s*pipeline\.((?:parameters\.)?[A-Za-z0-9_.-]+?)\s*>>")
+# A string statement that is an expression (`pipeline.git.branch == "main"`), not a literal.
+_EXPRESSION = re.compile(r"\bpipeline\.|==|!=|\b(and|or|not|starts-with|matches)\b")
+
+
+def truth(config: Config, value: Any, scope: Scope, pipeline: dict[str, Any] | None = None,
+          depth: int = 0) -> bool | None:
+    """Whether a logic statement holds, when the config alone decides it: `<< parameters.x >>`
+    and `<< matrix.x >>` read from `scope` (one invocation's values); `<< pipeline.parameters.x >>`
+    read from `pipeline` (name -> value: the defaults, or what a trigger sets) and undecided
+    without it, as are the pipeline's own values (`pipeline.git.branch`). None: undecided."""
+    if depth > MAX_CONDITION_DEPTH:
+        return None
+    if isinstance(value, YMap):
+        if not value:
+            return False
+        if len(value) != 1:
+            return None
+        op, arg = next(iter(value.items()))
+        return _statement(config, str(op), arg, scope, pipeline, depth + 1)
+    if isinstance(value, list):
+        return bool(value) if not value else None
+    leaf = _leaf(config, value, scope, pipeline)
+    if leaf is _UNKNOWN or (isinstance(leaf, str) and _EXPRESSION.search(leaf)):
+        return None
+    return _truthy(leaf)
+
+
+_UNKNOWN = object()
+
+
+def _statement(config: Config, op: str, arg: Any, scope: Scope, pipeline: dict[str, Any] | None,
+               depth: int) -> bool | None:
+    if op == "not":
+        inner = truth(config, arg, scope, pipeline, depth)
+        return None if inner is None else not inner
+    if op in ("and", "or"):
+        parts = [truth(config, part, scope, pipeline, depth) for part in as_list(arg)]
+        decisive = op == "or"  # the value that settles it: True for `or`, False for `and`
+        if decisive in parts:
+            return decisive
+        return None if None in parts else not decisive
+    if op == "equal" and isinstance(arg, list):
+        leaves = [_leaf(config, v, scope, pipeline) for v in arg]
+        if any(leaf is _UNKNOWN for leaf in leaves):
+            return None
+        return len({_canonical(leaf) for leaf in leaves}) <= 1
+    if op == "matches" and isinstance(arg, YMap):
+        pattern, subject = (_leaf(config, arg.get(k), scope, pipeline) for k in ("pattern", "value"))
+        if pattern is _UNKNOWN or subject is _UNKNOWN or pattern is None or subject is None:
+            return None
+        try:  # CircleCI matches the whole value (Java's `matches`)
+            return re.fullmatch(_canonical(pattern), _canonical(subject)) is not None
+        except re.error:
+            return None
+    return None
+
+
+def _leaf(config: Config, value: Any, scope: Scope, pipeline: dict[str, Any] | None) -> Any:
+    """A literal of a logic statement with its parameters substituted (_UNKNOWN: not decided)."""
+    if isinstance(value, (YMap, list)):
+        return _UNKNOWN
+    if not isinstance(value, str) or "<<" not in value:
+        return value
+    if is_reference_only(value) and not _PIPELINE_VALUE.search(value):
+        passed = whole_arg(config, value, scope)
+        return _UNKNOWN if passed is None or not is_scalar(passed.value) else passed.value
+    if _PIPELINE_VALUE.search(value):
+        if pipeline is None:
+            return _UNKNOWN
+        whole = _PIPELINE_VALUE.fullmatch(value.strip())
+        if whole is not None and whole[1] in pipeline:  # the value itself, whatever its type
+            return pipeline[whole[1]]
+        value = _PIPELINE_VALUE.sub(
+            lambda m: _canonical(pipeline[m[1]]) if m[1] in pipeline else m[0], value)
+    written = subst(config, value, scope)[0]
+    return _UNKNOWN if _UNDECIDED.search(written) else written
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else scalar_str(value)
+
+
+def _truthy(value: Any) -> bool:
+    return _canonical(value).strip().lower() not in _FALSE_WORDS
 
 
 # -- what they mean ------------------------------------------------------------------------------
@@ -202,13 +417,21 @@ def expression_filter(expression: str) -> Narrowing:
     return Narrowing(out, certain)
 
 
-def logic_filter(value: Any, negate: bool, depth: int) -> Narrowing:
+def logic_filter(
+    value: Any, negate: bool, depth: int, settle: Callable[[Any], bool | None] | None = None
+) -> Narrowing:
     """What a workflow `when` (or, negated, `unless`) says about the branch, in the forms we read:
     `equal: [x, << pipeline.git.branch >>]`, `matches: {pattern, value}`, `not`, `and`, or an
-    expression string. Anything else narrows nothing, uncertainly."""
+    expression string; a part that `settle` (`truth` with the pipeline's values) finds true
+    narrows nothing. Anything else narrows nothing, uncertainly."""
     if value is True and not negate:
         return Narrowing()
-    if depth > MAX_CONDITION_DEPTH or (isinstance(value, str) and negate):
+    if depth > MAX_CONDITION_DEPTH:
+        return Narrowing(certain=False)
+    decided = settle(value) if settle is not None else None
+    if decided is not None:
+        return Narrowing() if decided != negate else Narrowing(certain=False)
+    if isinstance(value, str) and negate:
         return Narrowing(certain=False)
     if isinstance(value, str):
         return expression_filter(value)
@@ -216,11 +439,11 @@ def logic_filter(value: Any, negate: bool, depth: int) -> Narrowing:
         return Narrowing(certain=False)
     op, arg = next(iter(value.items()))
     if op == "not":
-        return logic_filter(arg, not negate, depth + 1)
+        return logic_filter(arg, not negate, depth + 1, settle)
     if (op == "and" and not negate) or (op == "or" and negate):  # conjunctions
         out = Narrowing()
         for part in as_list(arg):
-            out = merge_and(out, logic_filter(part, negate, depth + 1))
+            out = merge_and(out, logic_filter(part, negate, depth + 1, settle))
         return out
     pattern = branch_comparison(op, arg)
     if pattern is None:

@@ -2,8 +2,9 @@
 inlined.
 
 * built-in steps: `run` (and the deprecated `deploy`), `save_cache`/`restore_cache`, `when`/`unless`
-  (the condition is not evaluated: the inner steps may run), and those with nothing to read beyond
-  their kind (`SIMPLE_STEPS`); CircleCI also reads them spelled with hyphens (`restore-cache`);
+  (inner steps a condition excludes, once the invocation's parameters are in, are left out),
+  `checkout` (where the repository is: `Step.checkout_names`), and those with nothing to read
+  beyond their kind (`SIMPLE_STEPS`); CircleCI also reads them spelled with hyphens (`restore-cache`);
 * a command defined in the config or an inline orb is inlined with its parameters bound
   (`inline_command`), its steps marked with `Step.origin`; a registry orb's command becomes a
   `uses` step (`reusable_step`);
@@ -17,6 +18,7 @@ reported and cut.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +29,7 @@ from ..yamlsrc import Pos, YMap, YSeq
 from . import cache_keys
 from .context import Config, Def, Scope
 from .executors import environment
+from .filters import flow, truth
 from .orbs import find_definition, orb_of, orb_use
 from .parameters import bind, is_reference_only, subst, text_at, texts_at, whole_arg
 from .values import is_scalar, is_set
@@ -46,6 +49,15 @@ SIMPLE_STEPS: dict[str, StepKind] = {
 }
 # The built-in steps read further: STEP_HANDLERS, after their handlers at the end of this module.
 
+# Where the repository is (CircleCI docs, "Configuration reference"): a job's `working_directory`
+# is "interpreted as an absolute path", `~/project` by default; `checkout` puts the repository
+# there, or at its `path`, "interpreted relative to the working_directory of the job". Scripts
+# reach it through these names too: the home directory (`/home/circleci` in CircleCI's images)
+# and `$CIRCLE_WORKING_DIRECTORY`, the job's working directory.
+DEFAULT_WORKING_DIRECTORY = "~/project"
+HOME_NAMES = ("~", "$HOME", "${HOME}", "/home/circleci")
+WORKING_DIRECTORY_NAMES = ("$CIRCLE_WORKING_DIRECTORY", "${CIRCLE_WORKING_DIRECTORY}")
+
 
 @dataclass
 class JobCtx:
@@ -56,6 +68,26 @@ class JobCtx:
     steps: list[Step] = field(default_factory=list)
     visited: int = 0  # steps read, inlined commands included
     working_directory: str | None = None  # the job's (or executor's) `working_directory`
+    checkout: str | None = None  # where the last `checkout` put the repository (None: none yet)
+
+    @property
+    def start(self) -> str:
+        """The directory the job's steps start in."""
+        return self.working_directory or DEFAULT_WORKING_DIRECTORY
+
+    def checkout_names(self) -> tuple[str, ...]:
+        """How the job's scripts name the repository's directory (`Step.checkout_names`). Before
+        any `checkout` (a job that attaches a workspace) it is taken to be where a job without
+        `working_directory` checks it out."""
+        where = self.checkout if self.checkout is not None else DEFAULT_WORKING_DIRECTORY
+        names = [where]
+        for home in HOME_NAMES:
+            if where == home or where.startswith(home + "/"):
+                names.extend(other + where[len(home):] for other in HOME_NAMES)
+                break
+        if where == self.start:
+            names.extend(WORKING_DIRECTORY_NAMES)
+        return tuple(dict.fromkeys(names))
 
 
 @dataclass
@@ -128,6 +160,7 @@ def read_step(
         builtin = site.name.replace("-", "_")
         if builtin in STEP_HANDLERS or builtin in SIMPLE_STEPS:
             site.name = builtin
+    first = len(ctx.steps)
     handler = STEP_HANDLERS.get(site.name)
     if handler is not None:
         handler(config, site, ctx)
@@ -138,6 +171,10 @@ def read_step(
                               env=dict(ctx.env), origin=scope.origin))
     else:
         reusable_step(config, site, ctx)
+        return  # (an inlined command's steps are named where they are read)
+    names = ctx.checkout_names()
+    for step in ctx.steps[first:]:
+        step.checkout_names = step.checkout_names or names
 
 
 def reusable_step(config: Config, site: Site, ctx: JobCtx) -> None:
@@ -153,7 +190,7 @@ def reusable_step(config: Config, site: Site, ctx: JobCtx) -> None:
                       for k, v in site.body.items() if is_scalar(v)}
         uses = orb_use(config, orb, site.name, site.key, ctx.job)
         ctx.steps.append(Step(config.span(site.pos), "uses", name=site.name, uses=uses, inputs=inputs,
-                              env=dict(ctx.env), origin=site.scope.origin))
+                              env=dict(ctx.env), origin=site.scope.origin, checkout_names=ctx.checkout_names()))
     elif "/" in site.name:
         config.invalid(f"command '{site.name}' comes from orb '{site.name.partition('/')[0]}', which is not"
                        " declared under `orbs`", site.key, ctx.job)
@@ -178,6 +215,8 @@ def run_step(config: Config, site: Site, ctx: JobCtx) -> None:
     shell: Any = None
     step_env: dict[str, EnvVar] = {}
     directory = ctx.working_directory
+    if directory is None and ctx.checkout not in (None, DEFAULT_WORKING_DIRECTORY):
+        directory = DEFAULT_WORKING_DIRECTORY  # the repository is elsewhere: say where steps start
     if isinstance(body, YMap):
         raw, pos = body.get("command"), body.pos_of("command")
         name, shell = body.get("name"), body.get("shell")
@@ -197,6 +236,7 @@ def run_step(config: Config, site: Site, ctx: JobCtx) -> None:
         name=subst(config, scalar_str(name), site.scope)[0] if is_set(name) else None,
         run=text, shell=scalar_str(shell) if is_set(shell) else None,
         env={**ctx.env, **step_env}, origin=site.scope.origin, working_directory=directory,
+        deploy_step=site.name == "deploy",
     ))
 
 
@@ -217,16 +257,45 @@ def cache_step(config: Config, site: Site, ctx: JobCtx) -> None:
                                                      restore_keys=keys))
     name = body.get("name")
     ctx.steps.append(Step(span, "cache", name=scalar_str(name) if is_set(name) else site.name,
-                          cache=cache, env=dict(ctx.env), origin=site.scope.origin))
+                          cache=cache, env=dict(ctx.env), origin=site.scope.origin,
+                          working_directory=ctx.start))  # where `{{ checksum }}` reads files
 
 
 def nested_steps(config: Config, site: Site, ctx: JobCtx) -> None:
-    """`when`/`unless` steps: the condition is not evaluated, the inner steps may run."""
+    """`when`/`unless` steps: a condition the invocation's parameters decide keeps the inner steps
+    or leaves them out (they never run); one they do not (pipeline values, pipeline parameters a
+    trigger may set) keeps them, each with the condition (`Step.condition`)."""
     if not isinstance(site.body, YMap):
         config.parse_error(f"`{site.name}` needs `condition` and `steps`", site.pos, ctx.job)
         return
     body = site.body
+    raw = body.get("condition")
+    holds = truth(config, raw, site.scope)
+    if holds is not None and holds != (site.name == "when"):
+        return  # excluded: these steps never run in this invocation
+    start = len(ctx.steps)
     read_steps(config, body.get("steps"), body.pos_of("steps"), site.scope, ctx, site.depth + 1, site.stack)
+    if holds is None:
+        written = flow(raw)
+        text = Text(written if site.name == "when" else "{not: " + written + "}",
+                    config.span(body.pos_of("condition") if "condition" in body else site.key))
+        for step in ctx.steps[start:]:
+            step.condition = step.condition or text
+
+
+def checkout_step(config: Config, site: Site, ctx: JobCtx) -> None:
+    """`checkout`: the repository is now at its `path` (relative to the job's working directory)."""
+    body = site.body if isinstance(site.body, YMap) else YMap(site.pos)
+    path = body.get("path")
+    where = ctx.start
+    if is_set(path):
+        given = subst(config, scalar_str(path), site.scope)[0].rstrip("/") or "/"
+        where = given if given.startswith(("/", "~", "$")) else f"{where}/{given}"
+    ctx.checkout = posixpath.normpath(where) if not where.startswith("$") else where
+    name = body.get("name")
+    ctx.steps.append(Step(config.span(site.pos), "checkout",
+                          name=scalar_str(name) if is_scalar(name) and name else site.name,
+                          env=dict(ctx.env), origin=site.scope.origin))
 
 
 def spliced_steps(config: Config, site: Site, ctx: JobCtx) -> None:
@@ -240,6 +309,7 @@ STEP_HANDLERS: dict[str, Callable[[Config, Site, JobCtx], None]] = {
     "deploy": run_step,  # the deprecated `deploy` step is a `run`
     "save_cache": cache_step,
     "restore_cache": cache_step,
+    "checkout": checkout_step,
     "when": nested_steps,
     "unless": nested_steps,
     "steps": spliced_steps,

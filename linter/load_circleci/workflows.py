@@ -24,10 +24,12 @@ from ..yamlsrc import Pos, YMap, YSeq
 from .context import Arg, Config, Leg, Scope
 from .filters import (
     Filter,
+    Gate,
     Narrowing,
     condition,
     job_filter,
     merge_and,
+    parameter_gates,
     propagate,
     reach_of,
     schedule_triggers,
@@ -70,7 +72,10 @@ def load_workflow(config: Config, name: str, body: Any, key: Pos, pos: Pos) -> N
     else:
         config.parse_error(f"workflow '{name}' needs a list of `jobs`", body.pos_of("jobs") if
                            "jobs" in body else key)
-    populate(config, workflow, legs, when_narrowing(config, body), schedule_triggers(config, body))
+    gates = parameter_gates(config, body)
+    starts: list[tuple[Narrowing, Gate | None]] = [(when_narrowing(config, body, gate), gate) for gate in gates]
+    starts = starts or [(when_narrowing(config, body), None)]
+    populate(config, workflow, legs, starts[0][0], schedule_triggers(config, body), starts)
     config.pipeline.workflows.append(workflow)
 
 
@@ -160,9 +165,12 @@ def requires(config: Config, conf: YMap, scope: Scope) -> list[tuple[str, Pos, l
 
 
 def populate(
-    config: Config, workflow: Workflow, legs: list[Leg], narrowing: Narrowing, schedules: list[Trigger]
+    config: Config, workflow: Workflow, legs: list[Leg], narrowing: Narrowing, schedules: list[Trigger],
+    starts: list[tuple[Narrowing, Gate | None]] | None = None,
 ) -> None:
-    """Nodes, edges, cycles, triggers and checks of one workflow."""
+    """Nodes, edges, cycles, triggers and checks of one workflow. `starts`: what its condition
+    says for each kind of pipeline that can run it (a push: no gate; or the API call or schedule
+    that sets the pipeline values it needs), `narrowing` alone when not given."""
     ambiguous = assign_keys(config, legs, workflow.name)
     graph = workflow.dag
     filters: dict[str, Filter] = {}
@@ -180,17 +188,30 @@ def populate(
         for job in workflow.jobs():
             job.triggers = [replace(t) for t in schedules]
         return
-    reach = {key: reach_of(merge_and(f, narrowing)) for key, (f, _) in filters.items()}
-    if not cyclic:
-        propagate(graph, reach)
-        tag_upstreams(config, workflow, legs, filters, reach)
-    for key in graph.nodes:
-        pos = filters[key][1]
-        workflow.job(key).triggers = triggers(reach[key], config.span(pos) if pos else workflow.span)
-    workflow.triggers = triggers(reach_of(narrowing), workflow.span)
-    tags = list(dict.fromkeys(t for r in reach.values() for t in r.tags or []))
-    if tags:
-        workflow.triggers.append(Trigger("push", workflow.span, tags=tags))
+    workflow.triggers = []
+    for job in workflow.jobs():
+        job.triggers = []
+    for index, (start, gate) in enumerate(starts or [(narrowing, None)]):
+        reach = {key: reach_of(merge_and(f, start)) for key, (f, _) in filters.items()}
+        if not cyclic:
+            propagate(graph, reach)
+            if index == 0:  # (reported once)
+                tag_upstreams(config, workflow, legs, filters, reach)
+        for key in graph.nodes:
+            pos = filters[key][1]
+            found = triggers(reach[key], config.span(pos) if pos else workflow.span)
+            workflow.job(key).triggers.extend(gated(found, gate) if gate is not None else found)
+        found = triggers(reach_of(start), workflow.span)
+        tags = list(dict.fromkeys(t for r in reach.values() for t in r.tags or []))
+        if tags:
+            found.append(Trigger("push", workflow.span, tags=tags))
+        workflow.triggers.extend(gated(found, gate) if gate is not None else found)
+
+
+def gated(found: list[Trigger], gate: Gate) -> list[Trigger]:
+    """The pushes that reach a job, as the gate's trigger (with the same branch and tag filters):
+    a pipeline an API call or a schedule starts is not a pull request's."""
+    return [replace(t, event=gate.event, settings=list(gate.settings)) for t in found if not t.is_pull_request]
 
 
 def assign_keys(config: Config, legs: list[Leg], workflow: str) -> dict[str, list[str]]:

@@ -54,6 +54,7 @@ from .toolchains import TOOLCHAINS
 ID = "CIL101"
 NAME = "warnings-as-errors"
 LEVEL = "warning"
+LEVELS = ("warning",)  # every level its findings take, the default first
 SUMMARY = "a compile, build, lint or docs step of a known toolchain does not fail on warnings"
 TAGS = ("quality", "ci")
 SECURITY_SEVERITY = None

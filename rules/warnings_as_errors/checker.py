@@ -89,9 +89,9 @@ class Checker:
             env: Env = {name: UNKNOWN if value is None else value for name, value in step.environment.items()}
             for command in step.commands:
                 _exports(command, env, self.openers)
-                yield from self.command(command, env)
+                yield from self.command(command, env, step.checkout_names)
 
-    def command(self, command: Command, env: Env) -> Iterator[_Report]:
+    def command(self, command: Command, env: Env, roots: tuple[str, ...] = ()) -> Iterator[_Report]:
         scope: Env | None = None
         cwd: str | Unknown = ""
         for argv in mix_tasks(command.argv):
@@ -99,7 +99,7 @@ class Checker:
                 continue
             if scope is None:  # built for the few commands that are judged, not for each one
                 scope = {**env, **{k: known(v, self.openers) for k, v in command.assignments.items()}}
-                cwd = repo_dir(command.cwd, self.checkout)
+                cwd = repo_dir(command.cwd, roots or self.checkout)
             lack = self.judge(argv, scope, cwd, depth=0)
             if lack is not None:
                 yield _Report(lack.message, command)
