@@ -243,11 +243,13 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
           expand_matrix: bool, output: Path | None) -> None:
     """Print the normalised job DAG: approvals, deploys, contexts and environments marked."""
     from .graph import MERMAID_MAX_TEXT, render_graph
-    from .run import load_for
+    from .run import NoPipelineFiles, load_one_project
 
     _collector_off()
     try:
-        project, _ = load_for(list(paths) or [Path(".")], config_path, [])
+        project = load_one_project(list(paths) or [Path(".")], config_path, "graph")
+    except NoPipelineFiles:  # said on stderr already
+        _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
     text = render_graph(project, output_format, expand_matrix=expand_matrix)
@@ -276,11 +278,13 @@ def inventory(paths: tuple[Path, ...], output_format: str, config_path: Path | N
     """List per pipeline its jobs, images, actions/orbs and their pins, secrets and their
     sources, and deploy targets with their gates."""
     from .inventory import render_inventory
-    from .run import load_for
+    from .run import NoPipelineFiles, load_one_project
 
     _collector_off()
     try:
-        project, _ = load_for(list(paths) or [Path(".")], config_path, [])
+        project = load_one_project(list(paths) or [Path(".")], config_path, "inventory")
+    except NoPipelineFiles:  # said on stderr already
+        _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
     click.echo(render_inventory(project, output_format), nl=False)

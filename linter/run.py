@@ -219,18 +219,40 @@ def _holds_pipelines(project: Project) -> bool:
     return bool(project.problems) or any(f.platform != "unknown" for f in project.files)
 
 
-def _no_pipeline_file(request: CheckRequest, paths: list[Path], nested: list[Path]) -> None:
+def _no_pipeline_file(request: CheckRequest, paths: list[Path], nested: list[Path],
+                      hint: str = "name them, or pass --nested to check each", done: str = "checked") -> None:
     named = " ".join(str(p) for p in paths) or "."
     lines = [f"cilint: no pipeline file found in {named} (GitHub Actions runs the repository root's "
              ".github/workflows/*.yml, CircleCI its .circleci/config.yml)"]
     if nested:
         shown = ", ".join(_shown(p) for p in sorted(nested)[:5]) + (", ..." if len(nested) > 5 else "")
-        lines.append(f"cilint: {len(nested)} nested project(s) not checked ({shown}): name them, "
-                     "or pass --nested to check each")
+        lines.append(f"cilint: {len(nested)} nested project(s) not {done} ({shown}): {hint}")
     if request.allow_no_files:
         lines.append("cilint: --allow-no-files: exiting 0")
     if not (request.quiet and request.allow_no_files):
         print("\n".join(lines), file=sys.stderr)
+
+
+def load_one_project(paths: list[Path], config_path: Path | None, command: str) -> Project:
+    """The one project `graph` and `inventory` show, found as `check` finds its projects: a
+    missing path among several is a warning, all missing a usage error; paths in different
+    projects (a nested project named beside its repository) a usage error, since each project is
+    shown on its own; no pipeline file a usage error (exit 2) that names the nested projects
+    skipped, as `check` says it."""
+    from .project import project_groups
+
+    present = existing_paths(paths, [])
+    groups = project_groups(present)
+    if len(groups) > 1:
+        roots = ", ".join(_shown(root) for root, _ in groups)
+        raise UsageError(f"`cilint {command}` shows one project at a time; these paths are in "
+                         f"{len(groups)} projects ({roots}): run it once for each")
+    nested: list[Path] = []
+    project, _ = load_for(present, config_path, [], nested)
+    if not _holds_pipelines(project):
+        _no_pipeline_file(CheckRequest(paths=present), present, nested, hint=f"name one to {command} it", done="shown")
+        raise NoPipelineFiles()
+    return project
 
 
 def _shown(path: Path) -> str:

@@ -173,3 +173,44 @@ def test_cilint_checks_only_its_own_pipelines_at_its_root() -> None:
     own = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / ".github" / "workflows").glob("*.y*ml"))
     assert own and paths_of(report) == own, err
     assert code in (0, 1)
+
+
+# -- graph and inventory find their project as `check` does -------------------------------
+
+
+def test_graph_and_inventory_show_the_live_pipelines_not_the_nested_ones(tmp_path: Path) -> None:
+    repo(tmp_path)
+    code, out, _ = cli("inventory", cwd=tmp_path)
+    assert code == 0 and ".github/workflows/ci.yml" in out and "third_party" not in out
+    code, out, _ = cli("graph", cwd=tmp_path)
+    assert code == 0 and "test" in out and "build" not in out
+    code, out, _ = cli("inventory", "third_party/lib", cwd=tmp_path)  # named: its own project
+    assert code == 0 and ".github/workflows/ci.yml" in out and ".circleci/config.yml" in out
+
+
+def test_graph_and_inventory_missing_path_among_several_warns_all_missing_exits_2(tmp_path: Path) -> None:
+    repo(tmp_path)
+    for command in ("graph", "inventory"):
+        code, out, err = cli(command, ".", "nope", cwd=tmp_path)
+        assert code == 0 and out, command
+        assert "warning: no such file or directory: nope" in err
+        code, out, err = cli(command, "nope", "gone", cwd=tmp_path)
+        assert (code, out) == (2, "") and "no such file or directory: nope, gone" in err
+
+
+def test_graph_and_inventory_without_pipeline_file_exit_2_naming_nested_projects(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / "vendor/x/.github/workflows/ci.yml", CLEAN)
+    for command in ("graph", "inventory"):
+        code, out, err = cli(command, cwd=tmp_path)
+        assert (code, out) == (2, ""), command
+        assert "no pipeline file found in ." in err
+        assert f"1 nested project(s) not shown (vendor/x): name one to {command} it" in err
+
+
+def test_graph_and_inventory_refuse_paths_in_several_projects(tmp_path: Path) -> None:
+    repo(tmp_path)
+    for command in ("graph", "inventory"):
+        code, out, err = cli(command, ".", "third_party/lib", cwd=tmp_path)
+        assert (code, out) == (2, "")
+        assert f"`cilint {command}` shows one project at a time" in err and "run it once for each" in err
