@@ -52,13 +52,18 @@ class ImageRef:
         return name.removeprefix("library/")
 
 
+_FULL_VERSION = re.compile(r"\d+\.\d+\.\d+")
+
+
 def tag_kind(ref: ImageRef) -> str:
     """`floating`, `partial`, `versionless` or `pinned`."""
     assert ref.tag is not None
     tag = ref.tag.lower()
     words = re.split(r"[-_]", tag)
-    # `latest-alpine`, `2019-latest`; a word inside names a variant (`node-20-chrome-edge-123`).
-    if words[0] in FLOATING or (len(words) > 1 and words[-1] in FLOATING - {"dev"}):
+    # `latest-alpine`, `2019-latest`; a word inside names a variant (`node-20-chrome-edge-123`), and
+    # so does a last word after a full version (`node16.16.0-chrome107-ff107-edge`: the Edge browser).
+    if words[0] in FLOATING or (len(words) > 1 and words[-1] in FLOATING - {"dev"}
+                                and not any(_FULL_VERSION.search(w) for w in words[:-1])):
         return "floating"
     if _DATED.match(tag) or any(_COMMIT.fullmatch(w) for w in words):
         return "pinned"

@@ -109,7 +109,7 @@ def test_wheel_and_sdist_from_a_checkout_without_links_install_and_run(tmp_path:
     findings = subprocess.run([str(python), "-m", "cilint", "check", "fixtures/seeds/autogit"], cwd=tree,
                               capture_output=True, text=True, timeout=TIMEOUT, check=False)
     assert findings.returncode == 1, findings.stderr
-    assert "CIL105[approval-before-deploy]" in findings.stdout
+    assert "CIL105 [approval-before-deploy]" in findings.stdout
     # The rules' example repositories ship as package data, dotted folders included: explain shows them.
     assert "cilint/rules/examples/warnings-as-errors/github/fail/.github/workflows/ci.yml" in in_wheel
     explained = subprocess.run([str(script), "explain", "CIL101"], cwd=tmp_path, capture_output=True, text=True,

@@ -97,8 +97,8 @@ def test_try_repo_checks_the_whole_dag_when_a_pipeline_changes(
     assert done.returncode == 1, done.stdout + done.stderr
     assert "cilint" in done.stdout and "Failed" in done.stdout and "- hook id: cilint" in done.stdout
     # the file given was the GitHub workflow; the CircleCI config is checked all the same
-    assert ".circleci/config.yml:15:16: error CIL102[pinned-images]" in done.stdout
-    assert ".github/workflows/ci.yml:14:15: warning CIL107[pinned-actions]" in done.stdout
+    assert ".circleci/config.yml:15:16: error CIL102 [pinned-images]" in done.stdout
+    assert ".github/workflows/ci.yml:14:15: warning CIL107 [pinned-actions]" in done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,6 @@ def test_a_commit_that_touches_a_pipeline_is_checked_and_refused(installed: Path
     output = done.stdout + done.stderr
     assert done.returncode != 0, output
     assert "cilint" in output and "Failed" in output
-    assert ".circleci/config.yml:15:16: error CIL102[pinned-images]" in output  # not the file committed
+    assert ".circleci/config.yml:15:16: error CIL102 [pinned-images]" in output  # not the file committed
     assert "CIL105" not in output  # the repository's .cilint.yml is read
 

@@ -82,6 +82,7 @@ def test_circleci_quiet() -> None:
     "ubuntu:22.04", "ubuntu-2204:2024.01.1", "ubuntu-2004:202010-01", "ubuntu:jammy-20240227",
     "localhost:5000/img:1.2.3", "presto:332-e.9", "ruby:2.6-gcc-g6cd77b11e598a108c8a13dda1398462cf05d5080",
     "cypress/browsers:node-20.12.0-chrome-123.0.6312.86-1-ff-124.0.2-edge-123.0.2420.65-1",
+    "cypress/browsers:node16.16.0-chrome107-ff107-edge",  # the Edge browser, after full versions
     "node:latest@sha256:" + "a" * 64,
 ])
 def test_pinned(ref: str) -> None:
@@ -94,7 +95,7 @@ def test_pinned(ref: str) -> None:
     ("reg.example:443/a/b", "error"), ("node@sha256:abc", "error"),
     ("postgres:16", "warning"), ("postgres:9.6", "warning"), ("node:20-alpine", "warning"),
     ("cimg/elixir:1.19", "warning"), ("python:3.12", "warning"), ("node:v20", "warning"),
-    ("debian:bookworm", "warning"),
+    ("debian:bookworm", "warning"), ("x:1.2-latest", "error"),
 ])
 def test_not_pinned(ref: str, level: str) -> None:
     verdict = judge(ImageRef.parse(ref), "tag")
