@@ -61,14 +61,19 @@ def main() -> None:
 @click.option("--no-color", is_flag=True, help="No ANSI colours: --color never.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.option("--nested", is_flag=True,
+              help="Also check every nested project (a directory with its own .github or .circleci), each on its own.")
+@click.option("--allow-no-files", is_flag=True,
+              help="Exit 0 when the paths hold no pipeline file (default: exit 2).")
 def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output: Path | None,
           config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
           exit_zero: bool, protection_files: tuple[Path, ...], baseline: Path | None,
           write_baseline: Path | None, sarif_category: str, color_choice: str, no_color: bool, quiet: bool,
-          debug: bool) -> None:
-    """Check the pipelines under PATHS (default: the current directory)."""
+          debug: bool, nested: bool, allow_no_files: bool) -> None:
+    """Check the pipelines under PATHS (default: the current directory): the live pipelines of
+    each project (repository root) named; nested projects only when named or with --nested."""
     from .report import TEXT_FORMATS
-    from .run import CheckRequest, run_check
+    from .run import CheckRequest, NoPipelineFiles, run_check
 
     _collector_off()
     if statistics and output_format not in TEXT_FORMATS:
@@ -92,9 +97,13 @@ def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output:
         statistics=statistics,
         quiet=quiet,
         debug=debug,
+        nested=nested,
+        allow_no_files=allow_no_files,
     )
     try:
         report, code = run_check(request)
+    except NoPipelineFiles:  # said on stderr already
+        _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
     if output is not None:
@@ -234,11 +243,13 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
           expand_matrix: bool, output: Path | None) -> None:
     """Print the normalised job DAG: approvals, deploys, contexts and environments marked."""
     from .graph import MERMAID_MAX_TEXT, render_graph
-    from .run import load_for
+    from .run import NoPipelineFiles, load_one_project
 
     _collector_off()
     try:
-        project, _ = load_for(list(paths) or [Path(".")], config_path, [])
+        project = load_one_project(list(paths) or [Path(".")], config_path, "graph")
+    except NoPipelineFiles:  # said on stderr already
+        _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
     text = render_graph(project, output_format, expand_matrix=expand_matrix)
@@ -267,11 +278,13 @@ def inventory(paths: tuple[Path, ...], output_format: str, config_path: Path | N
     """List per pipeline its jobs, images, actions/orbs and their pins, secrets and their
     sources, and deploy targets with their gates."""
     from .inventory import render_inventory
-    from .run import load_for
+    from .run import NoPipelineFiles, load_one_project
 
     _collector_off()
     try:
-        project, _ = load_for(list(paths) or [Path(".")], config_path, [])
+        project = load_one_project(list(paths) or [Path(".")], config_path, "inventory")
+    except NoPipelineFiles:  # said on stderr already
+        _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
     click.echo(render_inventory(project, output_format), nl=False)

@@ -57,6 +57,10 @@ class Config:
     circleci_checks: CircleciChecks | None = None  # None: not said (status assumed, the CircleCI default)
     policies: list[Any] = field(default_factory=list)  # as written (entries or file names)
     policy_rules: list[Rule] = field(default_factory=list)  # the policies compiled (linter/policies.py)
+    # What discovery skips, as in ruff: gitignore-like globs relative to the root; `exclude`
+    # replaces the default directory names (node_modules, .venv, ...), `extend_exclude` adds.
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
 
     def enabled(self, rule: Rule) -> bool:
         if self.levels.get(rule.id) == "off" or rule.id in self.ignore:
@@ -379,6 +383,14 @@ def _read_per_path_ignores(reader: _Reader, config: Config, value: Any, pos: Pos
         config.per_path_ignores[str(pattern)] = reader.rule_list(keys, f"per_path_ignores.{pattern}", at)
 
 
+def _read_exclude(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
+    config.exclude = reader.strings(value, "exclude", pos)
+
+
+def _read_extend_exclude(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
+    config.extend_exclude = reader.strings(value, "extend_exclude", pos)
+
+
 def _read_protected_environments(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
     config.protected_environments = reader.strings(value, "protected_environments", pos)
 
@@ -452,6 +464,9 @@ _TOP_LEVEL: dict[str, Callable[[_Reader, Config, Any, Pos], None]] = {
     "ignore": _read_ignore,
     "rules": _read_rules,
     "per_path_ignores": _read_per_path_ignores,
+    "exclude": _read_exclude,
+    "extend_exclude": _read_extend_exclude,
+    "extend-exclude": _read_extend_exclude,  # ruff's spelling
     "protected_environments": _read_protected_environments,
     "contexts": _read_contexts,
     "protection": _read_protection,
@@ -516,6 +531,8 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "ignore": config.ignore,
         "rules": _rules_dict(config),
         "per_path_ignores": config.per_path_ignores,
+        "exclude": config.exclude,
+        "extend_exclude": config.extend_exclude,
         "protected_environments": config.protected_environments,
         "contexts": config.contexts,
         "protection": [_protection_dict(p) for p in config.protections()],

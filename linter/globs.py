@@ -12,6 +12,7 @@ Two readings are built on it, on purpose different, for two kinds of pattern:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 # `**/` any number of folders (none too), `**` anything, `*` and `?` within one folder.
@@ -38,3 +39,36 @@ def gitignore_regex(pattern: str) -> re.Pattern[str]:
         pattern += "**"
     anywhere = "/" not in pattern
     return re.compile(("(?:.*/)?" if anywhere else "") + _translate(pattern))
+
+
+@dataclass(frozen=True)
+class IgnorePattern:
+    """One line of a `.gitignore`: `regex` matches a path relative to the file's directory."""
+
+    regex: re.Pattern[str]
+    negated: bool
+    directory_only: bool
+
+
+def gitignore_patterns(text: str) -> list[IgnorePattern]:
+    """The patterns of a `.gitignore` file (git-scm.com/docs/gitignore): `#` comments, `!`
+    negation, a trailing `/` for directories only, a `/` at the start or in the middle anchors
+    the pattern to the file's directory, otherwise it matches a name at any depth; `*`, `?` and
+    `**` as in `glob_regex` (bracket classes are read literally)."""
+    patterns = []
+    for line in text.splitlines():
+        line = line.rstrip()
+        if line.endswith("\\"):  # an escaped trailing space
+            line += " "
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        line = line[1:] if negated else line.removeprefix("\\")
+        directory_only = line.endswith("/")
+        line = line.rstrip("/")
+        if not line:
+            continue
+        anchored = "/" in line
+        body = _translate(line.removeprefix("/").replace("\\ ", " "))
+        patterns.append(IgnorePattern(re.compile(body if anchored else "(?:.*/)?" + body), negated, directory_only))
+    return patterns

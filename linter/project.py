@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlsrc
+from .globs import IgnorePattern, gitignore_patterns, gitignore_regex
 from .loadutil import MAX_MODEL_ITEMS, MAX_MODEL_SCRIPT_CHARS, Budget, Source, budget_for
 from .model import (
     SKIP_DIRS,
@@ -59,18 +60,37 @@ _PIPELINE_DIRS = {".github", ".circleci"}
 PIPELINE_SUFFIXES = (".yml", ".yaml")
 
 
+# A directory holding one of these is a project root (find_root), and a nested one is another
+# project: GitHub runs only the root's `.github/workflows`, CircleCI only the root's `.circleci`.
+PROJECT_MARKERS = (".git", ".github", ".circleci")
+
+
 @dataclass
 class LoadSettings:
     """What loading needs from the configuration."""
 
     default_branch: str = "main"
     protection_files: list[Path] = field(default_factory=list)
+    # Globs (gitignore-like, relative to the root) of what discovery skips: `exclude` replaces
+    # the default directory names (None: keep them), `extend_exclude` adds to them.
+    exclude: list[str] | None = None
+    extend_exclude: list[str] = field(default_factory=list)
+
+
+def is_project_root(directory: Path) -> bool:
+    """Whether a directory is the root of a repository or of pipelines of its own."""
+    try:
+        return (directory / ".git").exists() or (directory / ".github").is_dir() or (directory / ".circleci").is_dir()
+    except OSError:
+        return False
 
 
 def find_root(paths: list[Path]) -> tuple[Path, bool]:
     """The repository root findings are relative to, and whether a repository is being checked
     (so that the rules may look at its lockfiles and build files)."""
-    first = _resolved(paths[0] if paths else Path("."))
+    given = paths[0] if paths else Path(".")
+    # a link named is placed where it lies, not where it points (which may be outside the tree)
+    first = _resolved(given.parent) / given.name if given.is_symlink() else _resolved(given)
     start = first if first.is_dir() else first.parent
     for candidate in (start, *start.parents):
         if (candidate / ".git").exists():
@@ -112,27 +132,92 @@ class Skipped:
 Placed = typing.Literal[FilePlatform, "sniff"]
 
 
-def discover(paths: list[Path], root: Path, skipped: list[Skipped] | None = None) -> list[tuple[Path, Placed]]:
+class Filter:
+    """What a walk of a project skips: nested projects (collected in `nested`), what the
+    project's `.gitignore` files ignore, and the configured `exclude`/`extend_exclude` globs.
+    Paths named on the command line are not filtered (as ruff does without `--force-exclude`)."""
+
+    def __init__(self, root: Path, exclude: list[str] | None = None, extend_exclude: Iterable[str] = ()) -> None:
+        self.root = root
+        # `.git` is never a place of pipelines, whatever `exclude` says
+        self.names = frozenset({".git"} | (set(SKIP_DIRS) if exclude is None else set()))
+        self.globs = [gitignore_regex(g) for g in [*(exclude or []), *extend_exclude]]
+        self.ignore_files: dict[str, list[IgnorePattern]] = {}
+        self.nested: list[Path] = []
+
+    def _rel(self, path: Path) -> str | None:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def skip_dir(self, path: Path) -> bool:
+        if path.name in self.names:
+            return True
+        if path != self.root and is_project_root(path):
+            self.nested.append(path)
+            return True
+        return self.skipped(path, True)
+
+    def skipped(self, path: Path, directory: bool) -> bool:
+        """Whether a file (or directory) under the root is excluded or git-ignored."""
+        rel = self._rel(path)
+        if rel is None or rel == ".":
+            return False
+        if any(g.fullmatch(rel) or (directory and g.fullmatch(rel + "/")) for g in self.globs):
+            return True
+        return self._ignored(rel, directory)
+
+    def _ignored(self, rel: str, directory: bool) -> bool:
+        """git's reading: the last matching pattern wins, from the `.gitignore` of the root down to
+        the one of the path's own directory (the directories above were pruned when ignored)."""
+        parts = rel.split("/")
+        ignored = False
+        for depth in range(len(parts)):
+            base = "/".join(parts[:depth])
+            below = "/".join(parts[depth:])
+            for pattern in self._patterns(base):
+                if (directory or not pattern.directory_only) and pattern.regex.fullmatch(below):
+                    ignored = not pattern.negated
+        return ignored
+
+    def _patterns(self, base: str) -> list[IgnorePattern]:
+        if base not in self.ignore_files:
+            path = self.root / base / ".gitignore" if base else self.root / ".gitignore"
+            try:  # a regular file only, of a sane size: never a pipe or a link out of the tree
+                info = os.lstat(path)
+                text = path.read_text(encoding="utf-8", errors="replace") \
+                    if stat.S_ISREG(info.st_mode) and info.st_size <= 1_000_000 else ""
+            except OSError:
+                text = ""
+            self.ignore_files[base] = gitignore_patterns(text)
+        return self.ignore_files[base]
+
+
+def discover(paths: list[Path], root: Path, skipped: list[Skipped] | None = None,
+             only: Filter | None = None) -> list[tuple[Path, Placed]]:
     """(file, platform by its place or 'sniff') for every pipeline file under `paths`, sorted;
-    what could not be read goes to `skipped`."""
+    what could not be read goes to `skipped`. Directories are walked through `only` (by default
+    the root's nested projects and git-ignored files are skipped); files named are always read."""
     found: dict[Path, Placed] = {}
     skips: list[Skipped] = [] if skipped is None else skipped
+    only = only or Filter(root)
     for given in paths:
         given = Path(os.path.abspath(given))
         if given.is_dir() and not given.is_symlink():
-            _walk(given, root, found, skips)
+            _walk(given, root, found, skips, only)
             continue
         target = _target(given, root, skips, named=True)
         if target is None:
             continue
         if target.is_dir():  # a link to a directory inside the tree: as if named directly
-            _walk(target, root, found, skips)
+            _walk(target, root, found, skips, only)
         else:
             found[target] = _platform_by_place(given, root) or _platform_by_place(target, root) or "sniff"
     return sorted(found.items(), key=lambda item: str(item[0]))
 
 
-def _walk(top: Path, root: Path, found: dict[Path, Placed], skips: list[Skipped]) -> None:
+def _walk(top: Path, root: Path, found: dict[Path, Placed], skips: list[Skipped], only: Filter) -> None:
     def unreadable(error: OSError) -> None:
         where = Path(error.filename) if error.filename else top
         parts = set(where.parts[len(root.parts):]) if _inside(where, root) else set(where.parts)
@@ -140,13 +225,13 @@ def _walk(top: Path, root: Path, found: dict[Path, Placed], skips: list[Skipped]
             skips.append(Skipped(where, f"cannot list the directory: {error.strerror or error}"))
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS
-                             and not os.path.islink(os.path.join(dirpath, d)))
+        dirnames[:] = sorted(d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
+                             and not only.skip_dir(Path(dirpath, d)))
         real_dir: str | None = None  # the directory resolved, once for all its files
         for name in sorted(filenames):
             path = Path(dirpath, name)
             platform = _platform_by_place(path, root)
-            if platform is None:
+            if platform is None or only.skipped(path, False):
                 continue
             try:
                 regular = stat.S_ISREG(os.lstat(path).st_mode)
@@ -205,17 +290,36 @@ def _kind_of(mode: int) -> str:
 
 
 def _platform_by_place(path: Path, root: Path) -> FilePlatform | None:
+    """A file's platform by its place in the project: the root's `.github/workflows/*.yml`,
+    `.circleci/*.yml` and `.github/settings.yml` (the platforms read no other), and `action.yml`
+    anywhere (a nested project's files never get here: walks do not enter them, and a file
+    named in one has that project's root)."""
     if not path.name.endswith(PIPELINE_SUFFIXES):
         return None
-    parts = path.parts
     if path.name in ("action.yml", "action.yaml"):
         return "action"
-    if len(parts) >= 3 and parts[-3:-1] == (".github", "workflows"):
+    parts = _parts_under(path, root)
+    if parts is None:  # named outside the root: by the tail of its path
+        parts = path.parts[-3:]
+        if parts[-3:-1] == (".github", "workflows"):
+            return "github"
+        if parts[-2:-1] == (".circleci",):
+            return "circleci"
+    if len(parts) == 3 and parts[:2] == (".github", "workflows"):
         return "github"
-    if len(parts) >= 2 and parts[-2] == ".circleci":
+    if len(parts) == 2 and parts[0] == ".circleci":
         return "circleci"
-    if len(parts) >= 2 and parts[-2:] in ((".github", "settings.yml"), (".github", "settings.yaml")):
+    if parts in ((".github", "settings.yml"), (".github", "settings.yaml")):
         return "settings"
+    return None
+
+
+def _parts_under(path: Path, root: Path) -> tuple[str, ...] | None:
+    """The parts of `path` below `root` (itself resolved), as given or with its directory
+    resolved; None outside the root."""
+    for candidate in (path, Path(os.path.realpath(path.parent), path.name)):
+        if _inside(candidate, root):
+            return candidate.parts[len(root.parts):]
     return None
 
 
@@ -400,6 +504,15 @@ def _printable(path: str) -> str:
     return path
 
 
+def project_groups(paths: Iterable[Path]) -> list[tuple[Path, list[Path]]]:
+    """The paths by the project they belong to (its root, as `find_root` finds it for each), in
+    the order first named: each project is checked on its own."""
+    groups: dict[Path, list[Path]] = {}
+    for path in paths:
+        groups.setdefault(find_root([path])[0], []).append(path)
+    return list(groups.items())
+
+
 # What a tree of pipelines alone holds, which says nothing of the repository's other files
 # (`Project.holds_repository_contents`): everything under a `.github` or `.circleci` folder (at any
 # depth: a copy of the CI folders of a monorepo's packages), YAML files anywhere (action metadata,
@@ -432,14 +545,18 @@ def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
     return False
 
 
-def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -> Project:
+def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
+                  nested: list[Path] | None = None) -> Project:
+    """The project of `paths` (its root found from the first); the roots of the nested projects
+    its walks skipped are added to `nested`."""
     settings = settings or LoadSettings()
     paths = list(paths) or [Path(".")]
     root, is_repository = find_root(paths)
     project = Project(root=root, default_branch=settings.default_branch, is_repository=is_repository)
     loader = _Loader(project)
     skipped: list[Skipped] = []
-    for path, platform in discover(paths, root, skipped):
+    only = Filter(root, settings.exclude, settings.extend_exclude)
+    for path, platform in discover(paths, root, skipped, only):
         rel = loader.relpath(path)
         loaded = loader.read(path, rel)
         if loaded is None:
@@ -454,6 +571,8 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None) -
         _load_one(project, loader, source, document, platform)
     for skip in skipped:
         loader.skipped(skip)
+    if nested is not None:
+        nested.extend(only.nested)
     for path in settings.protection_files:
         path = _resolved(path)
         rel = loader.relpath(path)

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from .model import Project
 
 if TYPE_CHECKING:
     from .config import Config
-    from .engine import Rule
+    from .engine import InternalError, Rule
 
 
 @dataclass
@@ -36,6 +36,8 @@ class CheckRequest:
     quiet: bool = False
     debug: bool = False
     sarif_category: str = "cilint"
+    allow_no_files: bool = False  # exit 0, not 2, when the paths hold no pipeline file
+    nested: bool = False  # also check every nested project, each on its own
 
 
 @contextmanager
@@ -56,31 +58,52 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def existing_paths(paths: list[Path], protection_files: list[Path]) -> list[Path]:
+    """The paths that exist. A missing one among several is a warning on stderr (the others are
+    checked: `check .github/ .circleci/` on a GitHub-only repository); all of them missing, or a
+    missing `--protection` file, a usage error."""
+    missing_protection = [str(p) for p in protection_files if not _exists(p)]
+    if missing_protection:
+        raise UsageError(f"no such file or directory: {', '.join(missing_protection)}")
+    present = [p for p in paths if _exists(p)]
+    missing = [str(p) for p in paths if not _exists(p)]
+    if missing and not present:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    for path in missing:
+        print(f"cilint: warning: no such file or directory: {path}; checking the other paths", file=sys.stderr)
+    return present
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()  # a dangling link is reported by discovery
+
+
 def load_for(
-    paths: list[Path], config_path: Path | None, protection_files: list[Path]
+    paths: list[Path], config_path: Path | None, protection_files: list[Path],
+    nested: list[Path] | None = None,
 ) -> tuple[Project, Config]:
-    """Configuration and project for these paths (UsageError for a bad config or path)."""
+    """Configuration and project for these paths (UsageError for a bad config or path); the roots
+    of the nested projects discovery skipped are added to `nested`."""
     with collector_paused():
-        return _load_for(paths, config_path, protection_files)
+        return _load_for(paths, config_path, protection_files, nested)
 
 
 def _load_for(
-    paths: list[Path], config_path: Path | None, protection_files: list[Path]
+    paths: list[Path], config_path: Path | None, protection_files: list[Path], nested: list[Path] | None = None,
 ) -> tuple[Project, Config]:
     from .config import ConfigError, load_config
     from .deploy import annotate_deploys
     from .project import LoadSettings, build_project
 
-    missing = [str(p) for p in [*paths, *protection_files] if not p.exists()]
-    if missing:
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    paths = existing_paths(paths, protection_files)
     start = paths[0] if paths else Path(".")
     try:
         config = load_config(config_path, start if start.is_dir() else start.parent)
     except ConfigError as exc:
         raise UsageError(str(exc)) from exc
-    settings = LoadSettings(default_branch=config.default_branch, protection_files=protection_files)
-    project = build_project(paths, settings)
+    settings = LoadSettings(default_branch=config.default_branch, protection_files=protection_files,
+                            exclude=config.exclude, extend_exclude=config.extend_exclude)
+    project = build_project(paths, settings, nested)
     if config.protection is not None:
         project.protections.extend(config.protections(_relative(config.path, project.root)))
     project.protected_environments = config.protected_environments
@@ -116,11 +139,69 @@ def run_check(request: CheckRequest) -> tuple[str, int]:
         return _run_check(request)
 
 
+@dataclass
+class _Checked:
+    """One project's part of a run."""
+
+    project: Project
+    rules: list[Rule]
+    findings: list[Finding]
+    errors: list[InternalError]
+
+
 def _run_check(request: CheckRequest) -> tuple[str, int]:
-    from .engine import run_rules
+    from .project import project_groups
     from .report import render
 
-    project, config = load_for(request.paths, request.config_path, request.protection_files)
+    paths = existing_paths(request.paths, request.protection_files)
+    # Each project on its own (as the platforms run them): the paths named, grouped by the
+    # project they are in, then with `--nested` every nested project the walks came across.
+    queue = project_groups(paths)
+    seen = {root for root, _ in queue}
+    checked: list[_Checked] = []
+    nested: list[Path] = []
+    while queue:
+        _root, group = queue.pop(0)
+        found: list[Path] = []
+        checked.append(_check_project(request, group, found))
+        for inner in found:
+            if inner not in seen:
+                nested.append(inner)
+                if request.nested:
+                    seen.add(inner)
+                    queue.append((inner, [inner]))
+    if len(checked) > 1:  # several projects: paths relative to one base, so that they stay unique
+        base = _base([part.project.root for part in checked])
+        for part in checked:
+            _rebase(part, base)
+    findings = sorted((f for part in checked for f in part.findings), key=lambda f: f.sort_key())
+    files = sorted((f for part in checked for f in part.project.files), key=lambda f: f.path)
+    errors = [e for part in checked for e in part.errors]
+    rules = list({rule.id: rule for part in checked for rule in part.rules}.values())
+    if not any(_holds_pipelines(part.project) for part in checked):
+        _no_pipeline_file(request, paths, [] if request.nested else nested)
+        if not request.allow_no_files:
+            raise NoPipelineFiles()
+    _baselines(findings, request)
+    report = render(request.output_format, findings, files, rules, errors, color=request.color,
+                    quiet=request.quiet, category=request.sarif_category, statistics=request.statistics)
+    if errors:
+        return report, EXIT_ERROR
+    return report, exit_code(findings, request.fail_on)
+
+
+class NoPipelineFiles(UsageError):
+    """The paths hold no pipeline file (exit 2 unless `--allow-no-files`); the message is on
+    stderr already."""
+
+    def __init__(self) -> None:
+        super().__init__("no pipeline file found; `--allow-no-files` exits 0 instead")
+
+
+def _check_project(request: CheckRequest, paths: list[Path], nested: list[Path]) -> _Checked:
+    from .engine import run_rules
+
+    project, config = load_for(paths, request.config_path, request.protection_files, nested)
     rules = select_rules(config, request.select, request.ignore)
     options = {rule.id: config.options_for(rule.id) for rule in rules}
     levels = {rule.id: level for rule in rules if (level := config.level_for(rule.id))}
@@ -129,12 +210,83 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
     failed = {error.rule for error in result.errors}
     findings += _inline_suppressions(project, config, [r for r in rules if r.name not in failed], levels,
                                      findings)
-    _baselines(findings, request)
-    report = render(request.output_format, findings, project.files, rules, result.errors, color=request.color,
-                    quiet=request.quiet, category=request.sarif_category, statistics=request.statistics)
-    if result.errors:
-        return report, EXIT_ERROR
-    return report, exit_code(findings, request.fail_on)
+    return _Checked(project, rules, findings, list(result.errors))
+
+
+def _holds_pipelines(project: Project) -> bool:
+    """Whether anything was checked: a file cilint reads, or a problem with one (a file it
+    could not parse or read counts: that is a finding)."""
+    return bool(project.problems) or any(f.platform != "unknown" for f in project.files)
+
+
+def _no_pipeline_file(request: CheckRequest, paths: list[Path], nested: list[Path],
+                      hint: str = "name them, or pass --nested to check each", done: str = "checked") -> None:
+    named = " ".join(str(p) for p in paths) or "."
+    lines = [f"cilint: no pipeline file found in {named} (GitHub Actions runs the repository root's "
+             ".github/workflows/*.yml, CircleCI its .circleci/config.yml)"]
+    if nested:
+        shown = ", ".join(_shown(p) for p in sorted(nested)[:5]) + (", ..." if len(nested) > 5 else "")
+        lines.append(f"cilint: {len(nested)} nested project(s) not {done} ({shown}): {hint}")
+    if request.allow_no_files:
+        lines.append("cilint: --allow-no-files: exiting 0")
+    if not (request.quiet and request.allow_no_files):
+        print("\n".join(lines), file=sys.stderr)
+
+
+def load_one_project(paths: list[Path], config_path: Path | None, command: str) -> Project:
+    """The one project `graph` and `inventory` show, found as `check` finds its projects: a
+    missing path among several is a warning, all missing a usage error; paths in different
+    projects (a nested project named beside its repository) a usage error, since each project is
+    shown on its own; no pipeline file a usage error (exit 2) that names the nested projects
+    skipped, as `check` says it."""
+    from .project import project_groups
+
+    present = existing_paths(paths, [])
+    groups = project_groups(present)
+    if len(groups) > 1:
+        roots = ", ".join(_shown(root) for root, _ in groups)
+        raise UsageError(f"`cilint {command}` shows one project at a time; these paths are in "
+                         f"{len(groups)} projects ({roots}): run it once for each")
+    nested: list[Path] = []
+    project, _ = load_for(present, config_path, [], nested)
+    if not _holds_pipelines(project):
+        _no_pipeline_file(CheckRequest(paths=present), present, nested, hint=f"name one to {command} it", done="shown")
+        raise NoPipelineFiles()
+    return project
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the current directory when inside it, else absolute."""
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return path.as_posix()
+
+
+def _base(roots: list[Path]) -> Path:
+    """Where the paths of several projects are relative to: the first project's root when the
+    others are inside it (nested projects named or found with `--nested`: paths stay as they are
+    in the repository), else the current directory."""
+    first = roots[0].resolve()
+    if all(first == root.resolve() or first in root.resolve().parents for root in roots):
+        return first
+    return Path.cwd().resolve()
+
+
+def _rebase(part: _Checked, base: Path) -> None:
+    """Prefix a project's paths with its root relative to `base` (absolute when outside it)."""
+    root = part.project.root.resolve()
+    prefix = root.relative_to(base).as_posix() if root == base or base in root.parents else root.as_posix()
+    if prefix == ".":
+        return
+    for source_file in part.project.files:
+        source_file.path = f"{prefix}/{source_file.path}"
+    for finding in part.findings:
+        finding.span = finding.span._replace(path=f"{prefix}/{finding.span.path}")
+        finding.related = [(span._replace(path=f"{prefix}/{span.path}"), note) for span, note in finding.related]
+        if finding.job is not None:
+            finding.job = f"{prefix}/{finding.job}"
+    part.errors = [replace(error, path=f"{prefix}/{error.path}") if error.path else error for error in part.errors]
 
 
 # From this many jobs the rules take a tenth of a second or more (about 0.1 s for the 346 jobs of

@@ -52,7 +52,9 @@ def test_every_rule_documents_a_failing_and_a_passing_example() -> None:
 
 
 def test_check_clean_tree_exits_zero(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_text("no pipelines here\n")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n")
     code, out = run("check", str(tmp_path))
     assert code == 0
     assert "No findings" in out

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from cilint.linter import share
+from cilint.linter.deploy import annotate_deploys
 from cilint.linter.engine import Rule, all_rules, run_rules
 from cilint.linter.findings import Finding
 from cilint.linter.model import Project, Span
+from cilint.linter.project import build_project
 from cilint.linter.run import SHARE_FROM_JOBS, share_rules
-from helpers import project_for
+from helpers import FIXTURES, project_for
 
 needs_fork = pytest.mark.skipif(not share.CAN_FORK, reason="two processes only where fork is safe (Linux)")
 PARENT = os.getpid()
@@ -80,14 +82,33 @@ def _outcome(project: Project, share_: bool) -> tuple[list[tuple[Any, ...]], lis
     return findings, [(e.rule, e.path, e.message) for e in result.errors]
 
 
+def _fixture_projects(*names: str) -> list[Project]:
+    """Every project under these fixture folders, each on its own as `check --nested` builds them
+    (each fixture repository is a nested project of cilint's checkout, with its own pipelines)."""
+    queue = [FIXTURES / name for name in names]
+    projects = []
+    while queue:
+        nested: list[Path] = []
+        project = build_project([queue.pop(0)], nested=nested)
+        annotate_deploys(project)
+        projects.append(project)
+        queue += nested
+    return [project for project in projects if project.files]
+
+
 def test_two_processes_find_what_one_finds() -> None:
-    project = project_for("rules", "seeds")
-    one = _outcome(project, False)
-    two = _outcome(project, True)
-    assert two == one
-    assert len({rule for rule, *_ in one[0]}) >= 8  # most rules fire on these fixtures
-    assert [(rule, message.split(" (")[0]) for rule, _, message in one[1]] == [("broken", "ValueError: broken rule")]
-    assert ("CIL999", Span("x.yml", 1, 1, 1, 1), "found before failing") in [f[:3] for f in one[0]]
+    projects = _fixture_projects("rules", "seeds")
+    assert len(projects) >= 40  # the rule fixture repositories and the seeds
+    fired: set[str] = set()
+    for project in projects:
+        one = _outcome(project, False)
+        two = _outcome(project, True)
+        assert two == one, project.root
+        fired |= {rule for rule, *_ in one[0]}
+        errors = [(rule, message.split(" (")[0]) for rule, _, message in one[1]]
+        assert errors == [("broken", "ValueError: broken rule")], project.root
+        assert ("CIL999", Span("x.yml", 1, 1, 1, 1), "found before failing") in [f[:3] for f in one[0]]
+    assert len(fired - {"CIL999"}) >= 8  # most rules fire on these fixtures
 
 
 def _project_with_jobs(tmp_path: Path, jobs: int) -> Project:
