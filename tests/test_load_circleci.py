@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from cilint.linter.load_circleci import load_circleci
 from cilint.linter.loadutil import Source
 from cilint.linter.model import JobRun, Pipeline, Problem, Step, Workflow
-from cilint.linter.yamlsrc import YamlError, YMap, YSeq, YStr, load
+from cilint.linter.yamlsrc import YMap, YSeq, YStr, load
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "circleci"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -775,30 +775,6 @@ def test_command_expansion_is_bounded() -> None:
     assert len(workflow(pipeline, "w").job("wide").steps) < 20_000
 
 
-def corpus_files() -> list[Path]:
-    return sorted((CORPUS / "circleci").glob("*/config.yml")) if CORPUS.is_dir() else []
-
-
-def test_corpus_loads_without_exceptions() -> None:
-    files = corpus_files()
-    if not files:
-        pytest.skip("the shared corpus is not present")
-    loaded = 0
-    for path in files:
-        text = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            documents = load(text)
-        except YamlError:
-            continue
-        if not documents or not isinstance(documents[0].root, YMap):
-            continue
-        problems: list[Problem] = []
-        pipeline = load_circleci(Source(str(path), text.splitlines(), problems), documents[0].root)
-        assert pipeline.platform == "circleci"
-        loaded += 1
-    assert loaded >= 140
-
-
 _KEYS = [
     "version",
     "jobs",
@@ -876,7 +852,7 @@ def _yaml_values() -> st.SearchStrategy[Any]:
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=_yaml_values(), version=st.sampled_from(["2.1", "2", "3"]))
 def test_arbitrary_shapes_never_raise(body: Any, version: str) -> None:
     root = body if isinstance(body, YMap) else YMap()
