@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import github_cache, github_filters
+from . import github_cache, github_filters, github_token_uses
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
@@ -28,6 +28,8 @@ from .model import (
     ImageKind,
     JobGraph,
     JobRun,
+    PermissionLevel,
+    Permissions,
     Pipeline,
     ProblemKind,
     Reference,
@@ -37,6 +39,7 @@ from .model import (
     Span,
     Step,
     Text,
+    TokenUse,
     Trigger,
     Workflow,
     qualified,
@@ -132,6 +135,10 @@ class _Context:
     seen_calls: tuple[str, ...] = ()
     inputs: dict[str, Any] = field(default_factory=dict)
     run_directory: Any = None  # `defaults.run.working-directory` of the workflow or job
+    # The token's permissions a job without its own gets (its file's workflow-level ones, else a
+    # caller's), and the caller job's that cap a called workflow's (None: not called).
+    permissions: Permissions | None = None
+    permissions_cap: Permissions | None = None
 
 
 class _StepLog:
@@ -204,8 +211,9 @@ def load_workflow(
     if not isinstance(jobs, YMap):
         source.problem(ProblemKind.PARSE, "a workflow needs a `jobs` mapping", root.key_pos_of("jobs"))
         return pipeline
+    pipeline.permissions = read_permissions(source, root)
     context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch,
-                       run_directory=_run_directory(root))
+                       run_directory=_run_directory(root), permissions=pipeline.permissions)
     _add_jobs(context, workflow, jobs, pipeline.triggers)
     return pipeline
 
@@ -337,6 +345,8 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         value, _ = expr.substitute(scalar_str(environment), lookup)
         run.environment = Text(value, source.span(env_pos))
     expr.read_job_facts(run)
+    run.permissions = read_permissions(source, job) or context.permissions
+    run.permissions_cap = context.permissions_cap
     _images(context, run, job, lookup)
     steps = job.get("steps")
     if isinstance(steps, YSeq):
@@ -359,6 +369,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.kind = "call"
         run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
         context.pipeline.references.append(run.uses)
+    run.token_uses = _token_uses(run)
     context.pipeline.references.extend(
         step.uses for step in run.steps
         if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")
@@ -643,6 +654,75 @@ def _check_names(
 
 
 # ---------------------------------------------------------------------------------------------
+# The job token's permissions and what a job does with them
+
+
+_LEVELS: dict[str, PermissionLevel] = {"read": "read", "write": "write", "none": "none"}
+# The job's own token, as a step's `with:`/`env:` hands it on: `github.token`, `secrets.GITHUB_TOKEN`.
+_TOKEN_HANDED = re.compile(r"\bgithub\s*\.\s*token\b|\bsecrets\s*\.\s*GITHUB_TOKEN\b|secrets\[\s*'GITHUB_TOKEN'", re.I)
+
+
+def read_permissions(source: Source, node: YMap) -> Permissions | None:
+    """The `permissions:` of a workflow or job (GitHub docs, "Assigning permissions to jobs"):
+    `read-all`/`write-all` (every scope), `{}` (none), or a map of scope -> read|write|none where
+    a scope not listed is none. None when it is not set, or is an expression cilint cannot read."""
+    if "permissions" not in node:
+        return None
+    value = node["permissions"]
+    span = source.span(node.pos_of("permissions"))
+    if isinstance(value, YMap):
+        if not value:
+            return Permissions(span, "empty", "none", written="{}")
+        permissions = Permissions(span, "map", "none")
+        for scope in value:
+            level = _LEVELS.get(scalar_str(value[scope]).strip().lower())
+            if level is not None:
+                permissions.scopes[str(scope)] = level
+                permissions.spans[str(scope)] = source.span(value.key_pos_of(scope))
+        return permissions
+    written = scalar_str(value).strip().lower()
+    if written in ("read-all", "write-all"):
+        return Permissions(span, "all", "read" if written == "read-all" else "write", written=written)
+    if value is None or written == "":
+        return None
+    return None  # an expression or a value GitHub rejects (reported by the schema, not here)
+
+
+def _token_uses(run: JobRun) -> list[TokenUse]:
+    """What the job's steps do that needs a scope of its token (`github_token_uses`): certain for
+    an action or command of the table; possible (`certain=False`) where the token is handed to
+    something the table does not know, or an unknown action's name says it may write."""
+    uses: list[TokenUse] = []
+    for step in run.steps:
+        handed = any(_TOKEN_HANDED.search(text.value) for text in step.inputs.values()) or any(
+            _TOKEN_HANDED.search(var.written) for var in step.env.values())
+        if step.uses is not None and step.uses.kind == "action" and not step.uses.local:
+            scopes = github_token_uses.action_scopes(step.uses.name)
+            what = f"`{step.uses.name}`"
+            if scopes is None:
+                if handed or github_token_uses.MAY_WRITE_NAME.search(step.uses.name):
+                    uses.extend(TokenUse(scope, what, step.uses.text.span, certain=False)
+                                for scope in github_token_uses.SCOPES)
+                continue
+            certain = step.uses.name.lower() not in github_token_uses.ANY_SCOPE_ACTIONS
+            uses.extend(TokenUse(scope, what, step.uses.text.span, certain) for scope in scopes)
+            continue
+        if step.uses is not None and step.uses.local:
+            uses.extend(TokenUse(scope, f"the local action `{step.uses.name}`", step.uses.text.span, certain=False)
+                        for scope in github_token_uses.SCOPES)
+            continue
+        known = False
+        for command in step.commands:
+            for use in github_token_uses.command_uses(command.text):
+                known = True
+                uses.extend(TokenUse(scope, use.what, command.span) for scope in use.scopes)
+        if step.run is not None and not known and (handed or _TOKEN_HANDED.search(step.run.value)):
+            uses.extend(TokenUse(scope, "a script given the token", step.run.span, certain=False)
+                        for scope in github_token_uses.SCOPES if scope != "id-token")
+    return uses
+
+
+# ---------------------------------------------------------------------------------------------
 # Reusable workflows
 
 
@@ -651,6 +731,10 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
     returns the callee runs that jobs needing the caller wait for."""
     source = context.source
     uses = scalar_str(job["uses"]).strip()
+    # What the called workflow does with the token: its jobs' uses when it is local and read,
+    # else anything (GitHub requires the caller to grant what the callee's jobs ask for).
+    caller.token_uses = [TokenUse(scope, f"the called workflow `{uses}`", caller.span, certain=False)
+                         for scope in github_token_uses.SCOPES]
     if not uses.startswith("./"):
         caller.checks = [CheckName(f"{caller.name} / *", "check-run", caller.span, ACTIONS_APP_ID, pattern=True)]
         return [caller.key]
@@ -683,11 +767,16 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
         depth=context.depth + 1,
         seen_calls=(*context.seen_calls, source.path),
         inputs=inputs,
+        permissions=read_permissions(callee_source, callee_root) or caller.permissions,
+        permissions_cap=caller.permissions,
     )
     callee_graph = Workflow(workflow.name, workflow.span, JobGraph(), workflow.pipeline)
     runs_of = _add_jobs(callee_context, callee_graph, callee_jobs, [])
+    called_uses: list[TokenUse] = []
     for run in callee_graph.jobs():
         run.caller = caller.key
+        called_uses.extend(run.token_uses)
+    caller.token_uses = called_uses
     workflow.dag.update(callee_graph.dag)
     keys = [key for keys in runs_of.values() for key in keys]
     for key in keys:

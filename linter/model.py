@@ -485,6 +485,45 @@ class Step:
         return split_script(self.run, self.working_directory)
 
 
+# A scope's access for the GitHub token (`permissions:`); "none" also for a scope not granted.
+PermissionLevel = typing.Literal["none", "read", "write"]
+
+
+@dataclass
+class Permissions:
+    """A `permissions:` block as its loader parsed it (GitHub: workflow or job level).
+
+    `kind`: "all" (`read-all`/`write-all`: `default` for every scope), "empty" (`{}`: none) or
+    "map" (each scope listed in `scopes`, the rest none). `spans` hold each listed scope's line."""
+
+    span: Span  # the value of `permissions:`
+    kind: typing.Literal["all", "empty", "map"]
+    default: PermissionLevel  # the access of a scope that is not listed
+    scopes: dict[str, PermissionLevel] = field(default_factory=dict)
+    spans: dict[str, Span] = field(default_factory=dict)
+    written: str = ""  # `write-all`, `read-all`, `{}` or "" for a map
+
+    def level(self, scope: str) -> PermissionLevel:
+        return self.scopes.get(scope, self.default)
+
+    def span_of(self, scope: str) -> Span:
+        return self.spans.get(scope, self.span)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUse:
+    """Something a job does that needs a scope of its token, as the loader recognised it:
+    a release action, `git push`, a registry push, an OIDC login."""
+
+    scope: str  # `contents`, `pull-requests`, `id-token`, ...
+    what: str  # how messages name it: "`softprops/action-gh-release`", "`git push`"
+    span: Span
+    # False: the job hands the token to something cilint does not know (an unknown action or
+    # script given the token), which may use any scope: not evidence enough to name, but no
+    # scope is reported unused then.
+    certain: bool = True
+
+
 @dataclass
 class CheckName:
     """A status check a job reports on GitHub, exactly as branch protection must name it."""
@@ -541,6 +580,13 @@ class JobRun:
     environment_names: list[str] = field(default_factory=list)  # the environments it can run in
     environment_chosen_at_run_time: bool = False  # by an expression: `environment_names` are those it names
     deploy: Deploy | None = None  # filled by `linter.deploy`
+    # The GitHub token's permissions (GitHub; None elsewhere): the job's own `permissions:`, else
+    # its workflow's; None when neither sets them (the repository's default). A job of a local
+    # reusable workflow, run under its caller, falls back to the caller's, and is capped by them
+    # (`permissions_cap`: the caller job's effective permissions; a callee cannot raise them).
+    permissions: Permissions | None = None
+    permissions_cap: Permissions | None = None
+    token_uses: list[TokenUse] = field(default_factory=list)  # what it does that needs a scope
 
     @property
     def is_approval(self) -> bool:
@@ -732,6 +778,7 @@ class Pipeline:
     action_steps: list[Step] = field(default_factory=list)  # composite action steps
     action_images: list[Image] = field(default_factory=list)  # docker action image
     called_by_workflow_call: bool = False
+    permissions: Permissions | None = None  # GitHub workflow-level `permissions:` (None: not set)
     # How the platform writes a value it fills in before the shell runs, set by the loader so that
     # rules can tell such values without knowing the syntax: the openings of its templates
     # (GitHub `${{`, CircleCI `<<`), which the loader leaves in a value it could not resolve ...

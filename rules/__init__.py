@@ -8,6 +8,7 @@ from . import (
     approval_before_deploy,
     cache_key_lockfile,
     invalid_reference,
+    least_privilege,
     parse_error,
     pinned_actions,
     pinned_images,
@@ -28,4 +29,5 @@ BUILTIN: list[RuleModule] = [
     approval_before_deploy,
     required_checks,
     pinned_actions,
+    least_privilege,
 ]
