@@ -119,7 +119,7 @@ ACTION_USES: tuple[ActionUse, ...] = (
     ActionUse("actions/add-to-project", ("repository-projects",), "README: adds issues to a project"),
     # -- registries: packages
     ActionUse("docker/login-action", ("packages",), "README: ghcr.io with the job token needs packages: write"),
-    ActionUse("docker/build-push-action", ("packages", "id-token", "attestations"),
+    ActionUse("docker/build-push-action", ("packages", "attestations"),
               "README: pushes images (packages); provenance attestations"),
     ActionUse("redhat-actions/push-to-registry", ("packages",), "README: pushes images"),
     ActionUse("actions/delete-package-versions", ("packages",), "README: packages: write"),
@@ -184,7 +184,7 @@ COMMAND_USES: tuple[CommandUse, ...] = (
                ("contents", "packages", "id-token"), "a release tool", "each tool's manual"),
     CommandUse(r"\bgoreleaser\b", ("contents", "packages", "id-token"), "`goreleaser`", "goreleaser docs"),
     CommandUse(r"^(?:docker|podman|buildah|crane|skopeo|oras|helm|nerdctl)\b.*\b(?:push|copy|--push)\b",
-               ("packages", "id-token"), "a registry push", "docker-push(1) and the like"),
+               ("packages",), "a registry push", "docker-push(1) and the like"),
     CommandUse(r"^(?:docker|podman|buildah|helm|oras)\b.*\blogin\b", ("packages",), "a registry login",
                "docker-login(1)"),
     CommandUse(r"\b(?:npm|yarn|pnpm)\s+(?:\S+\s+)*publish\b", ("packages", "id-token"),

@@ -96,8 +96,19 @@ _DEPLOY_CONTEXT = re.compile(r"(?:^|[^a-z])(?:deploy\w*|prod|production|release\
 # A branch no filter meant for deployments admits: a job whose triggers admit it runs on any branch.
 _ANY_BRANCH = "cilint-example/any-feature-branch"
 # Commands that run a repository script, which may read variables the configuration does not show.
-_SCRIPT = re.compile(r"^(?:\.{0,2}/\S+|\S+\.(?:sh|bash|py|rb|js|ts|pl)|make|just|task|rake|npm|yarn|pnpm|npx|"
-                     r"bash|sh|python3?|node|ruby|gradle|\./gradlew|mvn)\b")
+_SCRIPT = re.compile(r"^(?:\.{0,2}/\S+|\S+\.(?:sh|bash|py|rb|js|ts|pl)\b|(?:make|just|task|rake)\b|(?:bash|sh)\s+\S)")
+# Tools that read their credentials from the environment without a `$NAME` in the script: a
+# variable whose name starts with the key counts as read by a job that runs one of the tools.
+_TOOL_VARIABLES: dict[str, tuple[str, ...]] = {
+    "AWS_": ("aws", "sam", "cdk", "terraform", "serverless", "sls", "eb"),
+    "GOOGLE_": ("gcloud", "gsutil", "terraform"), "GCLOUD_": ("gcloud", "gsutil"),
+    "AZURE_": ("az", "terraform"), "ARM_": ("terraform",),
+    "HEROKU_": ("heroku", "git"), "NPM_": ("npm", "npx", "yarn", "pnpm"), "NODE_AUTH_": ("npm", "yarn", "pnpm"),
+    "DOCKER": ("docker",), "GITHUB_": ("gh", "git", "ghr"), "GH_": ("gh", "ghr"),
+    "CODECOV_": ("codecov",), "SENTRY_": ("sentry-cli",), "TWINE_": ("twine",), "NETLIFY_": ("netlify",),
+    "VERCEL_": ("vercel",), "CLOUDFLARE_": ("wrangler",), "FIREBASE_": ("firebase",), "SNYK_": ("snyk",),
+    "SONAR_": ("sonar-scanner",), "TF_": ("terraform",), "KUBE": ("kubectl", "helm"),
+}
 
 
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
@@ -163,7 +174,8 @@ def _github(pipeline: Pipeline) -> Iterator[Finding]:
     bare = [run for run in runs if run.permissions is None]
     if pipeline.permissions is None and bare and not only_called:
         yield Finding(
-            f"workflow `{pipeline.name}` sets no top-level `permissions:`, so {_jobs_text(bare)} get the "
+            f"workflow `{pipeline.name}` sets no top-level `permissions:`, so {_jobs_text(bare)} "
+            f"{'gets' if len(bare) == 1 else 'get'} the "
             "repository's default token, which is read/write on every scope (write-all) unless the repository "
             f"or organisation restricts it; {_uses_text(bare)}. Add `permissions: contents: read` at the top "
             "and grant write scopes on the jobs that use them",
@@ -223,6 +235,13 @@ def _reads(run: JobRun) -> list[str]:
     return list(dict.fromkeys(ref.name for ref in run.secrets))
 
 
+def _read_by_tool(run: JobRun, name: str) -> bool:
+    """A tool the job runs reads the variable from the environment (`aws` reads `AWS_*`)."""
+    tools = {word.rsplit("/", 1)[-1] for step in run.steps for command in step.commands
+             for word in command.argv[:1]}
+    return any(name.startswith(prefix) and tools.intersection(names) for prefix, names in _TOOL_VARIABLES.items())
+
+
 def _opaque(run: JobRun) -> bool:
     """The job may read variables cilint does not see: orb commands, repository scripts."""
     return any(step.uses is not None for step in run.steps) or any(
@@ -233,7 +252,7 @@ def _unread_contexts(run: JobRun, workflow: Workflow, provides: dict[str, list[s
     reads = _reads(run)
     for context in run.contexts:
         variables = provides.get(context.value)
-        if not variables or any(name in reads for name in variables) or _opaque(run):
+        if not variables or any(name in reads or _read_by_tool(run, name) for name in variables) or _opaque(run):
             continue
         given = ", ".join(f"`${name}`" for name in variables[:4]) + (", ..." if len(variables) > 4 else "")
         read = ", ".join(f"`${name}`" for name in reads[:4]) if reads else "no variable from a context"
