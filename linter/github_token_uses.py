@@ -36,6 +36,7 @@ class ActionUse:
     action: str
     scopes: tuple[str, ...]
     source: str
+    when_input: str = ""  # only when this `with:` input is set to true (`codecov`: `use_oidc`)
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ ACTION_USES: tuple[ActionUse, ...] = (
     ActionUse("actions/attest-sbom", ("id-token", "attestations"), "README: id-token, attestations: write"),
     ActionUse("slsa-framework/slsa-github-generator", ("id-token", "contents", "actions"),
               "README: id-token: write, contents: write to upload, actions: read"),
-    ActionUse("codecov/codecov-action", ("id-token",), "README: `use_oidc`"),
+    ActionUse("codecov/codecov-action", ("id-token",), "README: `use_oidc: true`", when_input="use_oidc"),
     ActionUse("ossf/scorecard-action", ("id-token", "security-events"), "README: publish_results needs id-token"),
     ActionUse("jfrog/setup-jfrog-cli", ("id-token",), "README: OIDC"),
     ActionUse("octo-sts/action", ("id-token",), "README: exchanges the OIDC token"),
@@ -152,7 +153,6 @@ ACTION_USES: tuple[ActionUse, ...] = (
     ActionUse("styfle/cancel-workflow-action", ("actions",), "README: actions: write"),
     ActionUse("geekyeggo/delete-artifact", ("actions",), "README: actions: write"),
     ActionUse("benc-uk/workflow-dispatch", ("actions",), "README: actions: write"),
-    ActionUse("actions/cache", ("actions",), "GitHub docs: deleting caches needs actions: write"),
     # -- statuses, deployments
     ActionUse("myrotvorets/set-commit-status-action", ("statuses",), "README: statuses: write"),
     ActionUse("ouzi-dev/commit-status-updater", ("statuses", "pull-requests"), "README: statuses: write"),
@@ -213,7 +213,11 @@ READ_ONLY_ACTIONS: tuple[str, ...] = (
     "dtolnay/rust-toolchain", "actions-rs/toolchain", "Swatinem/rust-cache", "taiki-e/install-action",
     "extractions/setup-just", "astral-sh/setup-uv", "denoland/setup-deno", "gradle/actions/setup-gradle",
     "gradle/gradle-build-action", "erlef/setup-beam", "ruby/setup-ruby", "bufbuild/buf-setup-action",
-    "crate-ci/typos", "actions/labeler-check",
+    "crate-ci/typos", "actions/cache",
+    # cloud vendors' own actions authenticate to their cloud, not to GitHub (their OIDC logins
+    # are listed above and matched first)
+    "aws-actions/", "google-github-actions/", "azure/", "hashicorp/setup-", "docker/setup-",
+    "docker/metadata-action", "codecov/", "slackapi/", "8398a7/action-slack",
 )
 
 # An action the tables do not know, whose name says it may write with the token (many actions
@@ -221,23 +225,23 @@ READ_ONLY_ACTIONS: tuple[str, ...] = (
 MAY_WRITE_NAME = re.compile(
     r"release|publish|deploy|push|commit|comment|label|tag|pages|pull|merge|version|changelog|bump|sync|upload|"
     r"report|coverage|sarif|sign|attest|auth|login|credential|token|docker|registry|container|issue|stale|triage|"
-    r"approve|status|check|bot|pr-|-pr\b|dispatch|cancel|artifact|cache|gh-|github-|oidc|sts|vault|cloud|aws|"
-    r"azure|gcp|google",
+    r"approve|status|check|bot|pr-|-pr\b|dispatch|cancel|gh-|github-|oidc|sts|vault",
     re.I,
 )
 
 _COMMANDS = tuple((re.compile(use.pattern), use) for use in COMMAND_USES)
 
 
-def action_scopes(name: str) -> tuple[str, ...] | None:
-    """The scopes an action writes with the token (None: an action the table does not know)."""
+def action_scopes(name: str, inputs: frozenset[str] = frozenset()) -> tuple[str, ...] | None:
+    """The scopes an action writes with the token (None: an action the table does not know);
+    `inputs`: the `with:` inputs the step sets to true."""
     lowered = name.lower()
     if any(lowered == a.lower() or lowered.startswith(a.lower() + "/") for a in ANY_SCOPE_ACTIONS):
         return SCOPES
     for use in ACTION_USES:
         prefix = use.action.lower()
         if lowered == prefix or lowered.startswith(prefix + "/"):
-            return use.scopes
+            return use.scopes if not use.when_input or use.when_input in inputs else ()
     if any(lowered.startswith(a.lower()) for a in READ_ONLY_ACTIONS):
         return ()
     return None

@@ -697,7 +697,8 @@ def _token_uses(run: JobRun) -> list[TokenUse]:
         handed = any(_TOKEN_HANDED.search(text.value) for text in step.inputs.values()) or any(
             _TOKEN_HANDED.search(var.written) for var in step.env.values())
         if step.uses is not None and step.uses.kind == "action" and not step.uses.local:
-            scopes = github_token_uses.action_scopes(step.uses.name)
+            scopes = github_token_uses.action_scopes(step.uses.name, frozenset(
+                name for name, text in step.inputs.items() if text.value.strip().lower() == "true"))
             what = f"`{step.uses.name}`"
             if scopes is None:
                 if handed or github_token_uses.MAY_WRITE_NAME.search(step.uses.name):
