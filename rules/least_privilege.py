@@ -174,12 +174,13 @@ def _github(pipeline: Pipeline) -> Iterator[Finding]:
     bare = [run for run in runs if run.permissions is None]
     if pipeline.permissions is None and bare and not only_called:
         yield Finding(
-            f"workflow `{pipeline.name}` sets no top-level `permissions:`, so {_jobs_text(bare)} "
-            f"{'gets' if len(bare) == 1 else 'get'} the "
+            f"workflow `{pipeline.name}` sets no top-level `permissions:`, so its jobs that set none of their "
+            "own get the "
             "repository's default token, which is read/write on every scope (write-all) unless the repository "
             f"or organisation restricts it; {_uses_text(bare)}. Add `permissions: contents: read` at the top "
             "and grant write scopes on the jobs that use them",
-            pipeline.span, level="warning")
+            pipeline.span, level="warning",
+            related=[(run.span, f"job `{run.job_id}` sets no `permissions:`") for run in bare])
     by_block: dict[Span, tuple[Permissions, list[JobRun]]] = {}
     for run in runs:
         if run.permissions is not None and run.kind in ("job", "call"):
@@ -207,7 +208,7 @@ def _block_findings(pipeline: Pipeline, permissions: Permissions, runs: list[Job
             continue  # used, or possibly used by something cilint cannot see into
         expected = _EXPECTED.get(scope, "no step that needs it")
         yield Finding(
-            f"`{scope}: write` is granted to {where if workflow_level else _jobs_text(runs)}, which "
+            f"`{scope}: write` is granted to {where}, which "
             f"{'show' if len(runs) > 1 else 'shows'} no use for it ({expected}); {_uses_text(runs)}. "
             + ("Drop it" if scope == "id-token" else f"Lower it to `{scope}: read` (or drop it)"),
             permissions.span_of(scope), job=job, level="warning")

@@ -25,7 +25,7 @@ def test_rules_lists_every_rule_with_id_name_level() -> None:
     assert code == 0
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == [
-        "CIL001", "CIL002", "CIL003", "CIL101", "CIL102", "CIL103", "CIL104", "CIL105", "CIL106", "CIL107"]
+        "CIL001", "CIL002", "CIL003", "CIL101", "CIL102", "CIL103", "CIL104", "CIL105", "CIL106", "CIL107", "CIL109"]
     assert lines[0].split()[1:3] == ["parse-error", "error"]
 
 
@@ -54,7 +54,8 @@ def test_every_rule_documents_a_failing_and_a_passing_example() -> None:
 def test_check_clean_tree_exits_zero(tmp_path: Path) -> None:
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "workflows" / "ci.yml").write_text(
-        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n")
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+        "permissions:\n  contents: read\n")
     code, out = run("check", str(tmp_path))
     assert code == 0
     assert "No findings" in out
@@ -65,7 +66,7 @@ def test_check_findings_exit_one_and_fail_on(tmp_path: Path) -> None:
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - uses: docker/login-action@v3\n")
+        "      - uses: docker/login-action@v3\npermissions:\n  contents: read\n")
     code, out = run("check", str(tmp_path))
     assert code == 1  # a tag-pinned action is a warning; --fail-on defaults to warning
     assert ".github/workflows/ci.yml:6:" in out and "CIL107" in out

@@ -14,8 +14,9 @@ from helpers import cli
 ROOT = Path(__file__).resolve().parents[1]
 # A workflow with one finding (an unpinned action: pinned-actions) at line 6.
 UNPINNED = ("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
-            "      - uses: someone/action@main\n")
-CLEAN = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+            "      - uses: someone/action@main\npermissions:\n  contents: read\n")
+CLEAN = ("on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+         "permissions:\n  contents: read\n")
 
 
 def write(path: Path, text: str) -> Path:

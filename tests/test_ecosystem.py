@@ -57,6 +57,8 @@ SHOP_FINDINGS = [
     (CCI, 4, "CIL107", "warning"),
     (CCI, 15, "CIL102", "error"),
     (CCI, 27, "CIL105", "error"),
+    (CCI, 29, "CIL109", "warning"),  # deploy context `prod-deploy` on a job of any branch
+    (WF, 1, "CIL109", "warning"),  # no top-level `permissions:`
     (WF, 11, "CIL102", "warning"),
     (WF, 14, "CIL107", "warning"),
     (WF, 17, "CIL105", "note"),
@@ -82,7 +84,8 @@ def test_github_annotations_from_the_command_line(shop: Path) -> None:
         "::error file=.circleci/config.yml,line=15,col=16,endLine=15,endColumn=33,"
         "title=CIL102 pinned-images::image `cimg/base:current` uses the moving tag `current`")
     commands = [line.split(" ", 1)[0] for line in lines]
-    assert commands == ["::warning", "::error", "::error", "::warning", "::warning", "::notice", "::error"]
+    assert commands == ["::warning", "::error", "::error", "::warning", "::warning", "::warning", "::warning",
+                        "::notice", "::error"]
     # every line: the command, where (as the runner reads it), the rule as the title, the message
     command = re.compile(r"::\w+ file=[^:,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,"
                          r"title=CIL\d{3} [\w-]+::\S")
@@ -103,9 +106,9 @@ def test_config_select_and_ignore(shop: Path) -> None:
     # the command line's --select replaces the file's
     assert {f[2] for f in where(check_json(shop, "--select", "CIL105")[1])} == {"CIL105"}
     configure(shop, "ignore: [pinned-images, CIL105]\n")
-    assert {f[2] for f in where(check_json(shop)[1])} == {"CIL107"}
+    assert {f[2] for f in where(check_json(shop)[1])} == {"CIL107", "CIL109"}
     # --ignore adds to the file's
-    assert where(check_json(shop, "--ignore", "CIL107")[1]) == []
+    assert where(check_json(shop, "--ignore", "CIL107,CIL109")[1]) == []
 
 
 def test_config_rule_level_and_options(shop: Path) -> None:
@@ -171,7 +174,7 @@ def test_config_deploy_recognition(shop: Path) -> None:
 
 def test_config_in_pyproject(shop: Path) -> None:
     (shop / "pyproject.toml").write_text('[project]\nname = "shop"\n\n[tool.cilint]\nignore = ["CIL105"]\n')
-    assert {f[2] for f in where(check_json(shop)[1])} == {"CIL102", "CIL107"}
+    assert {f[2] for f in where(check_json(shop)[1])} == {"CIL102", "CIL107", "CIL109"}
 
 
 @pytest.mark.parametrize(("text", "where_", "words"), [
@@ -259,7 +262,7 @@ def test_unused_unknown_and_malformed_suppressions_are_notes(shop: Path) -> None
     assert (WF, 11, "CIL102", "warning") not in where(data)
     assert all(f["rule"] == "unused-suppression" for f in data["findings"] if f["rule_id"] == "CIL003")
     # notes do not fail the default --fail-on warning, but do fail --fail-on note
-    configure(shop, "ignore: [CIL102, CIL105, CIL107]\n")
+    configure(shop, "ignore: [CIL102, CIL105, CIL107, CIL109]\n")
     assert run("check", str(shop))[0] == 0
     assert run("check", "--fail-on", "note", str(shop))[0] == 1
 
@@ -279,13 +282,13 @@ def test_suppressions_of_rules_that_did_not_run_are_not_called_unused(shop: Path
 def test_baseline_reports_only_new_findings_and_survives_line_shifts(shop: Path, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     code, out, _ = run("check", "--write-baseline", str(baseline), str(shop))
-    assert code == 0 and "7 suppressed" in out
+    assert code == 0 and "9 suppressed" in out
     recorded = json.loads(baseline.read_text())
     assert recorded["version"] == 1 and len(recorded["findings"]) == len(SHOP_FINDINGS)
     assert "line" not in recorded["findings"][0]  # no line numbers: nothing to churn
 
     code, out, _ = run("check", "--baseline", str(baseline), str(shop))
-    assert (code, out) == (0, "No findings in 2 files (7 suppressed)\n")
+    assert (code, out) == (0, "No findings in 2 files (9 suppressed)\n")
 
     # lines inserted above every finding, and a job in front of the others: nothing is new
     for path in (shop / WF, shop / CCI):
@@ -296,7 +299,7 @@ def test_baseline_reports_only_new_findings_and_survives_line_shifts(shop: Path,
                                 "    steps:\n      - run: echo lint\n")
     code, data = check_json(shop, "--baseline", str(baseline))
     assert (code, where(data)) == (0, [])
-    assert len([f for f in data["suppressed"] if f["suppressed"]["kind"] == "external"]) == 7
+    assert len([f for f in data["suppressed"] if f["suppressed"]["kind"] == "external"]) == 9
     assert data["summary"] == {"error": 0, "warning": 0, "note": 0, "by_rule": {}}
 
     # a new finding is reported, alone, at its new place
@@ -311,7 +314,7 @@ def test_baseline_in_sarif_and_fixed_findings(shop: Path, tmp_path: Path) -> Non
     run("check", "--write-baseline", str(baseline), str(shop))
     sarif = json.loads(run("check", "--format", "sarif", "--baseline", str(baseline), str(shop))[1])
     results = sarif["runs"][0]["results"]
-    assert len(results) == 7
+    assert len(results) == 9
     assert all(r["suppressions"][0]["kind"] == "external" for r in results)
     # fixing one is said on standard error, and the baseline can be written anew
     edit(shop / WF, "docker/setup-buildx-action@v3",
@@ -319,7 +322,7 @@ def test_baseline_in_sarif_and_fixed_findings(shop: Path, tmp_path: Path) -> Non
     code, _, err = run("check", "--baseline", str(baseline), str(shop))
     assert code == 0 and "1 finding(s) recorded in" in err
     run("check", "--write-baseline", str(baseline), str(shop))
-    assert len(json.loads(baseline.read_text())["findings"]) == 6
+    assert len(json.loads(baseline.read_text())["findings"]) == 8
 
 
 def test_baseline_writing_is_deterministic_and_a_bad_one_is_a_usage_error(shop: Path, tmp_path: Path) -> None:
@@ -352,7 +355,8 @@ def test_sarif_for_code_scanning(shop: Path) -> None:
     rules = {rule["id"]: rule for rule in run_["tool"]["driver"]["rules"]}
     severities = {rule_id: rule["properties"].get("security-severity") for rule_id, rule in rules.items()}
     assert severities == {"CIL001": None, "CIL002": None, "CIL003": None, "CIL101": None, "CIL102": "6.5",
-                          "CIL103": None, "CIL104": "8.0", "CIL105": "8.0", "CIL106": None, "CIL107": "7.5"}
+                          "CIL103": None, "CIL104": "8.0", "CIL105": "8.0", "CIL106": None, "CIL107": "7.5",
+                          "CIL109": "5.0"}
     assert all("security" in rules[r]["properties"]["tags"] for r, s in severities.items() if s)
     results = run_["results"]
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
@@ -385,7 +389,7 @@ def test_sarif_fits_the_upload_size_limit(shop: Path, monkeypatch: pytest.Monkey
     out = run("check", "--format", "sarif", str(shop))[1]
     assert len(gzip.compress(out.encode())) <= limit
     levels = [r["level"] for r in json.loads(out)["runs"][0]["results"]]
-    assert levels.count("error") == 3 and "note" not in levels and len(levels) in (4, 5)
+    assert levels.count("error") == 3 and "note" not in levels and len(levels) in (5, 6)
 
 
 def test_a_full_run_of_results_stays_far_below_the_upload_size() -> None:

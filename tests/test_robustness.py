@@ -296,7 +296,7 @@ def test_undecodable_and_malformed_bytes(tmp_path: Path, data: bytes, line: int,
 
 
 def test_utf16_with_a_byte_order_mark_is_read(tmp_path: Path) -> None:
-    text = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: cargo build}]\n"
+    text = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: cargo build}]\npermissions: {}\n"
     code, report = check(make_repo(tmp_path, {GITHUB: b"\xff\xfe" + text.encode("utf-16-le")}))
     assert code == 1
     assert [(f["rule"], f["line"]) for f in report["findings"]] == [("warnings-as-errors", 5)]
@@ -322,7 +322,7 @@ def test_a_pipeline_that_is_not_a_mapping(tmp_path: Path, path: str, text: str, 
 
 def test_keys_stay_strings_and_complex_keys_are_refused(tmp_path: Path) -> None:
     # `on` is the boolean true of YAML 1.1 (PyYAML's default), a string for GitHub; `1:` is a key.
-    ok = "on: push\njobs:\n  1:\n    runs-on: x\n    steps: [{run: cargo build}]\n"
+    ok = "on: push\njobs:\n  1:\n    runs-on: x\n    steps: [{run: cargo build}]\npermissions: {}\n"
     flow = "on: push\njobs: {build: {runs-on: x, steps: [{run: make}]}, {a: b}: c}\n"
     code, report = check(make_repo(tmp_path, {GITHUB: ok, ".github/workflows/flow.yml": flow}))
     assert code == 1
@@ -334,7 +334,7 @@ def test_keys_stay_strings_and_complex_keys_are_refused(tmp_path: Path) -> None:
 
 def test_duplicate_keys_are_reported_and_the_file_still_checked(tmp_path: Path) -> None:
     text = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: make}]\n  b:\n    runs-on: y\n" \
-           "    steps: [{run: cargo build}]\n"
+           "    steps: [{run: cargo build}]\npermissions: {}\n"
     code, report = check(make_repo(tmp_path, {GITHUB: text}))
     assert code == 1
     found = [(f["rule"], f["line"]) for f in report["findings"]]
@@ -418,7 +418,7 @@ def test_github_matrices_needing_matrices_are_bounded(tmp_path: Path) -> None:
 
 def test_a_workflow_over_githubs_size_limit_is_reported_and_checked(tmp_path: Path) -> None:
     padding = "# " + "x" * 98 + "\n"
-    text = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: cargo build}]\n" + padding * 5200
+    text = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: cargo build}]\npermissions: {}\n" + padding * 5200
     code, report = check(make_repo(tmp_path, {GITHUB: text}))
     assert code == 1
     found = [(f["rule"], f["line"]) for f in report["findings"]]
@@ -429,7 +429,7 @@ def test_a_workflow_over_githubs_size_limit_is_reported_and_checked(tmp_path: Pa
 
 # -- the file system: links, pipes, permissions ------------------------------------------------
 
-WORKFLOW = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: cargo build}]\n"
+WORKFLOW = "on: push\njobs:\n  b:\n    runs-on: x\n    steps: [{run: cargo build}]\npermissions: {}\n"
 
 
 def test_symbolic_links_out_of_the_tree_are_reported_not_followed(tmp_path: Path) -> None:

@@ -24,7 +24,8 @@ def test_github_fires() -> None:
         (PUBLISH, 8, "warning"),  # id-token: write, only a registry push
     ]
     messages = [f.message for f in found]
-    assert "sets no top-level `permissions:`" in messages[0] and "job `test`" in messages[0]
+    assert "sets no top-level `permissions:`" in messages[0]
+    assert [(s.line, m) for s, m in found[0].related] == [(4, "job `test` sets no `permissions:`")]
     assert "`contents: write` is granted to job `lint`" in messages[1]
     assert "`pull-requests: write`" in messages[2]
     assert "write-all" in messages[3] and "contents (`git push`)" in messages[3]
