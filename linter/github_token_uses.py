@@ -51,6 +51,9 @@ class CommandUse:
 
 
 _RELEASE = ("contents",)
+# Where a command starts in a command's text: its beginning, or inside `$(...)`/after `X=`
+# (`PR=$(gh pr create ...)`).
+_AT = r"(?:^|[=(`]\s*)"
 _PR_AND_ISSUES = ("pull-requests", "issues")
 
 ACTION_USES: tuple[ActionUse, ...] = (
@@ -67,7 +70,10 @@ ACTION_USES: tuple[ActionUse, ...] = (
               "README: contents, pull-requests (and issues for labels): write"),
     ActionUse("google-github-actions/release-please-action", ("contents", "pull-requests", "issues"),
               "README (moved to googleapis/): contents, pull-requests: write"),
-    ActionUse("changesets/action", ("contents", "pull-requests"), "README: contents, pull-requests: write"),
+    ActionUse("changesets/action", ("contents", "pull-requests", "packages", "id-token"),
+              "README: contents, pull-requests: write; its `publish` command publishes (npm provenance: id-token)"),
+    ActionUse("anthropics/claude-code-action", ("contents", "pull-requests", "issues", "id-token", "actions"),
+              "docs/setup: id-token: write to exchange the OIDC token for the app's; comments and commits"),
     ActionUse("release-drafter/release-drafter", ("contents", "pull-requests"),
               "README: contents: write (drafts), pull-requests: write (autolabeler)"),
     ActionUse("cycjimmy/semantic-release-action", ("contents", "issues", "pull-requests"),
@@ -166,18 +172,18 @@ ANY_SCOPE_ACTIONS: tuple[str, ...] = ("actions/github-script", "octokit/request-
                                       "cli/gh-extension-precompile")
 
 COMMAND_USES: tuple[CommandUse, ...] = (
-    CommandUse(r"^git\b.*\bpush\b", ("contents",), "`git push`", "git-push(1)"),
-    CommandUse(r"^git\b.*\btag\b", ("contents",), "`git tag`", "git-tag(1): a tag pushed later"),
-    CommandUse(r"^gh\s+release\b", ("contents",), "`gh release`", "gh manual: creates releases"),
-    CommandUse(r"^gh\s+pr\s+(?:comment|create|edit|merge|review|close|ready|reopen)\b",
+    CommandUse(_AT + r"git\b.*\bpush\b", ("contents",), "`git push`", "git-push(1)"),
+    CommandUse(_AT + r"git\b.*\btag\b", ("contents",), "`git tag`", "git-tag(1): a tag pushed later"),
+    CommandUse(_AT + r"gh\s+release\b", ("contents",), "`gh release`", "gh manual: creates releases"),
+    CommandUse(_AT + r"gh\s+pr\s+(?:comment|create|edit|merge|review|close|ready|reopen)\b",
                ("pull-requests", "contents"), "`gh pr`", "gh manual"),
-    CommandUse(r"^gh\s+issue\b", ("issues",), "`gh issue`", "gh manual"),
-    CommandUse(r"^gh\s+label\b", ("issues",), "`gh label`", "gh manual"),
-    CommandUse(r"^gh\s+(?:workflow\s+run|run\s+(?:cancel|rerun|delete)|cache\s+delete)\b", ("actions",),
+    CommandUse(_AT + r"gh\s+issue\b", ("issues",), "`gh issue`", "gh manual"),
+    CommandUse(_AT + r"gh\s+label\b", ("issues",), "`gh label`", "gh manual"),
+    CommandUse(_AT + r"gh\s+(?:workflow\s+run|run\s+(?:cancel|rerun|delete)|cache\s+delete)\b", ("actions",),
                "`gh workflow`/`gh run`", "gh manual"),
-    CommandUse(r"^gh\s+(?:api|extension)\b", SCOPES, "`gh api`", "gh manual: any endpoint"),
-    CommandUse(r"^gh\s+attestation\b", ("attestations", "id-token"), "`gh attestation`", "gh manual"),
-    CommandUse(r"^gh\s+project\b", ("repository-projects",), "`gh project`", "gh manual"),
+    CommandUse(_AT + r"gh\s+(?:api|extension)\b", SCOPES, "`gh api`", "gh manual: any endpoint"),
+    CommandUse(_AT + r"gh\s+attestation\b", ("attestations", "id-token"), "`gh attestation`", "gh manual"),
+    CommandUse(_AT + r"gh\s+project\b", ("repository-projects",), "`gh project`", "gh manual"),
     CommandUse(r"\bsemantic-release\b", ("contents", "issues", "pull-requests", "packages", "id-token"),
                "`semantic-release`", "semantic-release docs: GitHub Actions"),
     CommandUse(r"\b(?:release-it|lerna\s+(?:publish|version)|changeset\s+(?:publish|version)|standard-version)\b",

@@ -91,8 +91,9 @@ _EXPECTED: dict[str, str] = {
 }
 
 # Contexts named for deployment: their credentials reach production or publish.
-_DEPLOY_CONTEXT = re.compile(r"(?:^|[^a-z])(?:deploy\w*|prod|production|release\w*|publish\w*|live)(?:[^a-z]|$)",
-                             re.I)
+_DEPLOY_CONTEXT = re.compile(
+    r"(?:^|[^a-z])(?:deploy|deploys|deployment|deployments|prod|production|release|releases|publish|publishing|live)"
+    r"(?:[^a-z]|$)", re.I)
 # A branch no filter meant for deployments admits: a job whose triggers admit it runs on any branch.
 _ANY_BRANCH = "cilint-example/any-feature-branch"
 # Commands that run a repository script, which may read variables the configuration does not show.
@@ -152,6 +153,9 @@ def _used(runs: list[JobRun]) -> dict[str, list[str]]:
 
 def _uses_text(runs: list[JobRun]) -> str:
     used = _used(runs)
+    unknown = list(dict.fromkeys(use.what for run in runs for use in run.token_uses if not use.certain))
+    if not used and unknown:
+        return f"what {'they' if len(runs) > 1 else 'it'} may write with cannot be told ({', '.join(unknown[:2])})"
     if not used:
         return "none of the jobs shows a use for a write scope" if len(runs) > 1 else \
             "the job shows a use for no write scope"
@@ -202,7 +206,8 @@ def _block_findings(pipeline: Pipeline, permissions: Permissions, runs: list[Job
     if permissions.kind != "map":
         return
     for scope, level in permissions.scopes.items():
-        if level != "write" or any(_capped(run, scope) for run in runs):
+        if level != "write" or scope not in _EXPECTED or any(_capped(run, scope) for run in runs):
+            # (a scope cilint does not know, or spelled wrong, is the schema's business)
             continue
         if any(use.scope == scope for run in runs for use in run.token_uses):
             continue  # used, or possibly used by something cilint cannot see into
