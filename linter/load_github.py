@@ -60,6 +60,13 @@ _BUILTIN_TOKEN = "github.token"  # the job's own token, read as an expression
 TEMPLATE_OPENERS = ("${{",)
 TEMPLATE_WORD = r"\$\{\{.*?\}\}"
 CHECKOUT_DIRECTORIES = ("${{ github.workspace }}", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE}")
+# What every workflow and action pipeline says of GitHub's syntax and of the variables the runner
+# sets itself (`GITHUB_TOKEN`, `GITHUB_*`, `RUNNER_*`).
+_PLATFORM_FACTS: dict[str, Any] = {
+    "template_openers": TEMPLATE_OPENERS, "template_word": TEMPLATE_WORD,
+    "checkout_directories": CHECKOUT_DIRECTORIES,
+    "builtin_variables": frozenset({"GITHUB_TOKEN"}), "builtin_prefixes": ("GITHUB_", "RUNNER_"),
+}
 _USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
 _TRAILING_COMMENT = re.compile(r"#\s*(.*\S)")
 _RUNS_ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)")
@@ -192,9 +199,7 @@ def load_workflow(
     merge_keys: list[Pos] | None = None,
 ) -> Pipeline:
     name = scalar_str(root.get("name")) or source.path
-    pipeline = Pipeline("github", source.path, name, source.span(root.pos),
-                        template_openers=TEMPLATE_OPENERS, template_word=TEMPLATE_WORD,
-                        checkout_directories=CHECKOUT_DIRECTORIES)
+    pipeline = Pipeline("github", source.path, name, source.span(root.pos), **_PLATFORM_FACTS)
     for pos in merge_keys or []:
         source.problem(ProblemKind.REFERENCE, "`<<` merge keys are not supported by GitHub Actions "
                        "(anchors and aliases are); write the keys out", pos)
@@ -1220,9 +1225,7 @@ def _intersect(mine: list[Trigger], theirs: list[Trigger]) -> list[Trigger]:
 
 def load_action(source: Source, root: YMap) -> Pipeline:
     name = scalar_str(root.get("name")) or source.path
-    pipeline = Pipeline("action", source.path, name, source.span(root.pos),
-                        template_openers=TEMPLATE_OPENERS, template_word=TEMPLATE_WORD,
-                        checkout_directories=CHECKOUT_DIRECTORIES)
+    pipeline = Pipeline("action", source.path, name, source.span(root.pos), **_PLATFORM_FACTS)
     pipeline.literals = walk_literals(source, root, is_reference)
     runs = root.get("runs")
     if not isinstance(runs, YMap):

@@ -794,6 +794,10 @@ class Pipeline:
     # posts, and the prefix of its per-job statuses (`ci/circleci: <job>`).
     status_context: str = ""
     status_prefix: str = ""
+    # Variables the platform itself sets in every job (GitHub `GITHUB_TOKEN`, `GITHUB_*`, `RUNNER_*`;
+    # CircleCI `CIRCLE_*`): names and prefixes. They come from no secret store of the user's.
+    builtin_variables: frozenset[str] = frozenset()
+    builtin_prefixes: tuple[str, ...] = ()
 
 
 @dataclass

@@ -135,8 +135,6 @@ _DATABASE_IMAGE = re.compile(
     r"rabbitmq|couchdb|neo4j|cassandra|scylla|influxdb|minio|keycloak|ldap",
     re.I,
 )
-BUILTIN_SECRETS = {"github": frozenset({"GITHUB_TOKEN"}), "circleci": frozenset()}
-BUILTIN_PREFIXES = {"github": ("GITHUB_", "RUNNER_"), "circleci": ("CIRCLE_",)}
 
 _PLACEHOLDER_WORDS = re.compile(
     r"example|sample|placeholder|change_?-?me|replace|your[_-]?|dummy|fake|redacted|xxx|todo|fixme|insert|"
@@ -217,10 +215,10 @@ def looks_like_secret(value: str, template_openers: tuple[str, ...] = ()) -> boo
     return not text.startswith(("/", "./", "~", "http://", "https://", "file:"))
 
 
-def _builtin(name: str, platform: str) -> bool:
+def _builtin(name: str, pipeline: Pipeline) -> bool:
+    """A variable the platform sets itself (`Pipeline.builtin_variables`, `builtin_prefixes`)."""
     upper = name.upper()
-    return upper in BUILTIN_SECRETS.get(platform, frozenset()) or upper.startswith(
-        BUILTIN_PREFIXES.get(platform, ()))
+    return upper in pipeline.builtin_variables or upper.startswith(pipeline.builtin_prefixes)
 
 
 def _platform(pipeline: Pipeline) -> str:
@@ -271,7 +269,7 @@ def _pipeline_findings(project: Project, pipeline: Pipeline) -> Iterator[Finding
                 done.add((id(run.steps), run.qualified))
                 yield from _password_arguments(pipeline, run.steps, run.qualified)
             if pipeline.platform == "github":
-                yield from _github_secret_uses(run, pipeline.template_word)
+                yield from _github_secret_uses(run, pipeline)
         if pipeline.platform == "circleci":
             yield from _circleci_contexts(project, pipeline, workflow)
     if pipeline.platform == "action":
@@ -282,21 +280,20 @@ def _pipeline_findings(project: Project, pipeline: Pipeline) -> Iterator[Finding
 
 
 def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
-    platform, openers = _platform(pipeline), pipeline.template_openers
     throwaway = _runs_database(pipeline)
     # Every string of the file passes here (64,696 for the corpus workflows): the cheap tests that
     # each check starts with come first, so that most strings make no generator at all.
     for literal in pipeline.literals:
         value = literal.written  # (its place is looked up only for a finding)
         if _TOKEN_MARKERS.search(value):
-            formats = list(_known_formats(literal.value, platform, openers))
+            formats = list(_known_formats(literal.value, pipeline))
             yield from formats
             if formats:
                 continue
         if is_secret_name(literal.name):
-            yield from _secret_named_value(literal, platform, throwaway, openers)
+            yield from _secret_named_value(literal, pipeline, throwaway)
         if "=" in value:
-            yield from _secret_assignments(literal, platform, throwaway, openers)
+            yield from _secret_assignments(literal, pipeline, throwaway)
 
 
 def _runs_database(pipeline: Pipeline) -> bool:
@@ -304,11 +301,11 @@ def _runs_database(pipeline: Pipeline) -> bool:
                for run in workflow.jobs() for image in run.images)
 
 
-def _literal_under(name: str, value: str, platform: str, throwaway_databases: bool,
-                   openers: tuple[str, ...]) -> bool:
+def _literal_under(name: str, value: str, pipeline: Pipeline, throwaway_databases: bool) -> bool:
     """Whether `name: value` sets a secret-named variable to what may be a real secret."""
     upper = name.upper().replace("-", "_")
-    if not is_secret_name(name) or _builtin(name, platform) or not looks_like_secret(value, openers):
+    if (not is_secret_name(name) or _builtin(name, pipeline)
+            or not looks_like_secret(value, pipeline.template_openers)):
         return False
     if throwaway_databases and _DATABASE_CREDENTIAL.match(upper):
         return False
@@ -318,7 +315,8 @@ def _literal_under(name: str, value: str, platform: str, throwaway_databases: bo
     return not any(word in value.lower() for word in words)
 
 
-def _known_formats(text: Text, platform: str, openers: tuple[str, ...]) -> Iterator[Finding]:
+def _known_formats(text: Text, pipeline: Pipeline) -> Iterator[Finding]:
+    platform, openers = _platform(pipeline), pipeline.template_openers
     for token_format in TOKEN_FORMATS:
         for match in token_format.pattern.finditer(text.value):
             secret = match.group(0).rstrip()
@@ -333,26 +331,24 @@ def _known_formats(text: Text, platform: str, openers: tuple[str, ...]) -> Itera
                 f"it in {store}", _offset_span(text, match.start(), len(secret)))
 
 
-def _secret_named_value(literal: EnvVar, platform: str, throwaway: bool,
-                        openers: tuple[str, ...]) -> Iterator[Finding]:
+def _secret_named_value(literal: EnvVar, pipeline: Pipeline, throwaway: bool) -> Iterator[Finding]:
     name, value = literal.name, literal.written
-    if literal.reference or "\n" in value or not _literal_under(name, value, platform, throwaway, openers):
+    if literal.reference or "\n" in value or not _literal_under(name, value, pipeline, throwaway):
         return
     yield Finding(
-        f"`{name}` is set to a literal value {mask(value, 0)}: {_store_advice(platform, name)}",
+        f"`{name}` is set to a literal value {mask(value, 0)}: {_store_advice(_platform(pipeline), name)}",
         literal.value.span)
 
 
-def _secret_assignments(literal: EnvVar, platform: str, throwaway: bool,
-                        openers: tuple[str, ...]) -> Iterator[Finding]:
+def _secret_assignments(literal: EnvVar, pipeline: Pipeline, throwaway: bool) -> Iterator[Finding]:
     """`NAME=value` in scripts and `environment:` lists."""
     for match in _ASSIGNMENT.finditer(literal.written):
         name, value = match.group(1), match.group(2)
-        if not _literal_under(name, value, platform, throwaway, openers):
+        if not _literal_under(name, value, pipeline, throwaway):
             continue
         yield Finding(
             f"`{name}` is assigned a literal value {mask(value.strip(chr(34) + chr(39)), 0)}: "
-            f"{_store_advice(platform, name)}",
+            f"{_store_advice(_platform(pipeline), name)}",
             _offset_span(literal.value, match.start(1), len(match.group(0)) - (match.start(1) - match.start())))
 
 
@@ -360,14 +356,13 @@ def _secret_assignments(literal: EnvVar, platform: str, throwaway: bool,
 
 
 def _password_arguments(pipeline: Pipeline, steps: list[Step], job: str | None) -> Iterator[Finding]:
-    platform = _platform(pipeline)
     for step in steps:
         for command in step.commands:
             found = secret_argument(command, pipeline.template_word)
             if found is None:
                 continue
             option, value = found
-            finding = _judge_password(option, value, command, step, platform, pipeline.template_openers, job)
+            finding = _judge_password(option, value, command, step, pipeline, job)
             if finding is not None:
                 yield finding
 
@@ -422,14 +417,14 @@ def _short_flag(argv: list[str]) -> bool | None:
 
 
 def _judge_password(
-    option: str, value: str, command: Command, step: Step, platform: str, openers: tuple[str, ...],
-    job: str | None
+    option: str, value: str, command: Command, step: Step, pipeline: Pipeline, job: str | None
 ) -> Finding | None:
+    openers = pipeline.template_openers
     value = value.strip("'\"")
     if any(template in value for template in step.secret_templates):
         return None  # a secret template: reported as an interpolation, with this advice; or built in
     variable = _VARIABLE.match(value)
-    if variable and _builtin(variable.group(1), platform) and not _holds_secret(variable.group(1), step):
+    if variable and _builtin(variable.group(1), pipeline) and not _holds_secret(variable.group(1), step, pipeline):
         return None
     if variable and says_not_secret(variable.group(1)):
         return None  # `--token "$TOKEN_FILE"`: where the secret is, not the secret
@@ -456,17 +451,18 @@ def _judge_password(
         command.span, job=job)
 
 
-def _holds_secret(name: str, step: Step) -> bool:
+def _holds_secret(name: str, step: Step, pipeline: Pipeline) -> bool:
     """Whether the step's `env` sets `name` from the secret store (a secret other than the token)."""
-    return any(not _builtin(secret, "github") for secret in step.env_secrets.get(name, ()))
+    return any(not _builtin(secret, pipeline) for secret in step.env_secrets.get(name, ()))
 
 
 # -- GitHub: how secrets are used ----------------------------------------------------------------
 
 
-def _github_secret_uses(run: JobRun, template_word: str) -> Iterator[Finding]:
+def _github_secret_uses(run: JobRun, pipeline: Pipeline) -> Iterator[Finding]:
+    template_word = pipeline.template_word
     for ref in run.secrets:
-        if _builtin(ref.name, "github"):
+        if _builtin(ref.name, pipeline):
             continue
         if ref.via == "inherit":
             yield Finding(
@@ -500,7 +496,7 @@ def _circleci_contexts(project: Project, pipeline: Pipeline, workflow: Workflow)
     for run in workflow.jobs():
         if run.kind != "job":
             continue
-        needed = _secret_variables(run)
+        needed = _secret_variables(run, pipeline)
         if not needed:
             continue
         contexts = [c.value for c in run.contexts]
@@ -509,10 +505,10 @@ def _circleci_contexts(project: Project, pipeline: Pipeline, workflow: Workflow)
             yield _context_finding(run, workflow, contexts, missing, needed, provides)
 
 
-def _secret_variables(run: JobRun) -> dict[str, list[SecretRef]]:
+def _secret_variables(run: JobRun, pipeline: Pipeline) -> dict[str, list[SecretRef]]:
     needed: dict[str, list[SecretRef]] = {}
     for ref in run.secrets:
-        if ref.via == "variable" and is_secret_name(ref.name) and not _builtin(ref.name, "circleci"):
+        if ref.via == "variable" and is_secret_name(ref.name) and not _builtin(ref.name, pipeline):
             needed.setdefault(ref.name, []).append(ref)
     return dict(sorted(needed.items()))
 

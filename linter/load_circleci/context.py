@@ -14,6 +14,7 @@ from typing import Any
 from ..loadutil import Source
 from ..model import Pipeline, ProblemKind, Reference, Span, Text
 from ..yamlsrc import Pos, YMap
+from .secrets import BUILTIN_PREFIXES
 from .values import CHECKOUT_DIRECTORIES, STATUS_CONTEXT, STATUS_PREFIX, TEMPLATE_OPENERS
 
 
@@ -70,7 +71,7 @@ class Config:
         self.pipeline = Pipeline(
             platform="circleci", path=source.path, name=source.path, span=source.span(root.pos),
             template_openers=TEMPLATE_OPENERS, checkout_directories=CHECKOUT_DIRECTORIES,
-            status_context=STATUS_CONTEXT, status_prefix=STATUS_PREFIX,
+            status_context=STATUS_CONTEXT, status_prefix=STATUS_PREFIX, builtin_prefixes=BUILTIN_PREFIXES,
         )
         self.jobs: dict[str, Def] = {}
         self.commands: dict[str, Def] = {}
