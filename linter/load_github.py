@@ -18,6 +18,7 @@ from typing import Any
 from . import github_cache, github_filters, github_token_uses
 from . import github_expr as expr
 from .github_env import carry_github_env
+from .github_events import EVENTS
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
     Cache,
@@ -1048,9 +1049,9 @@ def _triggers(source: Source, root: YMap) -> list[Trigger]:
         return []
     triggers: list[Trigger] = []
     if isinstance(on, str):
-        return [Trigger(on, source.span(pos))]
+        return [_reach(Trigger(on, source.span(pos)))]
     if isinstance(on, YSeq):
-        return [Trigger(scalar_str(e), source.span(on.pos_of(i))) for i, e in enumerate(on)]
+        return [_reach(Trigger(scalar_str(e), source.span(on.pos_of(i)))) for i, e in enumerate(on)]
     if not isinstance(on, YMap):
         source.problem(ProblemKind.PARSE, "`on:` must be an event, a list or a mapping", pos)
         return []
@@ -1071,8 +1072,16 @@ def _triggers(source: Source, root: YMap) -> list[Trigger]:
             trigger.paths_ignore = str_list(spec.get("paths-ignore"))
             trigger.types = str_list(spec.get("types"))
             trigger.workflows = str_list(spec.get("workflows")) or []
-        triggers.append(trigger)
+        triggers.append(_reach(trigger))
     return triggers
+
+
+def _reach(trigger: Trigger) -> Trigger:
+    """Who can cause the trigger's event (`github_events.py`)."""
+    reach = EVENTS.get(trigger.event)
+    if reach is not None:
+        trigger.outsider, trigger.privileged = reach.outsider, reach.privileged
+    return trigger
 
 
 @dataclass(frozen=True)

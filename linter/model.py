@@ -142,6 +142,11 @@ class Trigger:
     # Values the trigger must set for the run to happen (a CircleCI workflow whose `when` needs a
     # pipeline parameter: `run-deploy=true`, set by an API call or a scheduled pipeline), as shown.
     settings: list[str] = field(default_factory=list)
+    # Who can cause the event (set by the loader from its platform's table; GitHub:
+    # `github_events.py`): `outsider` when a person without write access can; `privileged` when
+    # such a run still holds the base repository's secrets and a writable token.
+    outsider: bool = False
+    privileged: bool = False
     # `branches`/`branches_ignore` (and tag filters, which keep branches out) as the loader
     # translated them. Set after the trigger is made, and not copied by `dataclasses.replace`:
     # a trigger whose filters change is translated again.
