@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
+from collections import deque
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -37,6 +38,8 @@ _FD_WORD = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
 _PLAIN_CHARACTER = r"[^\s'\"\\$`<>()&|;#{}]"  # a character that is only itself
 _PLAIN = re.compile(_PLAIN_CHARACTER + "+")
 _NEWLINE = re.compile("\n")
+_BLANKS = re.compile(r"[ \t\r]+")
+_DUPLICATED_FD = re.compile(r"\d+-?|-")  # what `>&` and `<&` take: `2>&1`, `>&-`
 _CONTINUATION = re.compile(r"\\\n\s*")  # a backslash-newline and the indentation after it
 _DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"$`])')  # what a backslash escapes inside "…"
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
@@ -157,8 +160,8 @@ class _Splitter:
         line `start` is on."""
         index = bisect.bisect_right(self.line_starts, start) - 1
         line_start = self.line_starts[index]
-        line_end = self.text.find("\n", line_start)
-        line_end = len(self.text) if line_end < 0 else line_end
+        # (from the next line's start, not a search: a line of many commands is searched once)
+        line_end = self.line_starts[index + 1] - 1 if index + 1 < len(self.line_starts) else len(self.text)
         return index, start - line_start, min(end, line_end) - line_start
 
     # -- commands ----------------------------------------------------------------------------
@@ -324,7 +327,7 @@ class _Lexer:
         self.s = text
         self.i = 0
         self.tokens: list[_Token] = []
-        self.heredocs: list[tuple[str, bool]] = []  # (terminator, strip tabs) awaiting the next line
+        self.heredocs: deque[tuple[str, bool]] = deque()  # (terminator, strip tabs) awaiting the next line
         self.word: list[str] = []
         self.word_start = -1
 
@@ -342,9 +345,9 @@ class _Lexer:
             c = s[self.i]
             if c == "\\" and s.startswith("\\\n", self.i):
                 self.i += 2
-            elif c in " \t\r":
+            elif c in " \t\r":  # the whole run of blanks: the fast match is not tried again within it
                 self.end_word()
-                self.i += 1
+                self.i = _BLANKS.match(s, self.i).end()  # type: ignore[union-attr]  # (c is one)
             elif c == "\n":
                 self.end_word()
                 self.add("op", "\n", self.i, self.i + 1)
@@ -413,9 +416,9 @@ class _Lexer:
         op = match.group(1)
         self.i = match.end()
         if op in (">&", "<&"):
-            target = re.match(r"\d+-?|-", s[self.i:])
+            target = _DUPLICATED_FD.match(s, self.i)
             if target:
-                self.i += target.end()
+                self.i = target.end()
                 self.add("redir-done", op, i, self.i)
                 return True
             op = op[0]  # `>& file`: the same as `> file`
@@ -430,7 +433,7 @@ class _Lexer:
     def skip_heredocs(self) -> None:
         s = self.s
         while self.heredocs:
-            terminator, strip = self.heredocs.pop(0)
+            terminator, strip = self.heredocs.popleft()
             while self.i < len(s):
                 end = s.find("\n", self.i)
                 end = len(s) if end < 0 else end
@@ -493,17 +496,8 @@ _BALANCED_STOP = {"(": re.compile(r"""[\\'"()]"""), "{": re.compile(r"""[\\'"{}]
 
 
 def _double_quoted_end(s: str, i: int) -> int:
-    while (stop := _DOUBLE_QUOTED_STOP.search(s, i)) is not None:
-        i = stop.start()
-        c = s[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == '"':
-            return i
-        end = _expansion_end(s, i)
-        i = end if end is not None else i + 1
-    return len(s)
+    """The index of the `"` closing a double-quoted string whose text starts at i."""
+    return _scan(s, i, _QUOTE)
 
 
 def _ansi_end(s: str, i: int) -> int:
@@ -530,28 +524,85 @@ def _expansion_end(s: str, i: int) -> int | None:
 
 def _balanced_end(s: str, i: int, open_: str, close: str) -> int:
     """The index of the `close` matching an already opened `open_`, quotes respected."""
-    depth = 1
-    stops = _BALANCED_STOP[open_]
-    while (stop := stops.search(s, i)) is not None:
+    return _scan(s, i, open_)
+
+
+# What `_scan` is inside of: a double-quoted string, or `(…)` / `{…}` (the opening character).
+_QUOTE = '"'
+
+
+def _scan(s: str, i: int, inside: str) -> int:
+    """The index of the character closing the construct `inside` whose text starts at i (len(s)
+    when it is not closed): `"` for a double-quoted string, the matching `)` or `}` for one
+    opened by `(` or `{`.
+
+    One pass, with the constructs opened on the way on a stack of its own rather than the
+    interpreter's: `"$("$("$(…` nests a string in a substitution in a string as deep as the
+    script is long (recursion would overflow the interpreter's stack). Inside a string, an
+    expansion (`$(`, `${`, `<(`, `>(`) opens a construct, `${{ … }}` and backticks are skipped
+    whole; inside `(…)` or `{…}`, single quotes are skipped, a `"` opens a string, and the same
+    bracket opened again only deepens the count (bash counts them the same way here)."""
+    n = len(s)
+    # Each entry: `"`, or the opening bracket and how many of it are open.
+    stack: list[tuple[str, int]] = [(inside, 1)]
+    while True:
+        kind, depth = stack[-1]
+        if kind == _QUOTE:
+            stop = _DOUBLE_QUOTED_STOP.search(s, i)
+            if stop is None:
+                return n
+            i = stop.start()
+            c = s[i]
+            if c == "\\":
+                i += 2
+            elif c == '"':
+                stack.pop()
+                if not stack:
+                    return i
+                i += 1
+            elif s.startswith("${{", i):
+                end = s.find("}}", i + 3)
+                i = n if end < 0 else end + 2
+            elif c == "`":
+                i = _find(s, "`", i + 1) + 1
+            elif s.startswith(("$(", "<(", ">("), i):
+                stack.append(("(", 1))
+                i += 2
+            elif s.startswith("${", i):
+                stack.append(("{", 1))
+                i += 2
+            else:
+                i += 1
+            continue
+        close = _CLOSING[kind]
+        stop = _BALANCED_STOP[kind].search(s, i)
+        if stop is None:
+            return n
         i = stop.start()
         c = s[i]
         if c == "\\":
             i += 2
-            continue
-        if c == "'":
+        elif c == "'":
             i = _find(s, "'", i + 1) + 1
-            continue
-        if c == '"':
-            i = _double_quoted_end(s, i + 1) + 1
-            continue
-        if c == open_:
-            depth += 1
+        elif c == '"':
+            stack.append((_QUOTE, 1))
+            i += 1
+        elif c == kind:
+            stack[-1] = (kind, depth + 1)
+            i += 1
         elif c == close:
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return len(s)
+            if depth > 1:
+                stack[-1] = (kind, depth - 1)
+            else:
+                stack.pop()
+                if not stack:
+                    return i
+            i += 1
+        else:
+            i += 1
+
+
+_CLOSING = {"(": ")", "{": "}"}
 
 
 # ---------------------------------------------------------------------------------------------
