@@ -18,34 +18,119 @@ from functools import cache
 # `**/` any number of folders (none too), `**` anything, `*` and `?` within one folder.
 _WILDCARDS = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
 _WILDCARD = re.compile(r"(\*\*/|\*\*|\*|\?)")  # longest first
+_ANYWHERE = "**/"  # what a gitignore-like pattern without `/` is read as starting with
+_UNBOUNDED = frozenset({"**/", "**", "*"})
 
 
-def _translate(pattern: str) -> str:
-    return "".join(_WILDCARDS.get(part, re.escape(part)) for part in _WILDCARD.split(pattern))
+def _parts(pattern: str) -> list[str]:
+    """The pattern as wildcards and literal text, runs of wildcards that mean one simplified
+    (`**` next to `*`, `**/` or `**` is `**`; `**/**/` is `**/`)."""
+    parts: list[str] = []
+    for part in _WILDCARD.split(pattern):
+        if not part:
+            continue
+        previous = parts[-1] if parts else None
+        if part in _UNBOUNDED and previous in _UNBOUNDED:
+            if part == previous == "**/":
+                continue
+            if "**" in (part, previous):
+                parts[-1] = "**"
+                continue
+        parts.append(part)
+    return parts
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
+class Glob:
+    """A compiled glob, matched in time linear in the path (times the pattern's length over
+    the machine word), whatever the pattern: `fullmatch` as a regular expression's.
+
+    Python's regular expressions backtrack: `*a*a*a…` against a long name tries every way of
+    splitting it, exponential in the number of stars. A pattern with at most one unbounded
+    wildcard cannot do that (its one split point is tried at each position once) and is
+    matched by the regular expression; any other by simulating the pattern's automaton on
+    every position at once, one bit per position (the "shift-and" method)."""
+
+    __slots__ = ("pattern", "_regex", "_steps", "_other", "_skip1", "_skip2", "_accept")
+
+    def __init__(self, pattern: str, parts: list[str]) -> None:
+        self.pattern = pattern
+        self._regex: re.Pattern[str] | None = None
+        if sum(part in _UNBOUNDED for part in parts) <= 1:
+            self._regex = re.compile("".join(_WILDCARDS.get(p, re.escape(p)) for p in parts))
+            return
+        # Positions: one per literal character or wildcard, two for `**/` (entering it, then
+        # inside it until a `/`); bit i set: the pattern matched up to position i.
+        kinds: list[str] = []
+        for part in parts:
+            if part == "**/":
+                kinds += ["enter", "inside"]
+            elif part in _WILDCARDS:
+                kinds.append(part)
+            else:
+                kinds += list(part)
+        chars = {k for k in kinds if len(k) == 1 and k not in "*?"} | {"/"}
+        self._steps = {c: self._step(kinds, c) for c in chars}
+        self._other = self._step(kinds, "")  # a character the pattern does not name
+        self._skip1 = sum(1 << i for i, k in enumerate(kinds) if k in ("*", "**", "enter"))
+        self._skip2 = sum(1 << i for i, k in enumerate(kinds) if k == "enter")
+        self._accept = 1 << len(kinds)
+
+    @staticmethod
+    def _step(kinds: list[str], c: str) -> tuple[int, int]:
+        """(positions that move on by reading c, positions that stay)."""
+        slash = c == "/"
+        advance = stay = 0
+        for i, kind in enumerate(kinds):
+            if kind == c or (kind == "?" and not slash) or (kind == "inside" and slash):
+                advance |= 1 << i
+            if (kind == "*" and not slash) or kind in ("**", "inside"):
+                stay |= 1 << i
+        return advance, stay
+
+    def _closure(self, state: int) -> int:
+        while True:
+            grown = state | ((state & self._skip1) << 1) | ((state & self._skip2) << 2)
+            if grown == state:
+                return state
+            state = grown
+
+    def fullmatch(self, path: str) -> bool:
+        if self._regex is not None:
+            return self._regex.fullmatch(path) is not None
+        steps, other = self._steps, self._other
+        state = self._closure(1)
+        for c in path:
+            advance, stay = steps.get(c, other)
+            state = ((state & advance) << 1) | (state & stay)
+            if not state:
+                return False
+            state = self._closure(state)
+        return bool(state & self._accept)
+
+
+def glob_regex(pattern: str) -> Glob:
     """The model's glob form, relative to the root: `**/` matches zero or more folders, `*` and
     `?` stay within one path segment; a leading `./` is the root."""
-    return re.compile(_translate(pattern.removeprefix("./")))
+    pattern = pattern.removeprefix("./")
+    return Glob(pattern, _parts(pattern))
 
 
 @cache  # (asked once per finding and configured pattern)
-def gitignore_regex(pattern: str) -> re.Pattern[str]:
+def gitignore_regex(pattern: str) -> Glob:
     """A gitignore-like glob: the model's glob form, and besides a trailing `/` means everything
     below, and a pattern without `/` matches the file name anywhere."""
     pattern = pattern.removeprefix("./")
     if pattern.endswith("/"):
         pattern += "**"
     anywhere = "/" not in pattern
-    return re.compile(("(?:.*/)?" if anywhere else "") + _translate(pattern))
+    return Glob(pattern, _parts((_ANYWHERE if anywhere else "") + pattern))
 
 
 @dataclass(frozen=True)
 class IgnorePattern:
     """One line of a `.gitignore`: `regex` matches a path relative to the file's directory."""
 
-    regex: re.Pattern[str]
+    regex: Glob
     negated: bool
     directory_only: bool
 
@@ -69,6 +154,7 @@ def gitignore_patterns(text: str) -> list[IgnorePattern]:
         if not line:
             continue
         anchored = "/" in line
-        body = _translate(line.removeprefix("/").replace("\\ ", " "))
-        patterns.append(IgnorePattern(re.compile(body if anchored else "(?:.*/)?" + body), negated, directory_only))
+        body = line.removeprefix("/").replace("\\ ", " ")
+        patterns.append(IgnorePattern(Glob(line, _parts(body if anchored else _ANYWHERE + body)), negated,
+                                      directory_only))
     return patterns
