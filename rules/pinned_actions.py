@@ -36,6 +36,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.limits import MAX_VERSION_REF_CHARS
 from ..linter.model import Project, Reference, Span
 
 ID = "CIL107"
@@ -73,7 +74,7 @@ def judge_github(ref: Reference, allowed: list[str]) -> Verdict | None:
         return None
     if _SHORT_SHA.fullmatch(version) and re.search(r"\d", version):
         return Verdict("error", f"uses the abbreviated SHA `{version}`, which is not accepted as a pin")
-    if _VERSION_TAG.fullmatch(version):
+    if len(version) <= MAX_VERSION_REF_CHARS and _VERSION_TAG.fullmatch(version):
         if _allowed(ref.name, allowed):
             return None
         # Tag or branch is not in the YAML (`ruby/setup-ruby@v1` is a branch): say what is known.

@@ -28,6 +28,7 @@ RULE_MAY_IMPORT = frozenset({
     "linter.model",
     "linter.findings",
     "linter.values",  # Span, Text, Command (re-exported by the model)
+    "linter.limits",  # caps against hostile input (docs/limits.md)
     "linter.ruleapi",  # the Protocol a rule module satisfies
     "linter.imageref",  # how an image reference is written and what its tag pins
     "linter.secretnames",  # which variable names hold secrets

@@ -22,8 +22,10 @@ BUILTIN_VARS = frozenset({
 })
 BUILTIN_PREFIXES = ("CIRCLE_",)
 
-# `$NAME` and `${NAME...}`, not `\$NAME` nor `$$`.
-_VAR = re.compile(r"(?<![\\$])\$(?:\{([A-Za-z_][A-Za-z0-9_]*)[^}]*\}|([A-Za-z_][A-Za-z0-9_]*))")
+# `$NAME` and `${NAME...}` (up to the next `}`), not `\$NAME` nor `$$`. The search for that `}`
+# is done in `_variables`, once for the whole text: in a pattern (`${NAME[^}]*}`) each `${` of a
+# text without one more `}` would scan to its end again.
+_VAR = re.compile(r"(?<![\\$])\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 # Names a script sets itself: `NAME=`, `export NAME=`, `for NAME in`, `read [-r] NAME`.
 _ASSIGNED = re.compile(
     r"(?:^|[\s;&|(`])(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)*)?([A-Za-z_]\w*)\+?="
@@ -42,7 +44,23 @@ def _builtin(name: str) -> bool:
 @lru_cache(maxsize=16384)
 def _variables(value: str) -> tuple[tuple[str, int, int], ...]:
     """`$NAME` / `${NAME}` uses in a string: (name, start, end)."""
-    return tuple((m.group(1) or m.group(2), m.start(), m.end()) for m in _VAR.finditer(value))
+    found = []
+    close = -1  # the next `}` at or after the last place looked from (len: none)
+    position = 0
+    while (m := _VAR.search(value, position)) is not None:
+        position = m.end()
+        if m.group(2) is not None:
+            found.append((m.group(2), m.start(), m.end()))
+            continue
+        if close < m.end():
+            close = value.find("}", m.end())
+            close = len(value) if close < 0 else close
+        if close < len(value):  # `${NAME…}`: it ends at the `}`, and the search goes on after it
+            position = close + 1
+            found.append((m.group(1), m.start(), position))
+        else:  # no `}` after it: not a use
+            position = m.start() + 1
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)
