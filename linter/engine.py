@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from .findings import Finding, level_rank
+from .limits import MAX_FINGERPRINT_LINE_CHARS
 from .model import ProblemKind, Project, Span
 from .ruleapi import RuleModule, RuleShapeError, plugin_rule
 
@@ -196,13 +197,23 @@ _NUMBERS = re.compile(r"\b\d+\b")
 
 def fingerprint(project: Project, findings: list[Finding]) -> None:
     """A fingerprint that survives lines added above: the rule, file, job, message with numbers
-    removed and the text of the flagged line, plus an occurrence count among identical ones."""
+    removed and the text of the flagged line, plus an occurrence count among identical ones. A
+    line longer than MAX_FINGERPRINT_LINE_CHARS counts by its own digest, taken once: hashing
+    it again for each of its findings would take time quadratic in its length."""
     seen: dict[str, int] = {}
+    long_lines: dict[tuple[str, int], str] = {}
     for finding in sorted(findings, key=Finding.sort_key):
         source = project.file(finding.span.path)
         line = ""
         if source is not None and 0 < finding.span.line <= len(source.lines):
-            line = source.lines[finding.span.line - 1].strip()
+            line = source.lines[finding.span.line - 1]
+            if len(line) > MAX_FINGERPRINT_LINE_CHARS:  # (a JSON file of rulesets is one line)
+                key = (finding.span.path, finding.span.line)
+                if key not in long_lines:
+                    long_lines[key] = hashlib.sha256(line.strip().encode()).hexdigest()
+                line = long_lines[key]
+            else:
+                line = line.strip()
         basis = "\0".join(
             (finding.rule_id, finding.span.path, finding.job or "", _NUMBERS.sub("#", finding.message), line)
         )

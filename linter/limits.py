@@ -24,3 +24,8 @@ MAX_POLICY_SELECTED = 100_000
 # Nesting of a JSON or TOML document read from the repository (package.json, Cargo.toml,
 # pyproject.toml): deeper documents are refused as unreadable before the parser recurses.
 MAX_DOCUMENT_DEPTH = 200
+
+# A flagged line longer than this enters a finding's fingerprint by its digest, not its text
+# (computed once per line, not once per finding): a JSON file of rulesets is a single line with
+# one finding per check. Shorter lines, nearly all, keep the fingerprint they always had.
+MAX_FINGERPRINT_LINE_CHARS = 4096

@@ -208,6 +208,7 @@ class _Rules:
     checks: list[RequiredCheck] = field(default_factory=list)
     strict: bool = False
     merge_queue: bool = False
+    contexts: set[str] = field(default_factory=set)  # those of `checks`: each kept once, looked up not searched
 
 
 def _required_status_checks_rule(source: Source, rule: YMap, out: _Rules) -> None:
@@ -217,7 +218,8 @@ def _required_status_checks_rule(source: Source, rule: YMap, out: _Rules) -> Non
         return
     for item, pos in _items(source, parameters, "required_status_checks"):
         check = _check(source, item, pos, "integration_id")
-        if check is not None and all(c.context != check.context for c in out.checks):
+        if check is not None and check.context not in out.contexts:
+            out.contexts.add(check.context)
             out.checks.append(check)
     out.strict = out.strict or _bool(source, parameters, "strict_required_status_checks_policy")
 
