@@ -22,6 +22,18 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
+def _out(text: str, nl: bool = True, color: bool | None = None) -> None:
+    """Write to standard output; a failed write (a full disk, a closed terminal) is an error
+    with exit code 2, as CONTRACT.md has it, not a traceback. A closed pipe (`| head`) is left
+    to the interpreter's usual handling."""
+    try:
+        click.echo(text, nl=nl, color=color)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _fail(f"cannot write to standard output: {exc.strerror or exc}")
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
@@ -112,7 +124,7 @@ def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output:
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     elif report:
-        click.echo(report, nl=not report.endswith("\n"), color=request.color)
+        _out(report, nl=not report.endswith("\n"), color=request.color)
     _exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
 
 
@@ -155,11 +167,26 @@ def _exit(code: int) -> NoReturn:
     if _owns_process():
         try:
             sys.stdout.flush()
+        except BrokenPipeError:  # a closed pipe: let the normal exit report it
+            sys.exit(code)
+        except OSError as exc:  # (what was buffered: a full disk)
+            _stderr(f"cilint: cannot write to standard output: {exc.strerror or exc}")
+            os._exit(EXIT_ERROR)
+        except ValueError:  # a closed stream
+            sys.exit(code)
+        try:
             sys.stderr.flush()
-        except (OSError, ValueError):  # a closed pipe: let the normal exit report it
+        except (OSError, ValueError):
             sys.exit(code)
         os._exit(code)
     sys.exit(code)
+
+
+def _stderr(message: str) -> None:
+    try:
+        print(message, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def _owns_process() -> bool:
@@ -265,7 +292,7 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
         except OSError as exc:
             _fail(f"cannot write {output}: {exc.strerror or exc}")
     else:
-        click.echo(text, nl=False)
+        _out(text, nl=False)
     _exit(EXIT_OK)
 
 
@@ -287,7 +314,7 @@ def inventory(paths: tuple[Path, ...], output_format: str, config_path: Path | N
         _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
-    click.echo(render_inventory(project, output_format), nl=False)
+    _out(render_inventory(project, output_format), nl=False)
     _exit(EXIT_OK)
 
 
@@ -306,4 +333,4 @@ def config(show: bool, config_path: Path | None, path: Path | None) -> None:
     except ConfigError as exc:
         _fail(str(exc))
     data: dict[str, Any] = config_as_dict(loaded)
-    click.echo(json.dumps(data, indent=2, sort_keys=True))
+    _out(json.dumps(data, indent=2, sort_keys=True))

@@ -137,8 +137,11 @@ def load_config(explicit: Path | None, start: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the configuration: {exc}", path) from exc
-    root = _parse_toml(path, text) if path.suffix == ".toml" else _parse_yaml(path, text)
-    return _Reader(path).read(root)
+    try:
+        root = _parse_toml(path, text) if path.suffix == ".toml" else _parse_yaml(path, text)
+        return _Reader(path).read(root)
+    except RecursionError as exc:  # (tomllib and the readers recurse: a configuration error, not a crash)
+        raise ConfigError("the configuration nests deeper than cilint reads", path) from exc
 
 
 def _parse_yaml(path: Path, text: str) -> Any:

@@ -1053,10 +1053,11 @@ SKIP_DIRS = frozenset({".git", "node_modules", "_build", "deps", ".venv", "venv"
 
 
 def toml_table(text: str) -> dict[str, Any]:
-    """A TOML document's top table ({} when it does not parse): for `Project.repo_parsed`."""
+    """A TOML document's top table ({} when it does not parse, or nests deeper than the parser's
+    recursion allows): for `Project.repo_parsed`."""
     try:
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return {}
 
 

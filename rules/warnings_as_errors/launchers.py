@@ -100,10 +100,11 @@ def _extra(words: list[str]) -> list[str]:
 
 
 def package_scripts(text: str) -> dict[str, str] | None:
-    """The `scripts` of a package.json ({} when it has none), None when it is not JSON."""
+    """The `scripts` of a package.json ({} when it has none), None when it is not JSON (or nests
+    deeper than the parser's recursion allows: read as unreadable, like broken JSON)."""
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     scripts = data.get("scripts") if isinstance(data, dict) else None
     if not isinstance(scripts, dict):
