@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -183,10 +184,8 @@ def _exit(code: int) -> NoReturn:
 
 
 def _stderr(message: str) -> None:
-    try:
+    with contextlib.suppress(OSError, ValueError):
         print(message, file=sys.stderr, flush=True)
-    except (OSError, ValueError):
-        pass
 
 
 def _owns_process() -> bool:

@@ -50,7 +50,7 @@ class Glob:
     matched by the regular expression; any other by simulating the pattern's automaton on
     every position at once, one bit per position (the "shift-and" method)."""
 
-    __slots__ = ("pattern", "_regex", "_steps", "_other", "_skip1", "_skip2", "_accept")
+    __slots__ = ("_accept", "_other", "_regex", "_skip1", "_skip2", "_steps", "pattern")
 
     def __init__(self, pattern: str, parts: list[str]) -> None:
         self.pattern = pattern
