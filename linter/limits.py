@@ -14,16 +14,11 @@ from __future__ import annotations
 # Git allows longer names; such a ref is judged a moving ref, the pessimistic reading.
 MAX_VERSION_REF_CHARS = 256
 
-# A policy's `match:` regular expression is tried on at most this many characters of each value
-# (Python's `re` cannot bound backtracking; a longer value is cut and the policy says so).
-MAX_POLICY_MATCH_CHARS = 10_000
-
-# Nodes a policy's JSONPath `select:` may return in one evaluation (`$..*` chains multiply).
-MAX_POLICY_SELECTED = 100_000
-
-# Nesting of a JSON or TOML document read from the repository (package.json, Cargo.toml,
-# pyproject.toml): deeper documents are refused as unreadable before the parser recurses.
-MAX_DOCUMENT_DEPTH = 200
+# CPU seconds one policy of the configuration may take on a project: its regular expressions
+# (`match`, `not_match`, `=~`) and JSONPaths (`$..[*]..[*]`) are the repository's own, and
+# Python's `re` cannot bound backtracking. Over it, the policy is an internal error (exit 2)
+# that names it; the other rules and policies still run. Real policies take milliseconds.
+MAX_POLICY_CPU_SECONDS = 10.0
 
 # A flagged line longer than this enters a finding's fingerprint by its digest, not its text
 # (computed once per line, not once per finding): a JSON file of rulesets is a single line with

@@ -43,13 +43,17 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import threading
 import weakref
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .configerror import ConfigError
+from .limits import MAX_POLICY_CPU_SECONDS
 from .engine import Rule, all_rules
 from .findings import Finding
 from .model import Project, Span
@@ -442,6 +446,42 @@ def _searcher(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda text: pattern.search(text) is not None
 
 
+# -- the time a policy may take -------------------------------------------------------------
+
+
+class OverBudget(BaseException):  # (not an Exception: jsonpath-ng's and the conditions' handlers let it through)
+    """A policy went over its CPU time (MAX_POLICY_CPU_SECONDS)."""
+
+
+@contextmanager
+def cpu_budget(seconds: float) -> Iterator[None]:
+    """Raise OverBudget in the block once the process has spent `seconds` of CPU time in it.
+
+    A repository's policies are its own regular expressions and JSONPaths, evaluated on its own
+    pipelines: Python's `re` backtracks without bound (`.*.*x` is cubic in `re.search`), and each
+    `..` of a path multiplies what it finds. No cap on their inputs bounds that; a timer does. It
+    counts CPU time (ITIMER_VIRTUAL), so a loaded machine does not stop a policy that would finish,
+    and it interrupts `re`'s matching loop too. Where there is no such timer (Windows) or off the
+    main thread (signals reach only it), or when SIGVTALRM already has a handler, there is no
+    budget."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getsignal(signal.SIGVTALRM) in (signal.SIG_DFL, None))
+    if not usable:
+        yield
+        return
+
+    def over(signum: int, frame: Any) -> None:
+        raise OverBudget
+
+    previous = signal.signal(signal.SIGVTALRM, over)
+    signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
 # -- policies as rules ---------------------------------------------------------------------
 
 
@@ -482,6 +522,17 @@ class Policy:
 
     def check(self, project: Project, options: dict[str, Any]) -> Iterator[Finding]:
         view = _view_for(project)
+        try:
+            with cpu_budget(MAX_POLICY_CPU_SECONDS):
+                found = list(self._findings(project, view))
+        except OverBudget:
+            raise RuntimeError(
+                f"policy {self.id} ({self.path}:{self.line}): stopped after {MAX_POLICY_CPU_SECONDS:g} s of "
+                "CPU time (the limit of one policy): a regular expression that backtracks (`(a+)+`, `.*.*x`) "
+                "or a `select` whose `..` multiply (`$..[*]..[*]`); simplify it") from None
+        yield from found
+
+    def _findings(self, project: Project, view: Any) -> Iterator[Finding]:
         try:
             matches = self.select.find(view)
         except Exception as exc:  # a policy's own mistake, named as such in the internal error

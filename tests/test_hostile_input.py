@@ -215,9 +215,8 @@ def _old_glob(pattern: str) -> re.Pattern[str]:
 @given(st.lists(st.sampled_from(["*", "**", "**/", "?", "a", "b", "/", "."]), max_size=8).map("".join),
        st.lists(st.text("ab/.", max_size=10), min_size=1, max_size=5))
 def test_the_linear_glob_matches_what_the_regular_expression_matched(pattern: str, paths: list[str]) -> None:
-    glob, old = globs.glob_regex(pattern), _old_glob(pattern)
-    anywhere, old_anywhere = globs.gitignore_regex(pattern), re.compile(
-        ("(?:.*/)?" if "/" not in pattern + "x" else "") + _old_glob(pattern).pattern)
+    glob, old = globs.glob_regex(pattern), _old_glob(pattern.removeprefix("./"))
+    anywhere, old_anywhere = globs.gitignore_regex(pattern), re.compile("(?:.*/)?" + old.pattern)
     for path in paths:
         assert glob.fullmatch(path) == bool(old.fullmatch(path)), (pattern, path)
         if not pattern.endswith("/") and "/" not in pattern:
@@ -396,3 +395,42 @@ def test_a_full_disk_is_exit_2_with_a_message_in_a_real_process(tmp_path: Path, 
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("cilint: cannot write") and "No space left on device" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# -- hangs: a policy's regular expressions and JSONPaths -------------------------------------
+
+_JOBS = "".join(f"  {'j' * 40}{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
+                f"      - run: echo {'a' * 3000}\n" for i in range(30))
+_POLICY = 'policies:\n  - id: ACME001\n    name: hostile\n    level: error\n    message: "x"\n'
+
+
+@pytest.mark.parametrize("policy", [
+    '    select: "$.pipelines[*].workflows[*].jobs[*]"\n    match: {id: "^(j+)+$"}\n',  # exponential
+    '    select: "$..steps[*]"\n    not_match: {run: ".*.*.*x"}\n',  # polynomial, in `re.search`
+    '    select: "$..[*]..[*]..[*]..[*]..[*]..[*]"\n',  # each `..` multiplies what the last found
+    '    select: "$..steps[?(@.run =~ \'(a|aa)+b$\')]"\n',  # in a filter
+], ids=["nested-quantifiers", "search-with-stars", "descendant-chains", "filter-regex"])
+def test_a_policy_that_would_run_for_hours_is_stopped_and_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                policy: str) -> None:
+    from cilint.linter import policies
+
+    monkeypatch.setattr(policies, "MAX_POLICY_CPU_SECONDS", 0.3)  # (10 s in use)
+    repo = _repo(tmp_path, {GITHUB: f"on: push\npermissions: {{}}\njobs:\n{_JOBS}",
+                            ".github/workflows/other.yml": _PLAIN_JOB,
+                            ".cilint.yml": _POLICY + policy})
+    code, report, _ = within(lambda: _check(repo))
+    assert code == 2
+    assert [e["rule"] for e in report["errors"]] == ["hostile"]
+    assert re.match(r"RuntimeError: policy ACME001 \(.*\.cilint\.yml:2\): stopped after 0\.3 s of CPU time "
+                    r"\(the limit of one policy\)", report["errors"][0]["message"])
+    assert any(f["path"] == ".github/workflows/other.yml" and f["rule"] == "pinned-actions"
+               for f in report["findings"])
+
+
+def test_the_budget_leaves_a_quick_policy_alone(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {GITHUB: f"on: push\npermissions: {{}}\njobs:\n{_JOBS}",
+                            ".cilint.yml": _POLICY + '    select: "$.pipelines[*].workflows[*].jobs[*]"\n'
+                                                     '    match: {id: "^j+[0-9]+$"}\n'})
+    code, report, _ = within(lambda: _check(repo))
+    assert "errors" not in report
+    assert not [f for f in report["findings"] if f["rule"] == "hostile"]
