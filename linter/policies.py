@@ -53,9 +53,9 @@ from pathlib import Path
 from typing import Any
 
 from .configerror import ConfigError
-from .limits import MAX_POLICY_CPU_SECONDS
 from .engine import Rule, all_rules
 from .findings import Finding
+from .limits import MAX_POLICY_CPU_SECONDS
 from .model import Project, Span
 from .yamlsrc import NOWHERE, Pos, YamlError, YMap, YSeq, pos_of
 

@@ -432,5 +432,6 @@ def test_the_budget_leaves_a_quick_policy_alone(tmp_path: Path) -> None:
                             ".cilint.yml": _POLICY + '    select: "$.pipelines[*].workflows[*].jobs[*]"\n'
                                                      '    match: {id: "^j+[0-9]+$"}\n'})
     code, report, _ = within(lambda: _check(repo))
+    assert code == 0
     assert "errors" not in report
     assert not [f for f in report["findings"] if f["rule"] == "hostile"]
