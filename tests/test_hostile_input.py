@@ -105,7 +105,7 @@ _LEXER_CASES = {  # each quadratic (or worse) before, at a size that took minute
     "a run of blanks": '"x"' + " " * 200_000 + '"y"',
     "escaped characters": "echo " + "\\a" * 100_000,
     "commands on one line": "a;" * 20_000,
-    "heredocs": "cat " + "<<EOF " * 50_000 + "\nEOF\n",
+    "heredocs": "cat " + "<<EOF " * 20_000 + "\nEOF\n",
     ">& redirections": "echo " + ">&2 " * 50_000,
     "unclosed substitutions": "echo $(" * 50_000,
     "unclosed strings in substitutions": 'echo "$(' * 50_000,
@@ -211,7 +211,7 @@ def _old_glob(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(table.get(p, re.escape(p)) for p in re.split(r"(\*\*/|\*\*|\*|\?)", pattern)))
 
 
-@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.sampled_from(["*", "**", "**/", "?", "a", "b", "/", "."]), max_size=8).map("".join),
        st.lists(st.text("ab/.", max_size=10), min_size=1, max_size=5))
 def test_the_linear_glob_matches_what_the_regular_expression_matched(pattern: str, paths: list[str]) -> None:
@@ -414,14 +414,14 @@ def test_a_policy_that_would_run_for_hours_is_stopped_and_named(tmp_path: Path, 
                                                                 policy: str) -> None:
     from cilint.linter import policies
 
-    monkeypatch.setattr(policies, "MAX_POLICY_CPU_SECONDS", 0.3)  # (10 s in use)
+    monkeypatch.setattr(policies, "MAX_POLICY_CPU_SECONDS", 0.2)  # (10 s in use)
     repo = _repo(tmp_path, {GITHUB: f"on: push\npermissions: {{}}\njobs:\n{_JOBS}",
                             ".github/workflows/other.yml": _PLAIN_JOB,
                             ".cilint.yml": _POLICY + policy})
     code, report, _ = within(lambda: _check(repo))
     assert code == 2
     assert [e["rule"] for e in report["errors"]] == ["hostile"]
-    assert re.match(r"RuntimeError: policy ACME001 \(.*\.cilint\.yml:2\): stopped after 0\.3 s of CPU time "
+    assert re.match(r"RuntimeError: policy ACME001 \(.*\.cilint\.yml:2\): stopped after 0\.2 s of CPU time "
                     r"\(the limit of one policy\)", report["errors"][0]["message"])
     assert any(f["path"] == ".github/workflows/other.yml" and f["rule"] == "pinned-actions"
                for f in report["findings"])
