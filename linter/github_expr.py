@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from .loadutil import scalar_str
+from .loadutil import replace_templates, scalar_str
 from .model import JobRun
 
 
@@ -74,7 +74,7 @@ def substitute(text: str, lookup: Callable[[str], Any]) -> tuple[str, bool]:
             return match.group(0)
         return to_str(value)
 
-    return EXPRESSION.sub(replace, text), resolved
+    return replace_templates(EXPRESSION, text, "}}", replace), resolved
 
 
 def to_str(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -271,3 +272,72 @@ def walk_literals(
     # starting at one place are one node, aliased: their ends never decide, the sort is stable.
     order = sorted(range(len(out)), key=starts.__getitem__)
     return [out[index] for index in order]
+
+
+# -- templates in text: `${{ … }}`, `{{ … }}`, `<< … >>` -------------------------------------
+#
+# A pattern `open(.*?)close` tries each `open` of a text, and one with no `close` after it scans
+# to the text's end: a text of many unclosed `${{` takes time quadratic in its length (an 80 KB
+# `run:` of them: a minute). Here no match can end past the last `close`, so the search stops
+# there, and each `open` before it is closed by the first `close` after it: every character is
+# scanned once. For several kinds of template at once, each kind's next opening and closing are
+# remembered, and a kind is given up once it has no closing left.
+
+
+def templates(pattern: re.Pattern[str], text: str, close: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern `open(.*?)close` (re.S), in linear time."""
+    end = text.rfind(close)
+    if end >= 0:
+        yield from pattern.finditer(text, 0, end + len(close))
+
+
+def has_template(pattern: re.Pattern[str], text: str, close: str) -> bool:
+    """`pattern.search(text) is not None`, as `templates` reads it."""
+    return next(templates(pattern, text, close), None) is not None
+
+
+def replace_templates(pattern: re.Pattern[str], text: str, close: str,
+                      replace: Callable[[re.Match[str]], str]) -> str:
+    """`pattern.sub(replace, text)`, as `templates` reads it."""
+    end = text.rfind(close)
+    if end < 0:
+        return text
+    end += len(close)
+    return pattern.sub(replace, text[:end]) + text[end:]
+
+
+def templates_of_kinds(pattern: re.Pattern[str], text: str,
+                       kinds: tuple[tuple[str, str], ...]) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern `open1(.*?)close1|open2(.*?)close2|…` (re.S) whose
+    (open, close) pairs are `kinds`, in linear time."""
+    opened = [-1] * len(kinds)  # the next opening of each kind at or after `at`
+    closed = [-1] * len(kinds)  # the next closing after that opening
+    live = [True] * len(kinds)
+    at = 0
+    while True:
+        best: tuple[int, int] | None = None
+        for k, (open_, close) in enumerate(kinds):
+            if not live[k]:
+                continue
+            if opened[k] < at:
+                opened[k] = text.find(open_, at)
+                if opened[k] < 0:
+                    live[k] = False
+                    continue
+            if closed[k] < opened[k] + len(open_):
+                closed[k] = text.find(close, opened[k] + len(open_))
+                if closed[k] < 0:  # no closing after it: none after any later opening either
+                    live[k] = False
+                    continue
+            if best is None or opened[k] < best[0]:
+                best = (opened[k], k)
+        if best is None:
+            return
+        start, k = best
+        end = closed[k] + len(kinds[k][1])
+        match = pattern.match(text, start, end)
+        if match is None or match.end() != end:  # (not a pattern of these kinds: as it is)
+            yield from pattern.finditer(text, at)
+            return
+        yield match
+        at = end

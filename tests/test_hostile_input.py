@@ -435,3 +435,46 @@ def test_the_budget_leaves_a_quick_policy_alone(tmp_path: Path) -> None:
     assert code == 0
     assert "errors" not in report
     assert not [f for f in report["findings"] if f["rule"] == "hostile"]
+
+
+# -- hangs: `${{`, `{{`, `<<` with no closing --------------------------------------------------
+
+
+def test_unclosed_templates_are_read_in_linear_time(tmp_path: Path) -> None:
+    """Each unclosed `${{` (`{{`, `<<`) made its pattern scan to the end of the text (two minutes
+    for this repository)."""
+    unclosed = "${{ " * 25_000
+    key = "{{ " * 20_000 + "<< " * 20_000 + ">>"
+    repo = _repo(tmp_path, {
+        GITHUB: ("on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+                 f"    env:\n      X: '{unclosed}'\n    steps:\n      - uses: actions/cache@v4\n        with:\n"
+                 f"          path: x\n          key: '{unclosed}'\n      - run: |\n          echo {unclosed}\n"),
+        CIRCLECI: ("version: 2.1\njobs:\n  a:\n    docker: [{image: cimg/base:2024.01}]\n    steps:\n"
+                   f"      - restore_cache:\n          key: '{key}'\n      - run: echo '{'<< ' * 20_000}'\n"
+                   f"workflows:\n  w:\n    when: '{'<< ' * 20_000}'\n    jobs: [a]\n"),
+        ".github/workflows/other.yml": _PLAIN_JOB,
+    })
+    code, report, _ = within(lambda: _check(repo))
+    assert code == 1
+    _other_file_finding_kept(report)
+
+
+_TEMPLATE_PIECES = st.lists(st.sampled_from(["${{", "}}", "{{", "<<", ">>", "$", "{", "}", "<", ">", "a", " ",
+                                             "\n"]), max_size=30).map("".join)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(_TEMPLATE_PIECES)
+def test_template_scanning_finds_what_the_patterns_found(text: str) -> None:
+    from cilint.linter.github_expr import EXPRESSION
+    from cilint.linter.load_circleci.cache_keys import _TEMPLATE
+    from cilint.linter.loadutil import has_template, replace_templates, templates, templates_of_kinds
+
+    def spans(matches: Any) -> list[tuple[int, int, tuple[Any, ...]]]:
+        return [(m.start(), m.end(), m.groups()) for m in matches]
+
+    assert spans(templates(EXPRESSION, text, "}}")) == spans(EXPRESSION.finditer(text))
+    assert has_template(EXPRESSION, text, "}}") == (EXPRESSION.search(text) is not None)
+    assert replace_templates(EXPRESSION, text, "}}", lambda m: "*") == EXPRESSION.sub("*", text)
+    kinds = (("{{", "}}"), ("<<", ">>"))
+    assert spans(templates_of_kinds(_TEMPLATE, text, kinds)) == spans(_TEMPLATE.finditer(text))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from ..cache_paths import literal_pins, outside_checkout, prefixes, read_path, variable_pin
+from ..loadutil import templates_of_kinds
 from ..model import Cache, CacheKey, HashedFile, KeyPart, KeyPartKind, VersionPin
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}|<<(.*?)>>", re.S)
@@ -56,7 +57,7 @@ def read_key(key: str) -> CacheKey:
     """What a `save_cache`/`restore_cache` key is made of."""
     parts: list[KeyPart] = []
     last = 0
-    for match in _TEMPLATE.finditer(key):
+    for match in templates_of_kinds(_TEMPLATE, key, (("{{", "}}"), ("<<", ">>"))):
         if match.start() > last:
             parts.append(KeyPart("text", key[last:match.start()]))
         last = match.end()

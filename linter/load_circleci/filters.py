@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ..loadutil import as_list, items_with_pos, scalar_str
+from ..loadutil import as_list, has_template, items_with_pos, scalar_str
 from ..model import JobGraph, JobRun, Text, Trigger, Workflow
 from ..yamlsrc import Pos, YMap
 from .context import Config, Leg, Scope
@@ -355,7 +355,7 @@ def _leaf(config: Config, value: Any, scope: Scope, pipeline: dict[str, Any] | N
         value = _PIPELINE_VALUE.sub(
             lambda m: _canonical(pipeline[m[1]]) if m[1] in pipeline else m[0], value)
     written = subst(config, value, scope)[0]
-    return _UNKNOWN if _UNDECIDED.search(written) else written
+    return _UNKNOWN if has_template(_UNDECIDED, written, ">>") else written
 
 
 def _canonical(value: Any) -> str:
