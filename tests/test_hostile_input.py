@@ -103,7 +103,7 @@ def test_the_nested_script_is_split_where_bash_splits_it() -> None:
 
 _LEXER_CASES = {  # each quadratic (or worse) before, at a size that took minutes then
     "a run of blanks": '"x"' + " " * 200_000 + '"y"',
-    "escaped characters": "echo " + "\\a" * 100_000,
+    "escaped characters": "echo " + "\\a" * 50_000 + " " * 100_000 + "\\a",  # (the blanks after one)
     "commands on one line": "a;" * 20_000,
     "heredocs": "cat " + "<<EOF " * 20_000 + "\nEOF\n",
     ">& redirections": "echo " + ">&2 " * 50_000,
