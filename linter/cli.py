@@ -119,6 +119,10 @@ def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output:
         _exit(EXIT_ERROR)
     except UsageError as exc:
         _fail(str(exc))
+    except Exception as exc:  # a bug outside the per-file and per-rule guards: one line, exit 2
+        if debug:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (--debug shows where)")
     if output is not None:
         try:
             output.write_text(report, encoding="utf-8")

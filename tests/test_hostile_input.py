@@ -478,3 +478,20 @@ def test_template_scanning_finds_what_the_patterns_found(text: str) -> None:
     assert replace_templates(EXPRESSION, text, "}}", lambda m: "*") == EXPRESSION.sub("*", text)
     kinds = (("{{", "}}"), ("<<", ">>"))
     assert spans(templates_of_kinds(_TEMPLATE, text, kinds)) == spans(_TEMPLATE.finditer(text))
+
+
+def test_an_error_outside_the_guards_is_one_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the nested `"$(` did before (a traceback and exit 1): CONTRACT.md's internal error."""
+    from cilint.linter import deploy
+
+    def overflowing(*args: Any) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(deploy, "annotate_deploys", overflowing)
+    repo = _repo(tmp_path, {".github/workflows/other.yml": _PLAIN_JOB})
+    result = CliRunner().invoke(main, ["check", str(repo)])
+    assert result.exit_code == 2
+    assert result.stderr == ("cilint: internal error: RecursionError: maximum recursion depth exceeded "
+                             "(--debug shows where)\n")
+    debugged = CliRunner().invoke(main, ["check", "--debug", str(repo)])
+    assert isinstance(debugged.exception, RecursionError)
