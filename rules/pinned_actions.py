@@ -74,7 +74,10 @@ def judge_github(ref: Reference, allowed: list[str]) -> Verdict | None:
         return None
     if _SHORT_SHA.fullmatch(version) and re.search(r"\d", version):
         return Verdict("error", f"uses the abbreviated SHA `{version}`, which is not accepted as a pin")
-    if len(version) <= MAX_VERSION_REF_CHARS and _VERSION_TAG.fullmatch(version):
+    if len(version) > MAX_VERSION_REF_CHARS:  # (the tag pattern would backtrack on it: not read as one)
+        return Verdict("error", f"follows a ref of {len(version):,} characters, longer than any version tag "
+                       f"cilint reads ({MAX_VERSION_REF_CHARS}): a branch or other moving ref as far as it can tell")
+    if _VERSION_TAG.fullmatch(version):
         if _allowed(ref.name, allowed):
             return None
         # Tag or branch is not in the YAML (`ruby/setup-ruby@v1` is a branch): say what is known.

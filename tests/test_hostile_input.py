@@ -273,7 +273,8 @@ def test_long_version_refs_are_judged_in_linear_time() -> None:
     assert judged("a-" + "1." * 100 + "1").level == "warning"  # within the cap: read as a tag
     for hostile in ["1." * 20_000 + "!", "a-1.1" * 10_000 + "!", "1." * 20_000 + "1"]:
         verdict = within(lambda hostile=hostile: judged(hostile))  # type: ignore[misc]
-        assert verdict is not None and verdict.level == "error"  # over the cap: a moving ref
+        assert verdict is not None and verdict.level == "error"  # over the cap: a moving ref, saying so
+        assert f"longer than any version tag cilint reads ({MAX_VERSION_REF_CHARS})" in verdict.problem
     assert len("1." * 20_000 + "1") > MAX_VERSION_REF_CHARS
 
 
