@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 
 from .cache_paths import literal_pins, outside_checkout, prefixes, read_path, variable_pin
-from .loadutil import has_template, templates
+from .loadutil import TemplatePattern
 from .model import Cache, CacheKey, EnvVar, HashedFile, KeyPart, KeyPartKind, VersionPin
 
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+_EXPRESSION = TemplatePattern(r"\$\{\{(.*?)\}\}", "}}")
 _HASHFILES = re.compile(r"\bhashFiles\s*\(([^()]*)\)")
 _HASHFILES_CALL = re.compile(r"\bhashFiles\s*\(")
 _STRING = re.compile(r"'((?:[^']|'')*)'")
@@ -88,14 +88,14 @@ def _pins(parts: list[KeyPart]) -> tuple[VersionPin, ...]:
 def read_key_files(files: list[str]) -> CacheKey:
     """A setup action's built-in cache key: a hash of `files`; one written as an expression
     (`cache-dependency-path: ${{ inputs.lockfile }}`) names files cilint cannot read."""
-    parts = [KeyPart("opaque-hash", name) if has_template(_EXPRESSION, name, "}}")
+    parts = [KeyPart("opaque-hash", name) if _EXPRESSION.search(name)
              else KeyPart("files", name, (_file(name),)) for name in files]
     return CacheKey(tuple(parts))
 
 
 def _read(key: str, env: dict[str, EnvVar], depth: int, parts: list[KeyPart]) -> None:
     last = 0
-    for block in templates(_EXPRESSION, key, "}}"):
+    for block in _EXPRESSION.finditer(key):
         if block.start() > last:
             parts.append(KeyPart("text", key[last:block.start()]))
         last = block.end()

@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
-from .loadutil import replace_templates, scalar_str
+from .loadutil import TemplatePattern, scalar_str
 from .model import JobRun
 
 
@@ -46,7 +46,8 @@ class Pattern:
         return match.group(0) if match else ""
 
 
-EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+# (linear where `re.compile` of it is quadratic in a text of unclosed `${{`: loadutil.TemplatePattern)
+EXPRESSION = TemplatePattern(r"\$\{\{(.*?)\}\}", "}}")
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?))"
     r"|(?P<str>'(?:[^']|'')*')"
@@ -74,7 +75,7 @@ def substitute(text: str, lookup: Callable[[str], Any]) -> tuple[str, bool]:
             return match.group(0)
         return to_str(value)
 
-    return replace_templates(EXPRESSION, text, "}}", replace), resolved
+    return EXPRESSION.sub(replace, text), resolved
 
 
 def to_str(value: Any) -> str:

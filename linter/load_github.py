@@ -19,17 +19,7 @@ from . import github_cache, github_filters, github_token_uses
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
-from .loadutil import (
-    Source,
-    env_map,
-    items_with_pos,
-    replace_templates,
-    scalar_str,
-    spend,
-    str_list,
-    templates,
-    walk_literals,
-)
+from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
     Cache,
     CacheAction,
@@ -130,7 +120,7 @@ def _only_known_at_run_time(value: str) -> bool:
 
 def _expression_names(written: str) -> list[str]:
     """The expressions a value is written with, once each: `${{ matrix.image }}` -> `matrix.image`."""
-    return list(dict.fromkeys(match.group(1).strip() for match in templates(expr.EXPRESSION, written, "}}")))
+    return list(dict.fromkeys(match.group(1).strip() for match in expr.EXPRESSION.finditer(written)))
 
 
 LocalLoader = Callable[[str], "tuple[Source, YMap] | None"]
@@ -451,7 +441,7 @@ def _matrix_values(source: Source, written: str, lookup: Callable[[str], Any]) -
     """Where the matrix values an expression takes are written (same file as the job), so that a
     finding about the value can point at it too."""
     out: list[Text] = []
-    for match in templates(expr.EXPRESSION, written, "}}"):
+    for match in expr.EXPRESSION.finditer(written):
         inner = match.group(1).strip()
         value = lookup(inner) if inner.startswith("matrix") else None
         if isinstance(value, YStr) and value.pos != pos_of(None):
@@ -487,7 +477,7 @@ def _secrets_in(text: Text, where: SecretWhere, step: int | None) -> list[Secret
     found: list[SecretRef] = []
     if "secrets" not in text.value:  # most values (48,000 in the corpus workflows): no search
         return found
-    for block in templates(expr.EXPRESSION, text.value, "}}"):
+    for block in expr.EXPRESSION.finditer(text.value):
         for match in _SECRET.finditer(block.group(1)):
             name = match.group(1) or match.group(2)
             offset = block.start()
@@ -660,7 +650,7 @@ def _check_names(
     else:
         full, pattern = prefix + name, not name_known
     if pattern:
-        full = replace_templates(expr.EXPRESSION, full, "}}", lambda _: "*")
+        full = expr.EXPRESSION.sub("*", full)
     checks = [CheckName(full, "check-run", span, ACTIONS_APP_ID, pattern=pattern)]
     if leg and job.get("if") is not None:
         # A matrix job skipped by its `if:` is not expanded: one check with the raw name.
@@ -886,7 +876,7 @@ def _secret_reads(step: Step) -> None:
     """`Step.secret_templates` and `Step.env_secrets`: where a step reads the secret store."""
     if step.run is not None and ("secrets" in step.run.value or _BUILTIN_TOKEN in step.run.value):
         step.secret_templates = [
-            block.group(0) for block in templates(expr.EXPRESSION, step.run.value, "}}")
+            block.group(0) for block in expr.EXPRESSION.finditer(step.run.value)
             if _SECRET_READ.search(block.group(0)) or _BUILTIN_TOKEN in block.group(0)]
     for name, variable in step.env.items():
         if "secrets" in variable.written:

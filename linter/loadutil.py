@@ -284,26 +284,39 @@ def walk_literals(
 # remembered, and a kind is given up once it has no closing left.
 
 
-def templates(pattern: re.Pattern[str], text: str, close: str) -> Iterator[re.Match[str]]:
-    """`pattern.finditer(text)` for a pattern `open(.*?)close` (re.S), in linear time."""
-    end = text.rfind(close)
-    if end >= 0:
-        yield from pattern.finditer(text, 0, end + len(close))
+class TemplatePattern:
+    """A pattern `open(.*?)close` (re.S) whose `finditer`, `search` and `sub` take linear time
+    (see above); otherwise a compiled pattern's methods, results and matches."""
 
+    __slots__ = ("close", "regex")
 
-def has_template(pattern: re.Pattern[str], text: str, close: str) -> bool:
-    """`pattern.search(text) is not None`, as `templates` reads it."""
-    return next(templates(pattern, text, close), None) is not None
+    def __init__(self, pattern: str, close: str) -> None:
+        self.regex = re.compile(pattern, re.S)
+        self.close = close
 
+    @property
+    def pattern(self) -> str:
+        return self.regex.pattern
 
-def replace_templates(pattern: re.Pattern[str], text: str, close: str,
-                      replace: Callable[[re.Match[str]], str]) -> str:
-    """`pattern.sub(replace, text)`, as `templates` reads it."""
-    end = text.rfind(close)
-    if end < 0:
-        return text
-    end += len(close)
-    return pattern.sub(replace, text[:end]) + text[end:]
+    def _end(self, text: str) -> int:
+        """Where the last match can end: after the last closing (-1: no match at all)."""
+        end = text.rfind(self.close)
+        return end + len(self.close) if end >= 0 else -1
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        end = self._end(text)
+        return self.regex.finditer(text, 0, end) if end >= 0 else iter(())
+
+    def search(self, text: str) -> re.Match[str] | None:
+        end = self._end(text)
+        return self.regex.search(text, 0, end) if end >= 0 else None
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:  # (one start: linear already)
+        return self.regex.fullmatch(text)
+
+    def sub(self, replace: str | Callable[[re.Match[str]], str], text: str) -> str:
+        end = self._end(text)
+        return self.regex.sub(replace, text[:end]) + text[end:] if end >= 0 else text
 
 
 def templates_of_kinds(pattern: re.Pattern[str], text: str,

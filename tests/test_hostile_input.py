@@ -469,14 +469,17 @@ _TEMPLATE_PIECES = st.lists(st.sampled_from(["${{", "}}", "{{", "<<", ">>", "$",
 def test_template_scanning_finds_what_the_patterns_found(text: str) -> None:
     from cilint.linter.github_expr import EXPRESSION
     from cilint.linter.load_circleci.cache_keys import _TEMPLATE
-    from cilint.linter.loadutil import has_template, replace_templates, templates, templates_of_kinds
+    from cilint.linter.loadutil import TemplatePattern, templates_of_kinds
 
     def spans(matches: Any) -> list[tuple[int, int, tuple[Any, ...]]]:
         return [(m.start(), m.end(), m.groups()) for m in matches]
 
-    assert spans(templates(EXPRESSION, text, "}}")) == spans(EXPRESSION.finditer(text))
-    assert has_template(EXPRESSION, text, "}}") == (EXPRESSION.search(text) is not None)
-    assert replace_templates(EXPRESSION, text, "}}", lambda m: "*") == EXPRESSION.sub("*", text)
+    for linear in (EXPRESSION, TemplatePattern(r"<<.*?>>", ">>")):
+        plain = re.compile(linear.pattern, re.S)
+        assert spans(linear.finditer(text)) == spans(plain.finditer(text))
+        assert (linear.search(text) is None) == (plain.search(text) is None)
+        assert linear.sub("*", text) == plain.sub("*", text)
+        assert linear.sub(lambda m: m.group(0)[::-1], text) == plain.sub(lambda m: m.group(0)[::-1], text)
     kinds = (("{{", "}}"), ("<<", ">>"))
     assert spans(templates_of_kinds(_TEMPLATE, text, kinds)) == spans(_TEMPLATE.finditer(text))
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from ..loadutil import as_list, has_template, items_with_pos, scalar_str
+from ..loadutil import TemplatePattern, as_list, items_with_pos, scalar_str
 from ..model import JobGraph, JobRun, Text, Trigger, Workflow
 from ..yamlsrc import Pos, YMap
 from .context import Config, Leg, Scope
@@ -276,7 +276,7 @@ def tag_upstreams(
 # `equal`, `matches: {pattern, value}`, and literal values, which count as false when they are
 # false, null, 0, NaN or empty (a statement with no arguments included).
 _FALSE_WORDS = frozenset({"false", "null", "0", "nan", ""})
-_UNDECIDED = re.compile(r"<<.*?>>", re.S)
+_UNDECIDED = TemplatePattern(r"<<.*?>>", ">>")
 # `<< pipeline.parameters.x >>`, `<< pipeline.trigger_source >>`: values each pipeline gets from
 # what started it (`truth`'s `pipeline`, keyed `parameters.x`, `trigger_source`).
 _PIPELINE_VALUE = re.compile(r"<<\s*pipeline\.((?:parameters\.)?[A-Za-z0-9_.-]+?)\s*>>")
@@ -355,7 +355,7 @@ def _leaf(config: Config, value: Any, scope: Scope, pipeline: dict[str, Any] | N
         value = _PIPELINE_VALUE.sub(
             lambda m: _canonical(pipeline[m[1]]) if m[1] in pipeline else m[0], value)
     written = subst(config, value, scope)[0]
-    return _UNKNOWN if has_template(_UNDECIDED, written, ">>") else written
+    return _UNKNOWN if _UNDECIDED.search(written) else written
 
 
 def _canonical(value: Any) -> str:
