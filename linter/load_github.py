@@ -19,6 +19,7 @@ from . import github_cache, github_filters, github_token_uses
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
+from .github_injection import read_injections
 from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
 from .model import (
     Cache,
@@ -364,6 +365,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
             job_context = context if directory is context.run_directory else replace(context, run_directory=directory)
             run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0, log=shared)
             carry_github_env(run.steps)
+            read_injections(run.steps)
             if shared is not None:
                 shared.steps = run.steps
     elif steps is not None:
@@ -839,6 +841,7 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             continue
         step = Step(source.span(pos), "other", origin=origin)
         step.name = scalar_str(item["name"]) if "name" in item else None
+        step.id = scalar_str(item["id"]) if item.get("id") is not None else None
         step.env = {**env, **env_map(source, item.get("env"), "step", is_reference)}
         step.continue_on_error = item.get("continue-on-error") is True
         if item.get("if") is not None:
@@ -1247,6 +1250,7 @@ def load_action(source: Source, root: YMap) -> Pipeline:
         context = _Context(source, pipeline, "action", {}, lambda _: None, "main")
         pipeline.action_steps = _steps(context, holder, runs["steps"], {}, origin=None, depth=MAX_CALL_DEPTH)
         carry_github_env(pipeline.action_steps)
+        read_injections(pipeline.action_steps)
         pipeline.references.extend(s.uses for s in pipeline.action_steps if s.uses is not None)
         pipeline.action_images.extend(holder.images)
     elif using == "docker":

@@ -419,6 +419,31 @@ class ExportedVar:
     overrides: bool
 
 
+# Where a pasted value is read as code: a step's script (GitHub `run`, CircleCI `run`
+# `command`), `actions/github-script`'s `script`, another action input the action runs as code.
+InjectionSink = typing.Literal["run", "github-script", "action-input"]
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """A value someone outside the team may write (an issue's title, a fork's branch name, a
+    commit message), pasted by the platform into code before it runs, as the loader found it:
+    `run: echo "${{ github.event.issue.title }}"`. GitHub: `github_untrusted_contexts.py`."""
+
+    expression: str  # the template as written: `${{ github.event.issue.title }}`
+    span: Span  # where it stands inside the script
+    source: str  # the controllable value it reads: `github.event.issue.title`
+    what: str  # whose text the value is, for messages
+    sink: InjectionSink
+    input: str | None = None  # the action input (`script`), for the sinks that are inputs
+    # The variable or step output the value came through (`env.TITLE`, `steps.meta.outputs.title`)
+    # and where that was set; None: read directly.
+    via: str | None = None
+    via_span: Span | None = None
+    # The trigger events whose runs carry the value (any other leaves it empty); None: any.
+    events: tuple[str, ...] | None = None
+
+
 @dataclass
 class Step:
     """One step of a job: a script, an action/orb/command use, a cache operation."""
@@ -451,6 +476,10 @@ class Step:
     # The variables of `env` whose value reads the secret store: the names of the secrets each
     # reads (GitHub `X: ${{ secrets.Y }}`: {"X": ["Y"]}), filled in by the loader.
     env_secrets: dict[str, list[str]] = field(default_factory=dict)
+    # The step's id (GitHub `id:`), for what later steps read of it (`steps.<id>.outputs`).
+    id: str | None = None
+    # Outsider-writable values pasted into the step's code, filled in by the loader.
+    injections: list[Injection] = field(default_factory=list)
 
     @property
     def environment(self) -> dict[str, str | None]:

