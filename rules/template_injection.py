@@ -37,16 +37,17 @@ workflow that runs on `push` is empty there and nothing is reported.
   named `$(reboot)` breaks a same-repository build. Composite actions' scripts (whose callers'
   events are not known) are warnings too.
 
-CircleCI: there is no such sink that an outsider reaches. `<< >>` values are filled in when the
-configuration is compiled, but the values a contributor writes are not among them on CircleCI's
-integrations: a fork's pull request builds as branch `pull/<number>`, and `<< pipeline.git.branch >>`
-is that name; the commit subject and body values (`pipeline.git.commit.subject`, `.body`) and
-the pull request event values (`pipeline.event.github.pull_request.*`) exist only on GitHub App
-pipelines, whose fork pull requests are built only when the project opts in, without its secrets
-unless "pass secrets to builds from forked pull requests" is on. Pipeline parameters come from
-the API or the web app, which need write access to the project. cilint reports nothing on
-CircleCI (CircleCI docs: "Pipeline values and parameters", "Pull request build settings",
-"Build open source projects").
+CircleCI: `<< pipeline.* >>` values are filled in when the configuration is compiled, before the
+shell reads the command, so a `run` command holding one runs its text as code. Three documented
+values hold text a contributor writes: `pipeline.git.commit.subject` and `pipeline.git.commit.body`
+(the commit message) and `pipeline.event.github.pull_request.head.ref` (the pull request's branch;
+GitHub App pipelines), also when they arrive through a command's or job's parameter (table with
+sources: `linter/load_circleci/injection.py`). They are warnings: CircleCI builds a fork's pull
+request from the fork's own configuration (without the project's secrets unless the project
+passes them to forks), so a contributor gains nothing the configuration did not give them, and a
+commit reaches the project's own branches only through someone with write access.
+`pipeline.git.branch` is not reported (a fork's pull request builds as `pull/<number>`), nor are
+pipeline parameters (set through the API or web app, which need write access).
 
 Not followed: `inputs.*` of a composite action or a called workflow (the callers decide what they
 pass; cilint reports the caller's own expressions), outputs of actions (`tj-actions/branch-names`
@@ -63,13 +64,15 @@ Examples: a failing and a passing repository per platform, in `rules/examples/te
 
 How to fix: pass the value through an environment variable and quote it in the script:
 `env: {TITLE: "${{ github.event.issue.title }}"}` and `run: echo "$TITLE"`
-(in `actions/github-script`, read `context.payload.issue.title` or `process.env.TITLE`).
+(in `actions/github-script`, read `context.payload.issue.title` or `process.env.TITLE`); on
+CircleCI, `environment: {SUBJECT: << pipeline.git.commit.subject >>}` and `echo "$SUBJECT"`.
 
 Sources: GitHub docs, "Security hardening for GitHub Actions" ("Understanding the risk of script
 injections", "Using an intermediate environment variable"); GitHub Security Lab, "Keeping your
 GitHub Actions and workflows secure Part 2: Untrusted input" and "Part 1: Preventing pwn
 requests"; actionlint, "Script injection by potentially untrusted inputs"; zizmor,
-`template-injection`; CodeQL for Actions, `actions/code-injection/critical`.
+`template-injection`; CodeQL for Actions, `actions/code-injection/critical`; CircleCI docs, "Pipeline values and parameters", "Pull request
+build settings" (builds of forked pull requests and their secrets).
 """
 
 from __future__ import annotations
@@ -92,9 +95,9 @@ SECURITY_SEVERITY = "9.0"
 PRECISION = "high"
 
 _SINKS = {
-    "run": "this script",
-    "github-script": "`actions/github-script`'s `{input}`, run as JavaScript",
-    "action-input": "the action's `{input}`, which it runs as code",
+    "run": "this script before it runs",
+    "github-script": "`actions/github-script`'s `{input}`, which runs as JavaScript",
+    "action-input": "the action's input `{input}`, which it runs as code",
 }
 
 
@@ -131,22 +134,22 @@ def _carries(injection: Injection, trigger: Trigger) -> bool:
 
 def _finding(injection: Injection, triggers: list[Trigger], job: str | None) -> Finding:
     sink = _SINKS[injection.sink].format(input=injection.input)
-    value = f"`{injection.source}`"
     if injection.via is not None:
-        value = f"`{injection.via}`, set from {value},"
+        value = f"`{injection.via}` (set from `{injection.source}`, {injection.what})"
+    else:
+        value = f"`{injection.source}` ({injection.what})"
     outsider = next((t for t in triggers if t.outsider and t.privileged), None)
-    fix = "pass it through `env:` and quote the variable"
+    fix = "set an environment variable to it and quote the variable in the script instead"
     related: list[tuple[Span, str]] = []
     if injection.via is not None and injection.via_span is not None:
         related.append((injection.via_span, f"`{injection.via}` is set from `{injection.source}` here"))
     if outsider is not None:
         related.append((outsider.span, f"`{outsider.event}`: an outsider can start the job"))
-        message = (f"{value} ({injection.what}) is pasted into {sink} before it runs: anyone can start "
-                   f"this job with `{outsider.label()}`, and it runs with the repository's secrets and a "
-                   f"writable token; {fix}")
+        message = (f"{value} is pasted into {sink}: anyone can start this job with `{outsider.label()}`, "
+                   f"and it runs with the repository's secrets and a writable token; {fix}")
         return Finding(message, injection.span, job=job, level="error", related=related)
     events = sorted({t.event for t in triggers})
     reach = f" (reachable from {', '.join(f'`{e}`' for e in events)}, which an outsider cannot start " \
             "with secrets)" if events else " (in an action: its callers decide who starts it)"
-    message = f"{value} ({injection.what}) is pasted into {sink} before it runs{reach}; {fix}"
+    message = f"{value} is pasted into {sink}{reach}; {fix}"
     return Finding(message, injection.span, job=job, level="warning", related=related)

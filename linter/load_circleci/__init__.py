@@ -32,6 +32,7 @@ Where things are:
 | `branch_filters`| branch filters (names, `/regex/`) as the neutral patterns of `Trigger.admits`     |
 | `cache_keys`    | `save_cache`/`restore_cache` keys (`{{ checksum }}`, `{{ .Branch }}`) and paths   |
 | `env_file`      | `$BASH_ENV`: what a step exports to the later steps of its job                    |
+| `injection`     | `<< pipeline.* >>` values a contributor writes, pasted into `run` commands        |
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from .executors import environment, images_of, resolve_executor, resource_class
 from .orbs import find_definition, orb_of, orb_use
 from .parameters import argument, bind, subst, texts_at
 from .secrets import job_secrets
+from .injection import read_injections
 from .steps import JobCtx, read_steps
 from .values import STATUS_PREFIX, is_scalar, is_set, plain
 
@@ -108,4 +109,5 @@ def expand_job(config: Config, job: JobRun, jdef: Def, leg: Leg) -> None:
         read_steps(config, where.get(key), where.pos_of(key), site_scope, ctx, 0, ())
     job.steps = ctx.steps
     carry_bash_env(job.steps)
+    read_injections(job.steps)
     job.secrets = job_secrets(job, config.src.lines)

@@ -1,0 +1,61 @@
+"""CIL111 template-injection: every finding of the fixtures, exactly, on both platforms."""
+
+from __future__ import annotations
+
+from helpers import findings, where
+
+RULE = "template-injection"
+FIRE = "rules/template-injection/fire"
+QUIET = "rules/template-injection/quiet"
+WF = ".github/workflows"
+CIRCLE = ".circleci/config.yml"
+
+
+def test_github_fires_at_the_expression() -> None:
+    found = findings(RULE, f"{FIRE}/github")
+    assert where(found) == [
+        (".github/actions/greet/action.yml", 8, "error"),  # composite action, used on pull_request_target
+        (f"{WF}/pr.yml", 10, "warning"),  # github.head_ref on pull_request: both matrix legs, one finding
+        (f"{WF}/push.yml", 10, "warning"),  # head_commit.message, push only
+        (f"{WF}/triage.yml", 18, "error"),  # issue.title in run, line 2 of the block
+        (f"{WF}/triage.yml", 19, "error"),  # env.TITLE set from issue.title
+        (f"{WF}/triage.yml", 21, "error"),  # issue.body written to GITHUB_OUTPUT
+        (f"{WF}/triage.yml", 22, "error"),  # steps.meta.outputs.body
+        (f"{WF}/triage.yml", 26, "error"),  # github-script script: comment.body || 'none'
+    ]
+    by_line = {(f.span.path.rsplit("/", 1)[-1], f.span.line): f for f in found}
+    assert "anyone can start this job with `pull_request_target`" in by_line[("action.yml", 8)].message
+    assert "reachable from `pull_request`" in by_line[("pr.yml", 10)].message
+    assert by_line[("pr.yml", 10)].span.column == 34
+    assert "`github.event.head_commit.message`" in by_line[("push.yml", 10)].message
+    assert "anyone can start this job with `issues`" in by_line[("triage.yml", 18)].message
+    assert "`env.TITLE` (set from `github.event.issue.title`" in by_line[("triage.yml", 19)].message
+    assert [(s.line, m) for s, m in by_line[("triage.yml", 19)].related][0] == (
+        13, "`env.TITLE` is set from `github.event.issue.title` here")
+    assert "`steps.meta.outputs.body` (set from `github.event.issue.body`" in by_line[("triage.yml", 22)].message
+    assert by_line[("triage.yml", 22)].related[0][0].line == 21
+    assert "`actions/github-script`'s `script`, which runs as JavaScript" in by_line[("triage.yml", 26)].message
+    assert "`issue_comment`" in by_line[("triage.yml", 26)].message  # only issue_comment carries comment.body
+
+
+def test_github_quiet() -> None:
+    """Values passed through `env:`, only compared or tested, not written by outsiders, not
+    carried by the events that reach the job (push; a job narrowed to push by its `if:`), and
+    inputs of actions that do not run them as code."""
+    assert findings(RULE, f"{QUIET}/github") == []
+
+
+def test_circleci_fires_through_parameters() -> None:
+    found = findings(RULE, f"{FIRE}/circleci")
+    assert where(found) == [
+        (CIRCLE, 8, "warning"),  # << parameters.text >> given << pipeline.event.github.pull_request.head.ref >>
+        (CIRCLE, 19, "warning"),  # << pipeline.git.commit.subject >>, line 2 of the command
+    ]
+    assert "`pipeline.event.github.pull_request.head.ref`" in found[0].message
+    assert "`pipeline.git.commit.subject`" in found[1].message
+
+
+def test_circleci_quiet() -> None:
+    """The branch (`pull/<n>` for a fork), numbers, pipeline parameters, a value passed through
+    `environment:`."""
+    assert findings(RULE, f"{QUIET}/circleci") == []
