@@ -28,8 +28,9 @@ from . import github_expr as expr
 from .github_untrusted_contexts import CALLER_EVENT, SCRIPT_INPUTS, Controllable, controllable
 from .model import Injection, InjectionSink, Span, Step, Text
 
-# `steps.<id>.outputs.<name>`, `env.<name>` as context paths (lower case)
-_OUTPUT_WRITE = re.compile(r"""(?:^|[\s"'])(?P<name>[A-Za-z_][A-Za-z0-9_-]*)=(?P<value>.*?)["']?\s*>>\s*"?\$\{?GITHUB_OUTPUT""")
+# A script line writing a step output: `echo "name=value" >> "$GITHUB_OUTPUT"`, `::set-output name=x::`
+_OUTPUT_WRITE = re.compile(r"""(?:^|[\s"'])(?P<name>[A-Za-z_][A-Za-z0-9_-]*)=(?P<value>.*?)["']?\s*>>\s*"?"""
+                           r"""\$\{?GITHUB_OUTPUT""")
 _SET_OUTPUT = re.compile(r"::set-output\s+name=(?P<name>[A-Za-z_][A-Za-z0-9_-]*)::(?P<value>.*)")
 _SHELL_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _FLOWING_CALLS = frozenset({"format", "join", "tojson", "fromjson"})

@@ -71,8 +71,9 @@ Sources: GitHub docs, "Security hardening for GitHub Actions" ("Understanding th
 injections", "Using an intermediate environment variable"); GitHub Security Lab, "Keeping your
 GitHub Actions and workflows secure Part 2: Untrusted input" and "Part 1: Preventing pwn
 requests"; actionlint, "Script injection by potentially untrusted inputs"; zizmor,
-`template-injection`; CodeQL for Actions, `actions/code-injection/critical`; CircleCI docs, "Pipeline values and parameters", "Pull request
-build settings" (builds of forked pull requests and their secrets).
+`template-injection`; CodeQL for Actions, `actions/code-injection/critical`; CircleCI docs,
+"Pipeline values and parameters", "Pull request build settings" (builds of forked pull requests
+and their secrets).
 """
 
 from __future__ import annotations

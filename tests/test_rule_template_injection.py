@@ -30,7 +30,7 @@ def test_github_fires_at_the_expression() -> None:
     assert "`github.event.head_commit.message`" in by_line[("push.yml", 10)].message
     assert "anyone can start this job with `issues`" in by_line[("triage.yml", 18)].message
     assert "`env.TITLE` (set from `github.event.issue.title`" in by_line[("triage.yml", 19)].message
-    assert [(s.line, m) for s, m in by_line[("triage.yml", 19)].related][0] == (
+    assert (by_line[("triage.yml", 19)].related[0][0].line, by_line[("triage.yml", 19)].related[0][1]) == (
         13, "`env.TITLE` is set from `github.event.issue.title` here")
     assert "`steps.meta.outputs.body` (set from `github.event.issue.body`" in by_line[("triage.yml", 22)].message
     assert by_line[("triage.yml", 22)].related[0][0].line == 21

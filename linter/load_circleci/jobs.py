@@ -16,10 +16,10 @@ from ..yamlsrc import YMap
 from .context import Config, Def, Leg, Scope
 from .env_file import carry_bash_env
 from .executors import environment, images_of, resolve_executor, resource_class
+from .injection import read_injections
 from .orbs import find_definition, orb_of, orb_use
 from .parameters import argument, bind, subst, texts_at
 from .secrets import job_secrets
-from .injection import read_injections
 from .steps import JobCtx, read_steps
 from .values import STATUS_PREFIX, is_scalar, is_set, plain
 
