@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 
 from . import github_expr as expr
-from .github_untrusted_contexts import CALLER_EVENT, SCRIPT_INPUTS, Controllable, controllable
+from .github_untrusted_contexts import CALLER_EVENT, SCRIPT_INPUTS, Controllable, controllable, within
 from .model import Injection, InjectionSink, Span, Step, Text
 
 # A script line writing a step output: `echo "name=value" >> "$GITHUB_OUTPUT"`, `::set-output name=x::`
@@ -63,8 +63,8 @@ def _pasted(step: Step, text: Text, sink: InjectionSink, input_name: str | None,
         return
     for match in expr.EXPRESSION.finditer(text.value):
         span = _span_of(text, match.start(), match.end())
-        for path in _flowing_paths(match.group(1)):
-            row = controllable(path)
+        for path, whole in _flowing_paths(match.group(1)):
+            row = controllable(path) or (within(path) if whole else None)
             if row is not None:
                 yield _injection(match.group(0), span, row, sink, input_name)
                 continue
@@ -99,8 +99,8 @@ def _via(step: Step, path: list[str], outputs: dict[tuple[str | None, str], dict
 def _reads(value: str) -> Controllable | None:
     """The controllable value a text pastes, if it pastes one (its first)."""
     for match in expr.EXPRESSION.finditer(value):
-        for path in _flowing_paths(match.group(1)):
-            row = controllable(path)
+        for path, whole in _flowing_paths(match.group(1)):
+            row = controllable(path) or (within(path) if whole else None)
             if row is not None:
                 return row
     return None
@@ -129,26 +129,27 @@ def _outputs_written(step: Step) -> dict[str, tuple[Controllable, Span]]:
     return out
 
 
-def _flowing_paths(expression: str) -> list[list[str]]:
+def _flowing_paths(expression: str) -> list[tuple[list[str], bool]]:
     """The context paths whose value can be the expression's result (not those only compared,
-    negated or tested); [] when the expression cannot be read."""
+    negated or tested), each with whether `toJSON()` pastes it whole (an object's text then
+    holds its fields); [] when the expression cannot be read."""
     try:
         node = expr.parse(expression.strip())
     except (ValueError, IndexError, RecursionError):
         return []
-    out: list[list[str]] = []
-    stack = [node]
+    out: list[tuple[list[str], bool]] = []
+    stack: list[tuple[expr.Node, bool]] = [(node, False)]
     while stack:
-        current = stack.pop()
+        current, whole = stack.pop()
         kind = current[0]
         if kind == "ctx":
-            out.append([str(part) for part in current[1]])
+            out.append(([str(part) for part in current[1]], whole))
         elif kind == "or":  # either side can be the result
-            stack.extend((current[2], current[1]))
+            stack.extend(((current[2], whole), (current[1], whole)))
         elif kind == "and":  # the left side only when it is falsy (empty): the right one
-            stack.append(current[2])
+            stack.append((current[2], whole))
         elif kind == "call" and current[1] in _FLOWING_CALLS:
-            stack.extend(reversed(current[2]))
+            stack.extend((arg, whole or current[1] == "tojson") for arg in reversed(current[2]))
     return out
 
 

@@ -119,6 +119,20 @@ def controllable(path: list[str]) -> Controllable | None:
     return None
 
 
+def within(path: list[str]) -> Controllable | None:
+    """For an object pasted whole (`toJSON(github.event.commits)`, `toJSON(github.event)`): a row
+    below it, with the events of every row below it (the object's text holds their values)."""
+    parts = [part.lower() for part in path]
+    below = [row for split, row in (item for rows in _BY_LENGTH.values() for item in rows)
+             if len(split) > len(parts) and all(want in ("*", part) for want, part in zip(split, parts, strict=False))]
+    if not below:
+        return None
+    events = tuple(dict.fromkeys(event for row in below for event in row.events))
+    names = ", ".join(f"`{row.path.removeprefix('.'.join(parts) + '.')}`" for row in below[:3])
+    return Controllable(".".join(parts), events, f"an object holding text outsiders write: {names}"
+                        + (", ..." if len(below) > 3 else ""), below[0].sources)
+
+
 _BY_LENGTH: dict[int, list[tuple[list[str], Controllable]]] = {}
 for _row in CONTROLLABLE:
     _split = _row.path.split(".")
@@ -147,9 +161,12 @@ SCRIPT_INPUTS: dict[str, tuple[str, ...]] = {
     "roots/issue-closer-action": ("issue-close-message", "pr-close-message"),
     "lucasbento/auto-close-issues": ("issue-close-message",),
     "imjohnbo/issue-bot": ("body", "linked-comments-previous-issue-text", "linked-comments-new-issue-text"),
+    # its README: "script: the Python script to run" (seen in the corpus, not in CodeQL's list)
+    "jannekem/run-python-script-action": ("script",),
 }
 SCRIPT_INPUT_SOURCES = (
     "https://github.com/actions/github-script#security",
     "https://github.com/github/codeql/tree/main/actions/ql/lib/ext",
     "https://github.com/zizmorcore/zizmor/blob/main/crates/zizmor/data/codeql-injection-sinks.json",
+    "https://github.com/jannekem/run-python-script-action#readme",
 )

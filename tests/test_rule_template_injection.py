@@ -17,11 +17,13 @@ def test_github_fires_at_the_expression() -> None:
         (".github/actions/greet/action.yml", 8, "error"),  # composite action, used on pull_request_target
         (f"{WF}/pr.yml", 10, "warning"),  # github.head_ref on pull_request: both matrix legs, one finding
         (f"{WF}/push.yml", 10, "warning"),  # head_commit.message, push only
+        (f"{WF}/push.yml", 11, "warning"),  # toJSON(github.event.commits): the messages inside
         (f"{WF}/triage.yml", 18, "error"),  # issue.title in run, line 2 of the block
         (f"{WF}/triage.yml", 19, "error"),  # env.TITLE set from issue.title
         (f"{WF}/triage.yml", 21, "error"),  # issue.body written to GITHUB_OUTPUT
         (f"{WF}/triage.yml", 22, "error"),  # steps.meta.outputs.body
         (f"{WF}/triage.yml", 26, "error"),  # github-script script: comment.body || 'none'
+        (f"{WF}/triage.yml", 28, "error"),  # toJSON(github.event): the issue's title and body inside
     ]
     by_line = {(f.span.path.rsplit("/", 1)[-1], f.span.line): f for f in found}
     assert "anyone can start this job with `pull_request_target`" in by_line[("action.yml", 8)].message
@@ -36,12 +38,15 @@ def test_github_fires_at_the_expression() -> None:
     assert by_line[("triage.yml", 22)].related[0][0].line == 21
     assert "`actions/github-script`'s `script`, which runs as JavaScript" in by_line[("triage.yml", 26)].message
     assert "`issue_comment`" in by_line[("triage.yml", 26)].message  # only issue_comment carries comment.body
+    assert "`github.event.commits` (an object holding text outsiders write: `*.message`" in \
+        by_line[("push.yml", 11)].message
 
 
 def test_github_quiet() -> None:
     """Values passed through `env:`, only compared or tested, not written by outsiders, not
-    carried by the events that reach the job (push; a job narrowed to push by its `if:`), and
-    inputs of actions that do not run them as code."""
+    carried by the events that reach the job (push; a job narrowed to push by its `if:`;
+    `toJSON(github.event)` in a job only `workflow_dispatch` starts), and inputs of actions that
+    do not run them as code."""
     assert findings(RULE, f"{QUIET}/github") == []
 
 
