@@ -77,7 +77,7 @@ def _pasted(step: Step, text: Text, sink: InjectionSink, input_name: str | None,
 def _injection(written: str, span: Span, row: Controllable, sink: InjectionSink, input_name: str | None,
                via: str | None = None, via_span: Span | None = None) -> Injection:
     return Injection(written, span, row.path, row.what, sink, input_name, via, via_span,
-                     (*row.events, CALLER_EVENT))
+                     (*row.events, CALLER_EVENT), row.insider_when_privileged)
 
 
 def _via(step: Step, path: list[str], outputs: dict[tuple[str | None, str], dict[str, tuple[Controllable, Span]]]

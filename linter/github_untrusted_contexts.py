@@ -62,20 +62,31 @@ class Controllable:
     events: tuple[str, ...]  # the events whose run carries it
     what: str  # for messages: whose text it is
     sources: tuple[str, ...]
+    # Events whose runs hold secrets and a writable token only when the value was written by
+    # someone with write access: a review of a pull request runs with the base repository's
+    # secrets only when the pull request comes from a branch of the repository itself (a fork's
+    # runs like `pull_request`), so its title and branch are then a collaborator's.
+    insider_when_privileged: tuple[str, ...] = ()
 
 
-def _rows(paths: tuple[str, ...], events: tuple[str, ...], what: str, *sources: str) -> list[Controllable]:
-    return [Controllable(path, events, what, sources) for path in paths]
+def _rows(paths: tuple[str, ...], events: tuple[str, ...], what: str, *sources: str,
+          insider_when_privileged: tuple[str, ...] = ()) -> list[Controllable]:
+    return [Controllable(path, events, what, sources, insider_when_privileged) for path in paths]
+
+
+_REVIEWS = ("pull_request_review", "pull_request_review_comment")
 
 
 CONTROLLABLE: tuple[Controllable, ...] = (
     *_rows(("github.event.issue.title", "github.event.issue.body"), _ISSUE,
            "written by whoever opens the issue or pull request", "hardening", "securitylab", "actionlint"),
     *_rows(("github.event.pull_request.title", "github.event.pull_request.body"), _PULL_REQUEST,
-           "written by whoever opens the pull request", "hardening", "securitylab", "actionlint"),
+           "written by whoever opens the pull request", "hardening", "securitylab", "actionlint",
+           insider_when_privileged=_REVIEWS),
     *_rows(("github.event.pull_request.head.ref", "github.event.pull_request.head.label",
             "github.event.pull_request.head.repo.default_branch"), _PULL_REQUEST,
-           "a branch name chosen by whoever opens the pull request", "hardening", "securitylab", "actionlint"),
+           "a branch name chosen by whoever opens the pull request", "hardening", "securitylab", "actionlint",
+           insider_when_privileged=_REVIEWS),
     *_rows(("github.head_ref",), ("pull_request", "pull_request_target"),
            "a branch name chosen by whoever opens the pull request", "hardening", "contexts", "actionlint"),
     *_rows(("github.event.comment.body",), _COMMENT, "written by whoever comments",
@@ -128,9 +139,11 @@ def within(path: list[str]) -> Controllable | None:
     if not below:
         return None
     events = tuple(dict.fromkeys(event for row in below for event in row.events))
+    insider = tuple(event for event in events if all(event in row.insider_when_privileged
+                                                     for row in below if event in row.events))
     names = ", ".join(f"`{row.path.removeprefix('.'.join(parts) + '.')}`" for row in below[:3])
     return Controllable(".".join(parts), events, f"an object holding text outsiders write: {names}"
-                        + (", ..." if len(below) > 3 else ""), below[0].sources)
+                        + (", ..." if len(below) > 3 else ""), below[0].sources, insider)
 
 
 _BY_LENGTH: dict[int, list[tuple[list[str], Controllable]]] = {}

@@ -442,6 +442,10 @@ class Injection:
     via_span: Span | None = None
     # The trigger events whose runs carry the value (any other leaves it empty); None: any.
     events: tuple[str, ...] | None = None
+    # Events whose privileged runs (`Trigger.privileged`) carry the value only as someone with
+    # write access wrote it (GitHub: a review of a same-repository pull request holds secrets, a
+    # fork's does not): an outsider starting them does not make the injection theirs.
+    insider_when_privileged: tuple[str, ...] = ()
 
 
 @dataclass

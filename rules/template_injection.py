@@ -25,7 +25,9 @@ workflow that runs on `push` is empty there and nothing is reported.
 
 * error: an outsider can start the job with an event that carries the value, and that run holds
   the repository's secrets and a writable token (`pull_request_target`, `issues`,
-  `issue_comment`, `pull_request_review`, `discussion`, ...). This is GitHub Security Lab's
+  `issue_comment`, `pull_request_review`, `discussion`, ...). A review (`pull_request_review`,
+  `..._comment`) counts for the review's own text only: its run holds secrets only for a pull
+  request from a branch of the repository, whose title and branch a collaborator wrote. This is GitHub Security Lab's
   "pwn request" and untrusted-input pattern: anyone with an account can run code with write
   access to the repository.
 * warning: otherwise: the value is carried only by events that need write access (`push`, where
@@ -139,7 +141,8 @@ def _finding(injection: Injection, triggers: list[Trigger], job: str | None) -> 
         value = f"`{injection.via}` (set from `{injection.source}`, {injection.what})"
     else:
         value = f"`{injection.source}` ({injection.what})"
-    outsider = next((t for t in triggers if t.outsider and t.privileged), None)
+    outsider = next((t for t in triggers if t.outsider and t.privileged
+                     and t.event not in injection.insider_when_privileged), None)
     fix = "set an environment variable to it and quote the variable in the script instead"
     related: list[tuple[Span, str]] = []
     if injection.via is not None and injection.via_span is not None:
@@ -149,8 +152,12 @@ def _finding(injection: Injection, triggers: list[Trigger], job: str | None) -> 
         message = (f"{value} is pasted into {sink}: anyone can start this job with `{outsider.label()}`, "
                    f"and it runs with the repository's secrets and a writable token; {fix}")
         return Finding(message, injection.span, job=job, level="error", related=related)
-    events = sorted({t.event for t in triggers})
-    reach = f" (reachable from {', '.join(f'`{e}`' for e in events)}, which an outsider cannot start " \
-            "with secrets)" if events else " (in an action: its callers decide who starts it)"
+    events = ", ".join(f"`{e}`" for e in sorted({t.event for t in triggers}))
+    if not triggers:
+        reach = " (in an action: its callers decide who starts it)"
+    elif any(t.outsider and t.privileged for t in triggers):  # only as a collaborator wrote it
+        reach = f" (reachable from {events}, whose runs hold secrets only when a collaborator wrote the value)"
+    else:
+        reach = f" (reachable from {events}, which an outsider cannot start with secrets)"
     message = f"{value} is pasted into {sink}{reach}; {fix}"
     return Finding(message, injection.span, job=job, level="warning", related=related)

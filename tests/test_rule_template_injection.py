@@ -18,6 +18,8 @@ def test_github_fires_at_the_expression() -> None:
         (f"{WF}/pr.yml", 10, "warning"),  # github.head_ref on pull_request: both matrix legs, one finding
         (f"{WF}/push.yml", 10, "warning"),  # head_commit.message, push only
         (f"{WF}/push.yml", 11, "warning"),  # toJSON(github.event.commits): the messages inside
+        (f"{WF}/review.yml", 10, "warning"),  # a review's run holds secrets only for a same-repo PR
+        (f"{WF}/review.yml", 11, "error"),  # ... but the review's body is the reviewer's
         (f"{WF}/triage.yml", 18, "error"),  # issue.title in run, line 2 of the block
         (f"{WF}/triage.yml", 19, "error"),  # env.TITLE set from issue.title
         (f"{WF}/triage.yml", 21, "error"),  # issue.body written to GITHUB_OUTPUT
@@ -38,6 +40,8 @@ def test_github_fires_at_the_expression() -> None:
     assert by_line[("triage.yml", 22)].related[0][0].line == 21
     assert "`actions/github-script`'s `script`, which runs as JavaScript" in by_line[("triage.yml", 26)].message
     assert "`issue_comment`" in by_line[("triage.yml", 26)].message  # only issue_comment carries comment.body
+    assert "whose runs hold secrets only when a collaborator wrote the value" in by_line[("review.yml", 10)].message
+    assert "anyone can start this job with `pull_request_review`" in by_line[("review.yml", 11)].message
     assert "`github.event.commits` (an object holding text outsiders write: `*.message`" in \
         by_line[("push.yml", 11)].message
 
