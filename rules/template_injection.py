@@ -81,11 +81,10 @@ and their secrets).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..linter.findings import Finding
-from ..linter.model import Injection, JobRun, Project, Span, Trigger
+from ..linter.model import Injection, Project, Span, Trigger
 
 ID = "CIL111"
 NAME = "template-injection"
@@ -104,30 +103,22 @@ _SINKS = {
 }
 
 
-@dataclass
-class _Place:
-    injection: Injection
-    jobs: list[JobRun] = field(default_factory=list)
-    triggers: list[Trigger] = field(default_factory=list)
-
-
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
-    places: dict[tuple[Span, str, str | None], _Place] = {}
+    # One finding per job run that reaches the expression; the engine makes the runs with one
+    # cause (matrix legs, jobs sharing a composite action) one finding that says how many.
+    reached: set[tuple[Span, str, str | None]] = set()
     for workflow in project.workflows():
         for job in workflow.jobs():
             for step in job.steps:
                 for injection in step.injections:
-                    key = (injection.span, injection.source, injection.via)
-                    place = places.setdefault(key, _Place(injection))
-                    place.jobs.append(job)
-                    place.triggers.extend(t for t in job.triggers if _carries(injection, t))
-    for place in places.values():
-        if place.triggers:
-            yield _finding(place.injection, place.triggers, place.jobs[0].qualified)
+                    reached.add((injection.span, injection.source, injection.via))
+                    triggers = [t for t in job.triggers if _carries(injection, t)]
+                    if triggers:
+                        yield _finding(injection, triggers, job.qualified)
     for pipeline in project.pipelines:  # actions: their callers' events are not known here
         for step in pipeline.action_steps:
             for injection in step.injections:
-                if (injection.span, injection.source, injection.via) not in places:
+                if (injection.span, injection.source, injection.via) not in reached:
                     yield _finding(injection, [], None)
 
 
@@ -152,12 +143,17 @@ def _finding(injection: Injection, triggers: list[Trigger], job: str | None) -> 
         message = (f"{value} is pasted into {sink}: anyone can start this job with `{outsider.label()}`, "
                    f"and it runs with the repository's secrets and a writable token; {fix}")
         return Finding(message, injection.span, job=job, level="error", related=related)
-    events = ", ".join(f"`{e}`" for e in sorted({t.event for t in triggers}))
+    # (The events are named in related locations, not in the message: the runs of one place
+    # reached by different triggers, a called workflow and its callers, stay one finding.)
+    for trigger in triggers:
+        entry = (trigger.span, f"`{trigger.label()}` starts the job and carries the value")
+        if entry not in related:
+            related.append(entry)
     if not triggers:
         reach = " (in an action: its callers decide who starts it)"
     elif any(t.outsider and t.privileged for t in triggers):  # only as a collaborator wrote it
-        reach = f" (reachable from {events}, whose runs hold secrets only when a collaborator wrote the value)"
+        reach = " (the runs that hold secrets carry it only as a collaborator wrote it)"
     else:
-        reach = f" (reachable from {events}, which an outsider cannot start with secrets)"
+        reach = " (no trigger that starts the job lets an outsider run it with secrets)"
     message = f"{value} is pasted into {sink}{reach}; {fix}"
     return Finding(message, injection.span, job=job, level="warning", related=related)

@@ -29,8 +29,11 @@ def test_github_fires_at_the_expression() -> None:
     ]
     by_line = {(f.span.path.rsplit("/", 1)[-1], f.span.line): f for f in found}
     assert "anyone can start this job with `pull_request_target`" in by_line[("action.yml", 8)].message
-    assert "reachable from `pull_request`" in by_line[("pr.yml", 10)].message
+    assert "no trigger that starts the job lets an outsider run it with secrets" in by_line[("pr.yml", 10)].message
+    assert [(s.line, m) for s, m in by_line[("pr.yml", 10)].related] == [
+        (2, "`pull_request` starts the job and carries the value")]
     assert by_line[("pr.yml", 10)].span.column == 34
+    assert by_line[("pr.yml", 10)].message.endswith("(in 2 job runs of `pr/test`)")  # the legs, grouped
     assert "`github.event.head_commit.message`" in by_line[("push.yml", 10)].message
     assert "anyone can start this job with `issues`" in by_line[("triage.yml", 18)].message
     assert "`env.TITLE` (set from `github.event.issue.title`" in by_line[("triage.yml", 19)].message
@@ -40,7 +43,7 @@ def test_github_fires_at_the_expression() -> None:
     assert by_line[("triage.yml", 22)].related[0][0].line == 21
     assert "`actions/github-script`'s `script`, which runs as JavaScript" in by_line[("triage.yml", 26)].message
     assert "`issue_comment`" in by_line[("triage.yml", 26)].message  # only issue_comment carries comment.body
-    assert "whose runs hold secrets only when a collaborator wrote the value" in by_line[("review.yml", 10)].message
+    assert "the runs that hold secrets carry it only as a collaborator wrote it" in by_line[("review.yml", 10)].message
     assert "anyone can start this job with `pull_request_review`" in by_line[("review.yml", 11)].message
     assert "`github.event.commits` (an object holding text outsiders write: `*.message`" in \
         by_line[("push.yml", 11)].message
