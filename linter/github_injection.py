@@ -10,7 +10,8 @@ Followed one step, where the value is certain:
 - `${{ steps.S.outputs.O }}` where an earlier script step `S` of the same job (or composite
   action) writes `O=<value>` to `$GITHUB_OUTPUT` (or `::set-output name=O::`) and the value holds
   such a template, or a `$VAR` its `env:` sets from one.
-An expression counts only where the value can be its result: `github.event.issue.title == 'x'`
+A step's `if:` on `github.event_name` takes out the events it rules out. An expression counts
+only where the value can be its result: `github.event.issue.title == 'x'`
 or `contains(github.event.issue.body, 'y')` paste `true` or `false`; `a || b`, `format()`,
 `join()`, `toJSON()` paste their operands. An expression cilint cannot read is left out.
 
@@ -66,18 +67,27 @@ def _pasted(step: Step, text: Text, sink: InjectionSink, input_name: str | None,
         for path, whole in _flowing_paths(match.group(1)):
             row = controllable(path) or (within(path) if whole else None)
             if row is not None:
-                yield _injection(match.group(0), span, row, sink, input_name)
+                yield _injection(step, match.group(0), span, row, sink, input_name)
                 continue
             via = _via(step, path, outputs)
             if via is not None:
                 name, (row, where) = via
-                yield _injection(match.group(0), span, row, sink, input_name, name, where)
+                yield _injection(step, match.group(0), span, row, sink, input_name, name, where)
 
 
-def _injection(written: str, span: Span, row: Controllable, sink: InjectionSink, input_name: str | None,
-               via: str | None = None, via_span: Span | None = None) -> Injection:
+def _injection(step: Step, written: str, span: Span, row: Controllable, sink: InjectionSink,
+               input_name: str | None, via: str | None = None, via_span: Span | None = None) -> Injection:
+    events = [event for event in row.events if _may_run(step, event)]
     return Injection(written, span, row.path, row.what, sink, input_name, via, via_span,
-                     (*row.events, CALLER_EVENT), row.insider_when_privileged)
+                     (*events, CALLER_EVENT), row.insider_when_privileged)
+
+
+def _may_run(step: Step, event: str) -> bool:
+    """Whether the step's `if:` can hold on `event` (`if: github.event_name == 'push'` cannot on
+    `issues`). A called workflow sees its caller's event: `workflow_call` is always kept."""
+    if step.condition is None:
+        return True
+    return expr.condition_value(step.condition.value, {"github": {"event_name": event}}) is not False
 
 
 def _via(step: Step, path: list[str], outputs: dict[tuple[str | None, str], dict[str, tuple[Controllable, Span]]]

@@ -19,9 +19,10 @@ such a value, and `${{ steps.S.outputs.O }}` where an earlier script step `S` wr
 such a value to `$GITHUB_OUTPUT`. Only the part of an expression that can be its result counts:
 `${{ github.event.issue.title == 'x' }}` pastes `true` or `false`.
 
-The level comes from who can start the job (its triggers, narrowed by its `if:` conditions), and
-only the triggers whose event carries the value count: `github.event.pull_request.title` in a
-workflow that runs on `push` is empty there and nothing is reported.
+The level comes from who can start the job (its triggers, narrowed by the job's and the step's
+`if:` conditions on `github.event_name`), and only the triggers whose event carries the value
+count: `github.event.pull_request.title` in a workflow that runs on `push` is empty there and
+nothing is reported.
 
 * error: an outsider can start the job with an event that carries the value, and that run holds
   the repository's secrets and a writable token (`pull_request_target`, `issues`,
@@ -59,7 +60,7 @@ outputs the branch name), values written to `$GITHUB_ENV`, and other jobs' outpu
 One finding per expression per place: the matrix legs and the jobs sharing a step (a local
 composite action used by several jobs) are one finding, at the line of the expression inside the
 script. Messages name the value, where it is pasted and, for errors, the trigger an outsider
-starts the job with.
+starts the job with; the triggers that reach the place are its related locations.
 
 Examples: a failing and a passing repository per platform, in `rules/examples/template-injection/`;
 `cilint explain CIL111` and docs/rules/template-injection.md show them with what cilint reports.

@@ -51,7 +51,8 @@ def test_github_fires_at_the_expression() -> None:
 
 def test_github_quiet() -> None:
     """Values passed through `env:`, only compared or tested, not written by outsiders, not
-    carried by the events that reach the job (push; a job narrowed to push by its `if:`;
+    carried by the events that reach the job (push; a job narrowed to push by its `if:`, a step
+    by its own;
     `toJSON(github.event)` in a job only `workflow_dispatch` starts), and inputs of actions that
     do not run them as code."""
     assert findings(RULE, f"{QUIET}/github") == []
