@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import github_cache, github_filters, github_token_uses
+from . import github_cache, github_filters, github_token_uses, github_untrusted
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
@@ -376,6 +376,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
         context.pipeline.references.append(run.uses)
     run.token_uses = _token_uses(run)
+    github_untrusted.annotate(run)
     context.pipeline.references.extend(
         step.uses for step in run.steps
         if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")

@@ -592,6 +592,21 @@ class JobRun:
     permissions: Permissions | None = None
     permissions_cap: Permissions | None = None
     token_uses: list[TokenUse] = field(default_factory=list)  # what it does that needs a scope
+    # What the job does with code an outsider wrote, as its loader read it (GitHub:
+    # `github_untrusted.py`; CircleCI: `load_circleci/jobs.py`), indices into `steps`: the step
+    # that checks out a pull request's code (its head or merge ref, `gh pr checkout`; on CircleCI
+    # `checkout`, which checks out the pull request), the first later step that runs that code
+    # (installs, builds, tests, a script or local action from it), the checkouts that leave the
+    # job's token in the checkout (`.git/config`), the steps that upload the checkout as an
+    # artifact. `self_hosted`: it runs on a self-hosted runner. `outsider_gate`: a condition of
+    # the job that keeps outsiders out (same-repository pull requests only, the author's
+    # association, a label only maintainers set, a named actor).
+    pr_checkout: int | None = None
+    runs_pr_code: int | None = None
+    credential_checkouts: list[int] = field(default_factory=list)
+    workspace_uploads: list[int] = field(default_factory=list)
+    self_hosted: bool = False
+    outsider_gate: Text | None = None
 
     @property
     def is_approval(self) -> bool:

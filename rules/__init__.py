@@ -14,6 +14,7 @@ from . import (
     pinned_images,
     required_checks,
     secrets_via_contexts,
+    untrusted_trigger,
     unused_suppression,
     warnings_as_errors,
 )
@@ -30,4 +31,5 @@ BUILTIN: list[RuleModule] = [
     required_checks,
     pinned_actions,
     least_privilege,
+    untrusted_trigger,
 ]

@@ -109,3 +109,9 @@ def expand_job(config: Config, job: JobRun, jdef: Def, leg: Leg) -> None:
     job.steps = ctx.steps
     carry_bash_env(job.steps)
     job.secrets = job_secrets(job, config.src.lines)
+    # A pull request's pipeline checks out the pull request (and reads its config): the first
+    # `checkout`, and the first `run` after it, are an outsider's code when a fork opened it.
+    job.pr_checkout = next((i for i, step in enumerate(job.steps) if step.kind == "checkout"), None)
+    if job.pr_checkout is not None:
+        job.runs_pr_code = next((i for i, step in enumerate(job.steps)
+                                 if i > job.pr_checkout and step.run is not None), None)
