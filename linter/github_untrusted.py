@@ -135,11 +135,13 @@ def _runs_checkout(step: Step, path: str | None) -> bool:
         if not argv:
             continue
         cwd = command.cwd or step.working_directory or ""
-        inside = path is None or _under(cwd, path) or any(_under(word, path) for word in argv[1:])
-        if not inside:
-            continue
         tool = argv[0].rsplit("/", 1)[-1]
-        if argv[0].startswith("./") or (path is not None and _under(argv[0], path)):
+        if path is not None and (_under(argv[0], path) or (tool.rstrip("0123456789.") in INTERPRETERS
+                                                          and len(argv) > 1 and _under(argv[1], path))):
+            return True  # a script of the pull request's checkout
+        if path is not None and not _under(cwd, path):
+            continue  # runs in the other checkout (the base's), the pull request's files as data
+        if argv[0].startswith("./"):
             return True  # a script of the checkout
         if tool in RUNS_CHECKOUT:
             subcommands = RUNS_CHECKOUT[tool]

@@ -7,6 +7,7 @@ from ..linter.ruleapi import RuleModule
 from . import (
     approval_before_deploy,
     cache_key_lockfile,
+    checkout_credentials,
     invalid_reference,
     least_privilege,
     parse_error,
@@ -32,4 +33,5 @@ BUILTIN: list[RuleModule] = [
     pinned_actions,
     least_privilege,
     untrusted_trigger,
+    checkout_credentials,
 ]

@@ -144,6 +144,8 @@ def _holds(project: Project, workflow: Workflow, job: JobRun) -> tuple[list[str]
         related.append((deploy.span, f"deploys to {deploy.deploy.target if deploy.deploy else ''}"))
     if held:
         return held, related, "error"
+    if workflow.pipeline.platform != "github":
+        return [], related, ""  # no job token: nothing held
     if writes is None:
         return ["a token with the repository's default permissions (write on every scope unless restricted)"], \
             related, "warning"
@@ -172,7 +174,9 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
             if privileged and job.runs_pr_code is not None and job.pr_checkout is not None:
                 if _gated(project, workflow, job):
                     continue
-                yield _pwn(project, workflow, job, privileged)
+                finding = _pwn(project, workflow, job, privileged)
+                if finding is not None:
+                    yield finding
             elif job.self_hosted and any(not t.privileged for t in outsider):
                 trigger = next(t for t in outsider if not t.privileged)
                 path, related = _path(project, workflow, trigger)
@@ -186,11 +190,13 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
                     job.span, job=job.qualified, level="warning", related=related)
 
 
-def _pwn(project: Project, workflow: Workflow, job: JobRun, triggers: list[Trigger]) -> Finding:
+def _pwn(project: Project, workflow: Workflow, job: JobRun, triggers: list[Trigger]) -> Finding | None:
     assert job.pr_checkout is not None and job.runs_pr_code is not None
     paths = [_path(project, workflow, t) for t in triggers]
     checkout, runs = job.steps[job.pr_checkout], job.steps[job.runs_pr_code]
     held, related, level = _holds(project, workflow, job)
+    if not held:
+        return None
     spans: list[tuple[Span, str]] = [r for _, rel in paths for r in rel]
     spans.append((checkout.span, "checks out the pull request's code"))
     if runs.span != checkout.span:
