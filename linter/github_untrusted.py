@@ -32,7 +32,7 @@ HEAD_EXPRESSIONS = (
     r"github\.event\.workflow_run\.head_repository\.full_name",
 )
 # A ref of a pull request written out: `refs/pull/123/head`, `pull/${{ ... }}/merge`.
-PULL_REFS = r"(refs/)?pull/[^/\s]+/(head|merge)"
+PULL_REFS = r"(refs/)?pull/(\$\{\{[^}]*\}\}|[^/\s]+)/(head|merge)"
 _HEAD = re.compile("|".join((*HEAD_EXPRESSIONS, PULL_REFS)))
 
 # Commands that fetch or check out a pull request's code by the refs above, and `gh pr checkout`.
@@ -80,6 +80,12 @@ BUILDING_ACTIONS = frozenset({
 
 # Actions that upload files as an artifact, and the input naming them.
 UPLOAD_ACTIONS = {"actions/upload-artifact": "path"}
+# Since actions/upload-artifact v4.4.0 hidden files (`.git/` among them) are left out unless
+# `include-hidden-files: true` (its README, "Uploading hidden files"; the fix for ArtiPACKED):
+# an earlier version uploads `.git/config` with the workspace.
+HIDDEN_FILES_INPUT = "include-hidden-files"
+HIDDEN_FILES_EXCLUDED_SINCE = (4, 4)
+_VERSION = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.\d+)?")
 # An upload path that is the whole checkout.
 _WHOLE_CHECKOUT = re.compile(r"^\s*(\.|\./|\$\{\{\s*github\.workspace\s*\}\}/?|\$GITHUB_WORKSPACE/?)\s*$")
 
@@ -100,6 +106,10 @@ GATES = re.compile("|".join((
 )))
 
 _SELF_HOSTED = "self-hosted"
+# `runs-on: ${{ fromJSON(cond && '["self-hosted", ...]' || '"ubuntu-latest"') }}`: a label chosen
+# at run time that can be `self-hosted`, unless the choice reads whether the pull request is a fork.
+_CHOSEN_SELF_HOSTED = re.compile(r"['\"]\s*self-hosted\s*['\"]")
+_FORK_CHOICE = re.compile(r"head\.repo\.(fork|full_name)")
 
 
 def _checks_out_head(step: Step) -> bool:
@@ -116,6 +126,23 @@ def _checks_out_head(step: Step) -> bool:
             text = command.text
             if _HEAD.search(text) or any(re.search(rf"\${{?{re.escape(name)}\b", text) for name in tainted):
                 return True
+    return False
+
+
+def _uploads_hidden(step: Step) -> bool:
+    """Whether the upload takes hidden files (`.git/config`): asked for, or a version from before
+    they were left out (the tag, else the `# v4.3.0` comment of a pinned commit; unknown: no)."""
+    asked = step.inputs.get(HIDDEN_FILES_INPUT)
+    if asked is not None:
+        return asked.value.strip().lower() == "true"
+    if step.uses is None:
+        return False
+    for written in (step.uses.version, step.uses.comment):
+        match = _VERSION.fullmatch((written or "").strip().lstrip("# "))
+        if match:
+            if match.group(2) is None:  # `v4` moves to the latest v4.x
+                return int(match.group(1)) < HIDDEN_FILES_EXCLUDED_SINCE[0]
+            return (int(match.group(1)), int(match.group(2))) < HIDDEN_FILES_EXCLUDED_SINCE
     return False
 
 
@@ -160,7 +187,10 @@ def _runs_checkout(step: Step, path: str | None) -> bool:
 
 def annotate(run: JobRun) -> None:
     """Fill the job's facts about outsiders' code (see the module's docstring)."""
-    run.self_hosted = any(label.value.strip().lower() == _SELF_HOSTED for label in run.runs_on)
+    run.self_hosted = any(
+        label.value.strip().lower() == _SELF_HOSTED
+        or ("${{" in label.value and _CHOSEN_SELF_HOSTED.search(label.value) and not _FORK_CHOICE.search(label.value))
+        for label in run.runs_on)
     if run.condition is not None and GATES.search(run.condition.value):
         run.outsider_gate = run.condition
     path: str | None = None
@@ -170,7 +200,8 @@ def annotate(run: JobRun) -> None:
             run.credential_checkouts.append(index)
         if step.uses is not None and step.uses.name in UPLOAD_ACTIONS:
             written = step.inputs.get(UPLOAD_ACTIONS[step.uses.name])
-            if written is not None and any(_WHOLE_CHECKOUT.match(line) for line in written.value.splitlines()):
+            if (written is not None and any(_WHOLE_CHECKOUT.match(line) for line in written.value.splitlines())
+                    and _uploads_hidden(step)):
                 run.workspace_uploads.append(index)
         if run.pr_checkout is None:
             if _checks_out_head(step):

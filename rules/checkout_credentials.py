@@ -7,10 +7,12 @@ of the workspace (`actions/upload-artifact` with `path: .`) publishes it to anyo
 download the run's artifacts, and code of a pull request that the job runs can read it.
 
 Reported (warning), at the checkout: a checkout without `persist-credentials: false` in a job
-that later uploads the workspace as an artifact, or that runs a pull request's code (its head or
-merge ref checked out, then installed, built or tested). A checkout in a job that does neither is
-not reported (zizmor's `artipacked` reports every one; cilint only where the token leaves the
-job's control).
+that later uploads the workspace as an artifact (`path: .` or the workspace, with
+`include-hidden-files: true`, or with an `actions/upload-artifact` older than v4.4.0, which took
+hidden files, `.git/` included, by default), or that an outsider can start and that runs a pull
+request's code (its head or merge ref checked out, then installed, built or tested). A checkout
+in a job that does neither is not reported (zizmor's `artipacked` reports every checkout without
+the option; cilint only where the token leaves the job's control).
 
 GitHub only: CircleCI's `checkout` authenticates with an SSH key kept outside the checkout
 (`~/.ssh`), not in `.git/config`.
@@ -22,7 +24,8 @@ How to fix: add `with: persist-credentials: false` to the checkout; a step that 
 authenticate itself (`git push https://x-access-token:${TOKEN}@github.com/...`) or use a
 separate checkout.
 
-Sources: actions/checkout README ("The auth token is persisted in the local git config ... Set
+Sources: actions/upload-artifact README ("Uploading hidden files": excluded by default since
+v4.4.0); actions/checkout README ("The auth token is persisted in the local git config ... Set
 `persist-credentials: false` to opt-out"); Palo Alto Unit 42, "ArtiPACKED: Hacking Giants
 Through a Race Condition in GitHub Actions Artifacts" (2024); zizmor's `artipacked` audit.
 """

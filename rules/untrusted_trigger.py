@@ -27,8 +27,9 @@ Reported:
   is read-only, but code it runs can still write the base branch's caches, which later runs,
   releases included, restore (cache poisoning);
 * warning: a job that a fork's pull request starts on a self-hosted runner (`runs-on:
-  self-hosted`): a fork's pull request runs its own version of the workflow, so its author runs
-  any code on the machine.
+  self-hosted`, or an expression that can choose the `self-hosted` label, unless it chooses by
+  whether the pull request comes from a fork): a fork's pull request runs its own version of the
+  workflow, so its author runs any code on the machine.
 
 Not reported: a privileged job that never checks out the pull request's code (a labeller, a
 commenter: it reads the event, not the code); a job whose condition keeps outsiders out (only
@@ -180,9 +181,8 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
             elif job.self_hosted and any(not t.privileged for t in outsider):
                 trigger = next(t for t in outsider if not t.privileged)
                 path, related = _path(project, workflow, trigger)
-                labels = next((label for label in job.runs_on if label.value.strip().lower() == "self-hosted"), None)
-                if labels is not None:
-                    related.append((labels.span, "a self-hosted runner"))
+                if job.runs_on:
+                    related.append((job.runs_on[0].span, "a self-hosted runner"))
                 yield Finding(
                     f"{path} lets anyone who opens a pull request from a fork start `{job.name}` on a self-hosted "
                     "runner, with the workflow as the fork writes it: they run any code on that machine; use "
