@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cilint.linter.engine import find_rule, run_rules
 from cilint.linter.findings import Finding
 from cilint.linter.load_circleci import fork_secrets
-from pathlib import Path
-
 from helpers import FIXTURES, cli, project_for, where
 
 FIRE = "rules/untrusted-trigger/fire"
