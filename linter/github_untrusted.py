@@ -87,6 +87,8 @@ HIDDEN_FILES_INPUT = "include-hidden-files"
 HIDDEN_FILES_EXCLUDED_SINCE = (4, 4)
 _VERSION = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.\d+)?")
 # An upload path that is the whole checkout.
+# An exclusion that leaves the repository's metadata out: `!.git`, `!./.git/**`, `!**/.git/config`.
+_GIT_EXCLUDED = re.compile(r"^\s*!\s*(\./|\*\*/)?\.git(/|\s*$)")
 _WHOLE_CHECKOUT = re.compile(r"^\s*(\.|\./|\$\{\{\s*github\.workspace\s*\}\}/?|\$GITHUB_WORKSPACE/?)\s*$")
 
 # Conditions that keep outsiders out of a job: only pull requests from branches of the repository
@@ -200,8 +202,9 @@ def annotate(run: JobRun) -> None:
             run.credential_checkouts.append(index)
         if step.uses is not None and step.uses.name in UPLOAD_ACTIONS:
             written = step.inputs.get(UPLOAD_ACTIONS[step.uses.name])
-            if (written is not None and any(_WHOLE_CHECKOUT.match(line) for line in written.value.splitlines())
-                    and _uploads_hidden(step)):
+            lines = written.value.splitlines() if written is not None else []
+            if (any(_WHOLE_CHECKOUT.match(line) for line in lines) and _uploads_hidden(step)
+                    and not any(_GIT_EXCLUDED.match(line) for line in lines)):
                 run.workspace_uploads.append(index)
         if run.pr_checkout is None:
             if _checks_out_head(step):

@@ -10,7 +10,9 @@ Reported (warning), at the checkout: a checkout without `persist-credentials: fa
 that later uploads the workspace as an artifact (`path: .` or the workspace, with
 `include-hidden-files: true`, or with an `actions/upload-artifact` older than v4.4.0, which took
 hidden files, `.git/` included, by default), or that an outsider can start and that runs a pull
-request's code (its head or merge ref checked out, then installed, built or tested). A checkout
+request's code (its head or merge ref checked out, then installed, built or tested) with a
+token worth taking (`pull_request_target`, comments, `workflow_run`...: not a fork's
+`pull_request`, whose token is read-only). A checkout
 in a job that does neither is not reported (zizmor's `artipacked` reports every checkout without
 the option; cilint only where the token leaves the job's control).
 
@@ -57,8 +59,10 @@ def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
             for index in job.credential_checkouts:
                 uploads = [i for i in job.workspace_uploads if i > index]
                 runs = job.runs_pr_code if job.runs_pr_code is not None and job.runs_pr_code > index else None
-                if not any(t.outsider for t in job.triggers):
-                    runs = None  # a pull request's refs are empty on the events only members cause
+                if not any(t.outsider and t.privileged for t in job.triggers):
+                    # Only members cause the other events (a pull request's refs are empty then);
+                    # a fork's pull request gets a read-only token, worth nothing to its author.
+                    runs = None
                 if not uploads and runs is None:
                     continue
                 checkout = job.steps[index]
