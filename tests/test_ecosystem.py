@@ -244,6 +244,16 @@ def test_inline_suppressions(shop: Path) -> None:
     assert kinds == [[{"kind": "inSource"}], [{"kind": "inSource", "justification": "node 20 LTS line"}]]
 
 
+def test_suppressions_name_rules_in_any_case(shop: Path) -> None:
+    edit(shop / WF, "    runs-on: ubuntu-latest\n    container",
+         "    runs-on: ubuntu-latest  # cilint: ignore[Pinned-Images]\n    container")
+    edit(shop / CCI, "      - image: cimg/base:current\n",
+         "      # cilint: ignore[cil102]\n      - image: cimg/base:current\n")
+    data = check_json(shop)[1]
+    assert {(f["path"], f["line"]) for f in data["suppressed"]} == {(WF, 11), (CCI, 16)}
+    assert [f for f in where(data) if f[2] in ("CIL102", "CIL003")] == []
+
+
 def test_unused_unknown_and_malformed_suppressions_are_notes(shop: Path) -> None:
     edit(shop / WF, "    runs-on: ubuntu-latest\n    container",
          "    runs-on: ubuntu-latest  # cilint: ignore[pinned-actions, CIL102] -- wrong line\n    container")
