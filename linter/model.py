@@ -428,6 +428,10 @@ class Step:
     name: str | None = None
     run: Text | None = None
     shell: str | None = None
+    # `set -e` and `set -o pipefail` of the shell `run` starts in, worked out by the loader from
+    # the platform's default shell and `shell:` overrides (None: not a POSIX shell, or not known).
+    errexit: bool | None = None
+    pipefail: bool | None = None
     uses: Reference | None = None
     inputs: dict[str, Text] = field(default_factory=dict)  # `with:` / orb command parameters
     env: dict[str, EnvVar] = field(default_factory=dict)  # effective: workflow < job < executor < step

@@ -9,6 +9,7 @@ from . import (
     cache_key_lockfile,
     invalid_reference,
     least_privilege,
+    masked_failures,
     parse_error,
     pinned_actions,
     pinned_images,
@@ -30,4 +31,5 @@ BUILTIN: list[RuleModule] = [
     required_checks,
     pinned_actions,
     least_privilege,
+    masked_failures,
 ]

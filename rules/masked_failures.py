@@ -1,0 +1,294 @@
+"""A test, lint, build or security-scan command whose failure cannot fail the job.
+
+A check that cannot fail is a check that is not there: the pipeline stays green, the pull request
+merges and the deploy runs, whatever the tests said. cilint reads each `run` script's commands
+and the shell the step runs in, and reports a check command (`pytest`, `go test`, `npm test`,
+`cargo clippy`, `mix credo`, `eslint`, `ruff`, `make test`, `trivy`, `snyk test`, ... see
+`CHECKS`) whose failure is lost:
+
+* `cmd || true`, `cmd || echo ...`, `cmd || exit 0`: the list succeeds whatever `cmd` did (a
+  fallback that fails, `cmd || exit 1`, `cmd || { echo bad; exit 1; }`, or reruns a check, is
+  fine);
+* `cmd | tee log` in a shell without `pipefail`: the pipeline's status is `tee`'s. GitHub's
+  default shell on Linux and macOS is `bash -e {0}`, without `pipefail` (only an explicit
+  `shell: bash` adds it; `shell: sh` and custom shells do not); CircleCI's default
+  `/bin/bash -eo pipefail` has it, a `shell:` override may not. A `PIPESTATUS` read after it is
+  fine;
+* errexit off (`set +e` before it, or a shell started without `-e`, such as CircleCI
+  `shell: /bin/bash` or GitHub `shell: bash {0}`) and `cmd` is not the script's last command:
+  the script goes on and its status is the last command's (`cmd; exit 0` is this case). Reading
+  `$?` right after it, or testing it with `if`, is fine;
+* GitHub `continue-on-error: true` on a step that runs a check, or on a job that runs one;
+* a deploy that runs although a job it needs failed (GitHub `if: always()` without reading
+  `needs.<job>.result`; CircleCI `requires: [{build: failed}]`).
+
+Levels:
+
+* error: the masked job gates a production deploy (it is the deploy, or an ancestor of it in the
+  workflow's DAG), or reports a required status check; a production deploy that runs after a
+  failed need;
+* warning: otherwise;
+* note: `continue-on-error` on a job that is a matrix leg (an experimental leg, `continue-on-error:
+  ${{ matrix.experimental }}`) and gates nothing: no deploy follows it and no required check
+  is its.
+
+Stays quiet: a command that is not a check (`rm -f x || true`, `docker rm web || true`, a `grep`
+that searches: `grep -q x file || true`), a pipe under a shell with `pipefail`, a script whose
+shell cilint cannot tell (a Windows runner, PowerShell, a runner chosen by an expression) for
+the pipe and errexit forms.
+
+Examples: a failing and a passing repository per platform, in `rules/examples/masked-failures/`;
+`cilint explain CIL108` and docs/rules/masked-failures.md show them with what cilint reports.
+
+How to fix: let the check fail. If a failure is expected for now, mark it where a reviewer sees
+it (a separate non-required job, a skipped test) rather than swallowing the status; keep logs
+with `set -o pipefail` (or `shell: bash` on GitHub) before `cmd | tee log`.
+
+Options: none.
+
+Sources: GitHub workflow syntax, `jobs.<job_id>.steps[*].shell` and "Exit codes and error action
+preference" (github/docs issues #18933 and #23853: unspecified is `bash -e {0}`, no pipefail),
+`jobs.<job_id>.continue-on-error`; CircleCI configuration reference, "Default shell options" and
+`requires` with job statuses; bash manual, "The Set Builtin" (`-e`, `pipefail`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from ..linter.findings import Finding
+from ..linter.model import Command, JobRun, Project, Span, Step, Workflow
+
+ID = "CIL108"
+NAME = "masked-failures"
+LEVEL = "warning"
+LEVELS = ("warning", "error", "note")
+SUMMARY = "a test, lint, build or security-scan command whose failure cannot fail the job"
+OPTIONS: dict[str, Any] = {}
+TAGS = ("correctness", "delivery")
+SECURITY_SEVERITY: str | None = None
+PRECISION = "medium"
+
+# The commands that check: program -> (what it is, the subcommands that check; None: any use).
+CHECKS: dict[str, tuple[str, frozenset[str] | None]] = {
+    # tests
+    "pytest": ("test", None), "py.test": ("test", None), "tox": ("test", None), "nox": ("test", None),
+    "jest": ("test", None), "vitest": ("test", None), "mocha": ("test", None), "ava": ("test", None),
+    "karma": ("test", frozenset({"start"})), "playwright": ("test", frozenset({"test"})),
+    "cypress": ("test", frozenset({"run"})), "rspec": ("test", None), "phpunit": ("test", None),
+    "ctest": ("test", None), "busted": ("test", None), "bats": ("test", None),
+    "go": ("test", frozenset({"test", "vet", "build"})),
+    "cargo": ("test", frozenset({"test", "clippy", "build", "check", "nextest", "fmt", "audit", "deny"})),
+    "mix": ("test", frozenset({"test", "credo", "dialyzer", "compile", "format", "sobelow"})),
+    "dotnet": ("test", frozenset({"test", "build"})),
+    "mvn": ("build", frozenset({"test", "verify", "package", "install", "compile"})),
+    "./mvnw": ("build", frozenset({"test", "verify", "package", "install", "compile"})),
+    "gradle": ("build", frozenset({"test", "check", "build"})),
+    "./gradlew": ("build", frozenset({"test", "check", "build"})),
+    "make": ("test", frozenset({"test", "tests", "check", "lint", "build", "unit", "integration", "e2e"})),
+    "rake": ("test", frozenset({"test", "spec"})),
+    "swift": ("test", frozenset({"test", "build"})),
+    "flutter": ("test", frozenset({"test", "analyze"})), "dart": ("test", frozenset({"test", "analyze"})),
+    "deno": ("test", frozenset({"test", "lint", "check"})), "bun": ("test", frozenset({"test"})),
+    # linters and type checkers
+    "eslint": ("lint", None), "ruff": ("lint", None), "mypy": ("lint", None), "flake8": ("lint", None),
+    "pylint": ("lint", None), "pyright": ("lint", None), "tsc": ("lint", None), "stylelint": ("lint", None),
+    "golangci-lint": ("lint", None), "staticcheck": ("lint", None), "shellcheck": ("lint", None),
+    "hadolint": ("lint", None), "rubocop": ("lint", None), "phpstan": ("lint", None), "psalm": ("lint", None),
+    "actionlint": ("lint", None), "yamllint": ("lint", None), "markdownlint": ("lint", None),
+    "ktlint": ("lint", None), "swiftlint": ("lint", None), "clang-tidy": ("lint", None),
+    "pre-commit": ("lint", frozenset({"run"})),
+    # security scans
+    "trivy": ("security scan", None), "grype": ("security scan", None), "gosec": ("security scan", None),
+    "bandit": ("security scan", None), "semgrep": ("security scan", None), "checkov": ("security scan", None),
+    "tfsec": ("security scan", None), "safety": ("security scan", frozenset({"check", "scan"})),
+    "pip-audit": ("security scan", None), "govulncheck": ("security scan", None),
+    "snyk": ("security scan", frozenset({"test", "code", "container", "iac"})),
+    "gitleaks": ("security scan", None), "trufflehog": ("security scan", None),
+    "bundle-audit": ("security scan", None), "brakeman": ("security scan", None),
+}
+# Package managers whose `run <script>` (and, for yarn and pnpm, `<script>`) runs a script of the
+# project: a check when its name says so (`test`, `lint:js`, `typecheck`, `build`, `audit`).
+_SCRIPT_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+_SCRIPT_KINDS = (("test", re.compile(r"(unit|e2e|integration)?[-:_]?test")),
+                 ("lint", re.compile(r"lint|typecheck|type-check|check|tsc|format:check|prettier:check")),
+                 ("build", re.compile(r"build")),
+                 ("security scan", re.compile(r"audit")))
+# Words in front of a command that run it: `npx jest`, `poetry run pytest`, `bundle exec rspec`,
+# `python -m pytest` (each: how many words to drop).
+_RUNNERS: dict[tuple[str, ...], int] = {
+    ("npx",): 1, ("bunx",): 1, ("pnpx",): 1, ("npm", "exec"): 2, ("pnpm", "exec"): 2, ("yarn", "exec"): 2,
+    ("poetry", "run"): 2, ("uv", "run"): 2, ("pipenv", "run"): 2, ("pdm", "run"): 2, ("hatch", "run"): 2,
+    ("bundle", "exec"): 2, ("python", "-m"): 2, ("python3", "-m"): 2, ("uvx",): 1, ("pipx", "run"): 2,
+}
+# Fallbacks after `||` that always succeed.
+_SUCCEEDS = frozenset({"true", ":", "echo", "printf"})
+_RANK = {"note": 0, "warning": 1, "error": 2}
+
+
+def check_kind(argv: list[str]) -> str | None:
+    """What the command checks ("test", "lint", "build", "security scan"), or None."""
+    argv = _unwrap(argv)
+    if not argv:
+        return None
+    program = argv[0].rsplit("/", 1)[-1] if not argv[0].startswith("./") else argv[0]
+    operands = [a for a in argv[1:] if not a.startswith("-")]
+    if program in _SCRIPT_RUNNERS:
+        if program == "npm" and operands[:1] in (["test"], ["t"]):
+            return "test"
+        if program == "npm" and operands[:1] == ["audit"]:
+            return "security scan"
+        if operands[:1] == ["run"] or (program != "npm" and operands):
+            script = operands[1] if operands[:1] == ["run"] and len(operands) > 1 else operands[0]
+            if script in ("install", "add", "ci", "run"):
+                return None
+            if script in CHECKS and CHECKS[script][1] is None:
+                return CHECKS[script][0]
+            return next((kind for kind, pattern in _SCRIPT_KINDS if pattern.match(script)), None)
+        return None
+    entry = CHECKS.get(program)
+    if entry is None:
+        return None
+    kind, subcommands = entry
+    if subcommands is None:
+        return kind
+    if program == "make":  # `make -C dir test lint`: any target
+        return kind if any(o in subcommands for o in operands) else None
+    return kind if operands[:1] and operands[0] in subcommands else None
+
+
+def _unwrap(argv: list[str]) -> list[str]:
+    for _ in range(3):
+        for prefix, drop in _RUNNERS.items():
+            if tuple(argv[:len(prefix)]) == prefix:
+                argv = argv[drop:]
+                while argv and argv[0].startswith("-"):  # `npx --yes jest`
+                    argv = argv[1:]
+                break
+        else:
+            return argv
+    return argv
+
+
+def _masks(fallback: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether the commands after `||` always succeed (`true`, `echo ...`, `exit 0`)."""
+    for argv in fallback:
+        if argv[0] in ("exit", "return"):
+            return argv[1:2] == ("0",)
+        if argv[0] not in _SUCCEEDS:
+            return False
+    return True
+
+
+def _how(command: Command, step: Step) -> str | None:
+    """How the shell loses the command's failure, or None."""
+    if command.fallback is not None:
+        if not _masks(command.fallback):
+            return None
+        shown = " ".join(command.fallback[0]) if command.fallback else "true"
+        return f"it is followed by `|| {shown[:40]}`, which succeeds whatever it did"
+    if command.status_read:
+        return None
+    pipefail = command.pipefail if command.pipefail is not None else step.pipefail
+    errexit = command.errexit if command.errexit is not None else step.errexit
+    if command.piped and pipefail is False:
+        where = "`set +o pipefail`" if command.pipefail is False else f"the step's shell ({_shell(step)})"
+        return f"its output is piped to another command and {where} has no `pipefail`: the pipeline's status " \
+               "is the last command's"
+    if errexit is False and not command.last:
+        where = ("`set +e` is in effect" if command.errexit is False
+                 else f"the step's shell ({_shell(step)}) has no `-e`")
+        return f"{where} and it is not the script's last command: the script goes on and ends with another status"
+    return None
+
+
+def _shell(step: Step) -> str:
+    return f"`shell: {step.shell}`" if step.shell else "the default shell"
+
+
+class _Gates:
+    """What a workflow's jobs gate: production deploys they precede, required checks they report."""
+
+    def __init__(self, project: Project, workflow: Workflow) -> None:
+        self.required = [c.context for p in project.protections for c in p.checks]
+        self.before: dict[str, str] = {}  # job key -> the production deploy it precedes (or is)
+        self.any_deploy: set[str] = set()
+        for job in workflow.jobs():
+            if job.deploy is None:
+                continue
+            ancestors = [job, *workflow.ancestors(job.key)]
+            for ancestor in ancestors:
+                self.any_deploy.add(ancestor.key)
+                if job.deploy.production:
+                    self.before.setdefault(ancestor.key, job.key)
+
+    def reason(self, job: JobRun) -> str | None:
+        """Why a masked failure in this job is an error, or None."""
+        if job.key in self.before:
+            deploy = self.before[job.key]
+            return "it is the production deploy" if deploy == job.key else f"it gates the production deploy `{deploy}`"
+        for check in job.checks:
+            for context in self.required:
+                if check.matches(context):
+                    return f"it reports the required check `{context}`"
+        return None
+
+    def gates_anything(self, job: JobRun) -> bool:
+        return job.key in self.any_deploy or self.reason(job) is not None
+
+
+def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
+    found: dict[tuple[Span, str], Finding] = {}
+    for pipeline in project.pipelines:
+        for workflow in pipeline.workflows:
+            gates = _Gates(project, workflow)
+            for job in workflow.jobs():
+                for finding in _job(job, gates, workflow):
+                    key = (finding.span, finding.message)
+                    if key not in found or _RANK[finding.level or LEVEL] > _RANK[found[key].level or LEVEL]:
+                        found[key] = finding
+    yield from sorted(found.values(), key=lambda f: (f.span.sort_key(), f.message))
+
+
+def _level(reason: str | None) -> tuple[str, str]:
+    return ("error", f"; {reason}") if reason else ("warning", "")
+
+
+def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
+    reason = gates.reason(job)
+    level, why = _level(reason)
+    job_checks: list[tuple[str, Command]] = []
+    for step in job.steps:
+        checks = [(kind, c) for c in step.commands if (kind := check_kind(c.argv)) is not None]
+        job_checks.extend(checks)
+        for kind, command in checks:
+            how = _how(command, step)
+            if how is not None:
+                yield Finding(f"the {kind} `{_short(command)}` cannot fail the job: {how}{why}", command.span,
+                              job=job.qualified, level=level)
+        if step.continue_on_error and checks:
+            kind, command = checks[0]
+            yield Finding(f"the step running the {kind} `{_short(command)}` has `continue-on-error: true`: its "
+                          f"failure does not fail the job{why}", step.span, job=job.qualified, level=level)
+    if job.continue_on_error and job_checks:
+        kind, command = job_checks[0]
+        job_level = level
+        if job.matrix and not gates.gates_anything(job):
+            job_level = "note"
+        yield Finding(f"job `{job.name}` runs the {kind} `{_short(command)}` with `continue-on-error: true`: its "
+                      f"failure does not fail the workflow{why}", job.span, job=job.qualified, level=job_level)
+    if job.deploy is not None and job.runs_after_failed_need and not job.needs_results_checked:
+        needs = sorted(workflow.dag.predecessors(job.key))
+        if needs:
+            level = "error" if job.deploy.production else "warning"
+            shown = ", ".join(f"`{n}`" for n in needs[:3]) + (", ..." if len(needs) > 3 else "")
+            yield Finding(f"deploy job `{job.name}` runs even when a job it needs ({shown}) failed, and does not "
+                          "check their results: a failed test does not stop the deploy", job.span,
+                          job=job.qualified, level=level)
+
+
+def _short(command: Command) -> str:
+    text = " ".join(command.argv)
+    return text if len(text) <= 40 else text[:37] + "..."
