@@ -194,18 +194,18 @@ def _how(command: Command, step: Step) -> str | None:
     pipefail = command.pipefail if command.pipefail is not None else step.pipefail
     errexit = command.errexit if command.errexit is not None else step.errexit
     if command.piped and pipefail is False:
-        where = "`set +o pipefail`" if command.pipefail is False else f"the step's shell ({_shell(step)})"
+        where = "`set +o pipefail`" if command.pipefail is False else _shell(step)
         return f"its output is piped to another command and {where} has no `pipefail`: the pipeline's status " \
                "is the last command's"
     if errexit is False and not command.last:
         where = ("`set +e` is in effect" if command.errexit is False
-                 else f"the step's shell ({_shell(step)}) has no `-e`")
+                 else f"{_shell(step)} has no `-e`")
         return f"{where} and it is not the script's last command: the script goes on and ends with another status"
     return None
 
 
 def _shell(step: Step) -> str:
-    return f"`shell: {step.shell}`" if step.shell else "the default shell"
+    return f"the step's shell (`{step.shell}`)" if step.shell else "the step's default shell"
 
 
 class _Gates:
@@ -285,7 +285,7 @@ def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
             level = "error" if job.deploy.production else "warning"
             shown = ", ".join(f"`{n}`" for n in needs[:3]) + (", ..." if len(needs) > 3 else "")
             yield Finding(f"deploy job `{job.name}` runs even when a job it needs ({shown}) failed, and does not "
-                          "check their results: a failed test does not stop the deploy", job.span,
+                          "check their results: a failed check does not stop the deploy", job.span,
                           job=job.qualified, level=level)
 
 

@@ -1,0 +1,95 @@
+"""CIL108 masked-failures: every finding of the fixtures, exactly, and the shell facts it reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from cilint.linter.model import Span, Text
+from cilint.linter.shell import shell_options, split_script
+from cilint.rules.masked_failures import check_kind
+from helpers import findings, where
+
+RULE = "masked-failures"
+CI = ".github/workflows/ci.yml"
+RELEASE = ".github/workflows/release.yml"
+CIRCLE = ".circleci/config.yml"
+
+
+def test_github_fires_on_each_masked_check_and_stays_quiet_elsewhere() -> None:
+    found = findings(RULE, "rules/masked-failures/github")
+    assert where(found) == [
+        (CI, 8, "warning"),  # pytest || true
+        # 9: grep -q ... || true (a search), 10: rm -f ... || true (not a check): quiet
+        (CI, 11, "warning"),  # npm test | tee: the default `bash -e {0}` has no pipefail
+        # 12: the same under `shell: bash` (-eo pipefail): quiet
+        (CI, 16, "warning"),  # set +e; go test; echo done
+        # 18-22: set +e; go test; status=$?: its status is read
+        # 23: make lint || { echo; exit 1; }: the fallback fails
+        (CI, 24, "warning"),  # ruff check . || echo
+        # 25-26: mypy src; exit 0 under `bash -e`: mypy's failure stops the script first
+        (CI, 27, "warning"),  # continue-on-error step running cargo test
+        (CI, 30, "note"),  # continue-on-error on the experimental matrix leg, which gates nothing
+        (RELEASE, 9, "error"),  # eslint || true in a job the production deploy needs
+        (RELEASE, 10, "error"),  # the deploy runs `if: always()` without reading needs.lint.result
+    ]
+    messages = [f.message for f in found]
+    assert messages[0] == ("the test `pytest` cannot fail the job: it is followed by `|| true`, which succeeds "
+                           "whatever it did")
+    assert "has no `pipefail`" in messages[1]
+    assert "`set +e` is in effect" in messages[2]
+    assert messages[6].endswith("it gates the production deploy `deploy`")
+    assert "runs even when a job it needs (`lint`) failed" in messages[7]
+
+
+def test_circleci_fires_on_each_masked_check_and_stays_quiet_elsewhere() -> None:
+    found = findings(RULE, "rules/masked-failures/circleci")
+    assert where(found) == [
+        (CIRCLE, 8, "warning"),  # pytest || true
+        # 9: grep -q || true, 10: docker rm -f || true, 11: a pipe under /bin/bash -eo pipefail: quiet
+        (CIRCLE, 13, "warning"),  # a pipe under `shell: /bin/sh`
+        (CIRCLE, 18, "warning"),  # `shell: /bin/bash` has no -e: make test, then echo
+        # 20-21: mypy src; exit 0 under the default -e: quiet
+        (CIRCLE, 27, "error"),  # ruff || echo in a job the production deploy requires
+        (CIRCLE, 41, "error"),  # the deploy requires lint: [success, failed]
+    ]
+    assert "(`/bin/sh`)" in found[1].message
+
+
+@pytest.mark.parametrize(("command", "expected"), [
+    ("bash --noprofile --norc -eo pipefail {0}", (True, True)),
+    ("bash -e {0}", (True, False)),
+    ("/bin/bash -eo pipefail", (True, True)),
+    ("/bin/sh", (False, False)),
+    ("bash {0}", (False, False)),
+    ("pwsh -command \". '{0}'\"", (None, None)),
+    ("python {0}", (None, None)),
+])
+def test_shell_options(command: str, expected: tuple[bool | None, bool | None]) -> None:
+    assert shell_options(command) == expected
+
+
+@pytest.mark.parametrize(("argv", "kind"), [
+    ("pytest -q", "test"), ("python -m pytest", "test"), ("poetry run pytest", "test"),
+    ("go test ./...", "test"), ("go mod download", None), ("npm test", "test"), ("npm ci", None),
+    ("npm run lint", "lint"), ("yarn test:unit", "test"), ("yarn install", None), ("npx jest", "test"),
+    ("cargo clippy", "test"), ("mix credo --strict", "test"), ("make -C src test", "test"),
+    ("make clean", None), ("trivy image x", "security scan"), ("snyk test", "security scan"),
+    ("snyk auth", None), ("grep -q x f", None), ("rm -f x", None), ("docker rm web", None),
+])
+def test_check_kind(argv: str, kind: str | None) -> None:
+    assert check_kind(argv.split()) == kind
+
+
+def _commands(script: str) -> list[tuple[str, bool, bool | None, bool, bool]]:
+    out = split_script(Text(script, Span("x", 1, 1, 1, 1), 1, 1))
+    return [(c.argv[0], c.piped, c.errexit, c.status_read, c.last) for c in out]
+
+
+def test_shell_reads_set_options_pipes_and_status_reads() -> None:
+    assert _commands("set -euo pipefail\npytest | tee log\nset +e\nmake test\nrc=$?\necho $rc") == [
+        ("set", False, None, False, False), ("pytest", True, True, False, False), ("tee", False, True, False, False),
+        ("set", False, True, False, False), ("make", False, False, True, False), ("echo", False, False, False, True),
+    ]
+    fallback = split_script(Text("make lint || { echo bad; exit 1; }", Span("x", 1, 1, 1, 1), 1, 1))[0].fallback
+    assert fallback == (("echo", "bad"), ("exit", "1"))
+    assert split_script(Text("if pytest; then echo ok; fi", Span("x", 1, 1, 1, 1), 1, 1))[0].status_read
