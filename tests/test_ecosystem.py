@@ -366,7 +366,7 @@ def test_sarif_for_code_scanning(shop: Path) -> None:
     severities = {rule_id: rule["properties"].get("security-severity") for rule_id, rule in rules.items()}
     assert severities == {"CIL001": None, "CIL002": None, "CIL003": None, "CIL101": None, "CIL102": "6.5",
                           "CIL103": None, "CIL104": "8.0", "CIL105": "8.0", "CIL106": None, "CIL107": "7.5",
-                          "CIL109": "5.0"}
+                          "CIL108": None, "CIL109": "5.0"}
     assert all("security" in rules[r]["properties"]["tags"] for r, s in severities.items() if s)
     results = run_["results"]
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
