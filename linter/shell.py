@@ -204,7 +204,8 @@ class _Splitter:
                     cwd, stack = _directory(argv, cwd, stack)
                 else:
                     facts = _Facts(_fallback(simples, index), simple.operator in ("|", "|&"), *options,
-                                   _status_read(text, simples, index) or words[0] in _TESTS, index == last)
+                                   _status_read(text, simples, index) or words[0] in _TESTS,
+                                   _ends_script(simples, index, last))
                     out.extend(self._command(text, simple, argv, assignments, cwd, outer, depth, facts))
                     if argv[0] == "set":
                         options = _set_options(argv[1:], options)
@@ -262,6 +263,12 @@ def _last_command(simples: list[_Simple]) -> int:
         if _peel([w.text for w in simples[index].words])[0]:
             return index
     return -1
+
+
+def _ends_script(simples: list[_Simple], index: int, last: int) -> bool:
+    """Whether the command's status can be the script's: it is the last command, or `&&` and pipes
+    join it to the last one (`make test && make clean` at the end)."""
+    return index <= last and all(s.operator in ("&&", "|", "|&") for s in simples[index:last])
 
 
 def _fallback(simples: list[_Simple], index: int) -> tuple[tuple[str, ...], ...] | None:

@@ -128,10 +128,14 @@ _SUCCEEDS = frozenset({"true", ":", "echo", "printf"})
 _RANK = {"note": 0, "warning": 1, "error": 2}
 
 
+# Options that make a check list what it would do instead of doing it.
+_DRY_RUN = frozenset({"--collect-only", "--co", "--listTests", "--list-tests", "--dry-run", "--version", "--help"})
+
+
 def check_kind(argv: list[str]) -> str | None:
     """What the command checks ("test", "lint", "build", "security scan"), or None."""
     argv = _unwrap(argv)
-    if not argv:
+    if not argv or _DRY_RUN.intersection(argv):
         return None
     program = argv[0].rsplit("/", 1)[-1] if not argv[0].startswith("./") else argv[0]
     operands = [a for a in argv[1:] if not a.startswith("-")]
@@ -194,9 +198,9 @@ def _how(command: Command, step: Step) -> str | None:
     pipefail = command.pipefail if command.pipefail is not None else step.pipefail
     errexit = command.errexit if command.errexit is not None else step.errexit
     if command.piped and pipefail is False:
-        where = "`set +o pipefail`" if command.pipefail is False else _shell(step)
-        return f"its output is piped to another command and {where} has no `pipefail`: the pipeline's status " \
-               "is the last command's"
+        where = "`set +o pipefail` turned `pipefail` off" if command.pipefail is False else \
+            f"{_shell(step)} has no `pipefail`"
+        return f"its output is piped to another command and {where}: the pipeline's status is the last command's"
     if errexit is False and not command.last:
         where = ("`set +e` is in effect" if command.errexit is False
                  else f"{_shell(step)} has no `-e`")

@@ -93,3 +93,10 @@ def test_shell_reads_set_options_pipes_and_status_reads() -> None:
     fallback = split_script(Text("make lint || { echo bad; exit 1; }", Span("x", 1, 1, 1, 1), 1, 1))[0].fallback
     assert fallback == (("echo", "bad"), ("exit", "1"))
     assert split_script(Text("if pytest; then echo ok; fi", Span("x", 1, 1, 1, 1), 1, 1))[0].status_read
+
+
+def test_a_failure_joined_by_and_to_the_last_command_is_the_scripts() -> None:
+    script = "if [ -n x ]; then make test && make clean; fi"
+    [_, make_test, make_clean] = split_script(Text(script, Span("x", 1, 1, 1, 1), 1, 1))
+    assert make_test.last and make_clean.last
+    assert check_kind(["pytest", "--collect-only"]) is None
