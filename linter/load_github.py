@@ -881,6 +881,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
         step.name = scalar_str(item["name"]) if "name" in item else None
         step.env = {**env, **env_map(source, item.get("env"), "step", is_reference)}
         step.continue_on_error = item.get("continue-on-error") is True
+        if step.continue_on_error and isinstance(item.get("id"), str):
+            step.outcome_read = _outcome_read(item["id"], steps[index + 1:])
         if item.get("if") is not None:
             step.condition = source.text(scalar_str(item["if"]), item.pos_of("if"))
         with_ = item.get("with")
@@ -911,6 +913,25 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
             out.extend(_composite_steps(context, run, step, env, depth, log, seen))
     return out
+
+
+def _outcome_read(step_id: str, later: Any) -> bool:
+    """Whether a later step reads `steps.<step_id>.outcome` (in its `if:`, `run`, `with:`, `env:`):
+    the step's real result, which `continue-on-error` does not turn into a success (workflow
+    syntax, `steps` context: `outcome` is the result before `continue-on-error` is applied,
+    `conclusion` after)."""
+    pattern = re.compile(r"\bsteps\." + re.escape(step_id) + r"\.outcome\b")
+
+    def reads(node: Any) -> bool:
+        if isinstance(node, str):
+            return pattern.search(node) is not None
+        if isinstance(node, dict):
+            return any(reads(value) for value in node.values())
+        if isinstance(node, list):
+            return any(reads(value) for value in node)
+        return False
+
+    return any(reads(item) for item in later)
 
 
 def _secret_reads(step: Step) -> None:

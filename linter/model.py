@@ -437,6 +437,9 @@ class Step:
     env: dict[str, EnvVar] = field(default_factory=dict)  # effective: workflow < job < executor < step
     cache: Cache | None = None
     continue_on_error: bool = False
+    # Whether a later step of the job reads this step's own result (GitHub `steps.<id>.outcome`,
+    # which is `failure` even under `continue-on-error`): its failure is handled, not lost.
+    outcome_read: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)

@@ -129,6 +129,7 @@ class _Planned(NamedTuple):
     pipefail: bool | None
     status_read: bool
     last: bool
+    output: str | None
     # Where its span starts and ends: line `line` of the script, columns from that line's start,
     # the end cut at the end of the line (`bash -c '…'` commands: the outer command's).
     line: int
@@ -140,13 +141,13 @@ def split_script(script: Text, cwd: str | None = None) -> list[Command]:
     """The script's simple commands; `cwd` is the directory the step starts in (as written)."""
     planned = _plan(script.value, _join(None, cwd))
     if script.body_line is None:  # folded or multi-line plain: only the whole value is known
-        return [Command(list(p.argv), dict(p.assignments), script.span, p.text, p.cwd, p.masked, *p[5:11])
+        return [Command(list(p.argv), dict(p.assignments), script.span, p.text, p.cwd, p.masked, *p[5:12])
                 for p in planned]
     # Arguments by position and the span made as a plain tuple: a corpus run makes 40,000 of each.
     path, first, column = script.span.path, script.body_line, script.body_column
     return [Command(list(p.argv), dict(p.assignments),
                     _new_tuple(Span, (path, first + p.line, column + p.start, first + p.line, column + p.end)),
-                    p.text, p.cwd, p.masked, *p[5:11]) for p in planned]
+                    p.text, p.cwd, p.masked, *p[5:12]) for p in planned]
 
 
 # Reading a script depends on its text and starting directory only; its place in the file is
@@ -205,7 +206,7 @@ class _Splitter:
                 else:
                     facts = _Facts(_fallback(simples, index), simple.operator in ("|", "|&"), *options,
                                    _status_read(text, simples, index) or words[0] in _TESTS,
-                                   _ends_script(simples, index, last))
+                                   _ends_script(simples, index, last), _output(text, simples, index))
                     out.extend(self._command(text, simple, argv, assignments, cwd, outer, depth, facts))
                     if argv[0] == "set":
                         options = _set_options(argv[1:], options)
@@ -231,7 +232,8 @@ class _Splitter:
         if outer is not None:  # `bash -c '…'`: what is true of the outer command is true of its commands
             facts = _Facts(facts.fallback if facts.fallback is not None else outer.fallback,
                            facts.piped or outer.piped, facts.errexit, facts.pipefail,
-                           facts.status_read or outer.status_read, facts.last and outer.last)
+                           facts.status_read or outer.status_read, facts.last and outer.last,
+                           facts.output if facts.output is not None else outer.output)
         command = _new_tuple(_Planned, (tuple(argv), tuple(assignments.items()), written, cwd,
                                         simple.operator == "||" or (outer is not None and outer.masked),
                                         *facts, *place))
@@ -250,6 +252,7 @@ class _Facts(NamedTuple):
     pipefail: bool | None
     status_read: bool
     last: bool
+    output: str | None
 
 
 # Keywords whose command's status is tested, not lost: `if pytest; then`, `! cmd`, `while`.
@@ -289,6 +292,31 @@ def _fallback(simples: list[_Simple], index: int) -> tuple[tuple[str, ...], ...]
         if depth <= 0 and simple.operator not in _LIST_OPERATORS:
             break
     return tuple(out)
+
+
+# A redirection of standard output to a file (`> f`, `>> f`, `1> f`, `&> f`; not `2> f`, `>&2`).
+_STDOUT_REDIRECT = re.compile(r"(?:^|(?<=[\s;]))1?(?:>>|>\||&>>|&>|>)(?!&)\s*([^\s;&|<>()]+)")
+
+
+def _output(text: str, simples: list[_Simple], index: int) -> str | None:
+    """The file the output of the pipeline that the command at `index` starts or is part of goes
+    to: the first file a later `tee` of the pipeline writes, else the stdout redirection of its
+    last command (None: the terminal or `/dev/null`)."""
+    end = index
+    while end < len(simples) - 1 and simples[end].operator in ("|", "|&"):
+        end += 1
+    for simple in simples[index + 1:end + 1]:
+        argv = _peel([w.text for w in simple.words])[0]
+        if argv[:1] == ["tee"]:
+            files = [a for a in argv[1:] if not a.startswith("-")]
+            if files:
+                return files[0]
+    written = text[simples[end].start:simples[end].end]
+    if ">" not in written:
+        return None
+    targets = _STDOUT_REDIRECT.findall(written)
+    target = targets[-1].strip("'\"") if targets else None
+    return None if target in (None, "", "/dev/null") else target
 
 
 _STATUS_READ = re.compile(r"\$\?|PIPESTATUS|pipestatus")

@@ -82,6 +82,10 @@ class Command:
     pipefail: bool | None = None
     status_read: bool = False
     last: bool = False
+    # The file the output of its pipeline goes to: what the first `tee` after it writes, or the
+    # stdout redirection (`> f`, `>> f`) of the pipeline's last command, as written (None: the
+    # terminal, `/dev/null`, or not known). A later command that tests that file reads its result.
+    output: str | None = None
 
 
 # What refers to a value filled in elsewhere in any shell or template language (no platform's own

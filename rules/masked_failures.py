@@ -10,15 +10,25 @@ and the shell the step runs in, and reports a check command (`pytest`, `go test`
   fallback that fails, `cmd || exit 1`, `cmd || { echo bad; exit 1; }`, or reruns a check, is
   fine);
 * `cmd | tee log` in a shell without `pipefail`: the pipeline's status is `tee`'s. GitHub's
-  default shell on Linux and macOS is `bash -e {0}`, without `pipefail` (only an explicit
-  `shell: bash` adds it; `shell: sh` and custom shells do not); CircleCI's default
-  `/bin/bash -eo pipefail` has it, a `shell:` override may not. A `PIPESTATUS` read after it is
-  fine;
+  default shell on Linux and macOS (no `shell:` key) is `bash -e {0}`, WITHOUT `pipefail`; only
+  an explicit `shell: bash` runs `bash --noprofile --norc -eo pipefail {0}` (`shell: sh` is
+  `sh -e {0}`; custom shells run as written). GitHub's docs said otherwise until 2022 (github/docs
+  #18933, #23853, fixed by pull requests #18934 and #27583), and the belief that "GitHub's
+  default bash has pipefail" is common: a check piped under the default shell does lose its
+  status. CircleCI's default `/bin/bash -eo pipefail` has it, a `shell:` override may not. A
+  `PIPESTATUS` read after it is fine, and so is a pipe of commands that are not checks
+  (`cat files | grep -c TODO`) and a check that is the pipe's last command;
 * errexit off (`set +e` before it, or a shell started without `-e`, such as CircleCI
   `shell: /bin/bash` or GitHub `shell: bash {0}`) and `cmd` is not the script's last command:
   the script goes on and its status is the last command's (`cmd; exit 0` is this case). Reading
   `$?` right after it, or testing it with `if`, is fine;
-* GitHub `continue-on-error: true` on a step that runs a check, or on a job that runs one;
+* any of the three above, unless the file the check's output was saved to (`| tee log`,
+  `> out.txt`) is tested by a later command of the job, in the same step or a later one: `test !
+  -s log`, `[ -s log ]`, `grep -q FAIL log && exit 1`, `diff before.txt after.txt`, `comm`,
+  `cmp` (`check_commands.OUTPUT_TESTS`): the result is then read through the file. (Any test of
+  the file counts, even one whose status is itself ignored: cilint does not follow it further.)
+* GitHub `continue-on-error: true` on a step that runs a check (unless a later step reads its
+  `steps.<id>.outcome`, which stays `failure`, and acts on it), or on a job that runs one;
 * a deploy that runs although a job it needs failed (GitHub `if: always()` without reading
   `needs.<job>.result`; CircleCI `requires: [{build: failed}]`).
 
@@ -33,7 +43,13 @@ Levels:
   is its.
 
 Stays quiet: a command that is not a check (`rm -f x || true`, `docker rm web || true`, a `grep`
-that searches: `grep -q x file || true`), a pipe under a shell with `pipefail`, a script whose
+that searches: `grep -q x file || true`); a checking tool run to rewrite files, whose status
+says only that it changed something (`jest -u`, `vitest -u`, `eslint --fix`, `ruff check --fix`,
+`ruff format`, `cargo fmt` and `mix format` without their check options, `rubocop -A`,
+`npm audit fix`, a project script named `lint:fix` or `format` or run with `--fix`/`--write`/`-u`,
+`pre-commit run <hook>` of a fixer hook such as `trailing-whitespace`, `end-of-file-fixer`,
+`black`, `ruff-format`, `prettier`: the tables of `rules/check_commands.py`, with their
+sources); a listing (`pytest --collect-only`, `tox config`); a pipe under a shell with `pipefail`, a script whose
 shell cilint cannot tell (a Windows runner, PowerShell, a runner chosen by an expression) for
 the pipe and errexit forms.
 
@@ -47,19 +63,32 @@ with `set -o pipefail` (or `shell: bash` on GitHub) before `cmd | tee log`.
 Options: none.
 
 Sources: GitHub workflow syntax, `jobs.<job_id>.steps[*].shell` and "Exit codes and error action
-preference" (github/docs issues #18933 and #23853: unspecified is `bash -e {0}`, no pipefail),
-`jobs.<job_id>.continue-on-error`; CircleCI configuration reference, "Default shell options" and
+preference" (github/docs issues #18933 and #23853, pull requests #18934 and #27583: unspecified is
+`bash -e {0}`, no pipefail; `shell: bash` is `bash --noprofile --norc -eo pipefail {0}`),
+`jobs.<job_id>.continue-on-error`, the `steps` context (`outcome` before `continue-on-error`,
+`conclusion` after); CircleCI configuration reference, "Default shell options" and
 `requires` with job statuses; bash manual, "The Set Builtin" (`-e`, `pipefail`).
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.model import Command, JobRun, Project, Span, Step, Workflow
+from .check_commands import (
+    FIX_OPTIONS,
+    FIX_SUBCOMMANDS,
+    FIXER_HOOKS,
+    OUTPUT_TESTS,
+    REWRITES_UNLESS,
+    SCRIPT_FIX_OPTIONS,
+    SCRIPT_FIX_WORDS,
+    SHOWS_ONLY,
+)
 
 ID = "CIL108"
 NAME = "masked-failures"
@@ -133,27 +162,18 @@ _DRY_RUN = frozenset({"--collect-only", "--co", "--listTests", "--list-tests", "
 
 
 def check_kind(argv: list[str]) -> str | None:
-    """What the command checks ("test", "lint", "build", "security scan"), or None."""
+    """What the command checks ("test", "lint", "build", "security scan"), or None (not a check,
+    or a checking tool run to rewrite files: `jest -u`, `eslint --fix`, `cargo fmt`, see
+    `check_commands`)."""
     argv = _unwrap(argv)
     if not argv or _DRY_RUN.intersection(argv):
         return None
     program = argv[0].rsplit("/", 1)[-1] if not argv[0].startswith("./") else argv[0]
     operands = [a for a in argv[1:] if not a.startswith("-")]
     if program in _SCRIPT_RUNNERS:
-        if program == "npm" and operands[:1] in (["test"], ["t"]):
-            return "test"
-        if program == "npm" and operands[:1] == ["audit"]:
-            return "security scan"
-        if operands[:1] == ["run"] or (program != "npm" and operands):
-            script = operands[1] if operands[:1] == ["run"] and len(operands) > 1 else operands[0]
-            if script in ("install", "add", "ci", "run"):
-                return None
-            if script in CHECKS and CHECKS[script][1] is None:
-                return CHECKS[script][0]
-            return next((kind for kind, pattern in _SCRIPT_KINDS if pattern.match(script)), None)
-        return None
+        return _script_kind(program, argv, operands)
     entry = CHECKS.get(program)
-    if entry is None:
+    if entry is None or _rewrites(program, argv, operands):
         return None
     kind, subcommands = entry
     if subcommands is None:
@@ -161,6 +181,39 @@ def check_kind(argv: list[str]) -> str | None:
     if program == "make":  # `make -C dir test lint`: any target
         return kind if any(o in subcommands for o in operands) else None
     return kind if operands[:1] and operands[0] in subcommands else None
+
+
+def _script_kind(program: str, argv: list[str], operands: list[str]) -> str | None:
+    """What `npm test`, `yarn lint`, `pnpm run build`, `yarn jest` checks, or None."""
+    if SCRIPT_FIX_OPTIONS.intersection(argv[1:]) or tuple(operands[:2]) in FIX_SUBCOMMANDS:
+        return None  # `npm run lint -- --fix`, `yarn test -u`, `npm audit fix`
+    if program == "npm" and operands[:1] in (["test"], ["t"]):
+        return "test"
+    if program == "npm" and operands[:1] == ["audit"]:
+        return "security scan"
+    if operands[:1] == ["run"] or (program != "npm" and operands):
+        script = operands[1] if operands[:1] == ["run"] and len(operands) > 1 else operands[0]
+        if script in ("install", "add", "ci", "run"):
+            return None
+        if script in CHECKS:  # `yarn jest -u`: the tool itself, with its options
+            return check_kind(argv[argv.index(script):])
+        words = set(re.split(r"[-:_.]", script))
+        if words & SCRIPT_FIX_WORDS and "check" not in words:
+            return None  # `lint:fix`, `format`, `test:update`
+        return next((kind for kind, pattern in _SCRIPT_KINDS if pattern.match(script)), None)
+    return None
+
+
+def _rewrites(program: str, argv: list[str], operands: list[str]) -> bool:
+    """Whether this run of a checking tool rewrites files rather than checks them."""
+    if FIX_OPTIONS.get(program, frozenset()).intersection(argv[1:]):
+        return True
+    unless = REWRITES_UNLESS.get((program, operands[0])) if operands else None
+    if unless is not None and not unless.intersection(argv[1:]):
+        return True
+    if tuple(operands[:2]) in FIX_SUBCOMMANDS or (program, *operands[:1]) in SHOWS_ONLY:
+        return True  # (`tox config`: not a run at all)
+    return program == "pre-commit" and len(operands) > 1 and operands[1] in FIXER_HOOKS
 
 
 def _unwrap(argv: list[str]) -> list[str]:
@@ -186,8 +239,10 @@ def _masks(fallback: tuple[tuple[str, ...], ...]) -> bool:
     return True
 
 
-def _how(command: Command, step: Step) -> str | None:
-    """How the shell loses the command's failure, or None."""
+def _how(command: Command, step: Step, later: list[Command]) -> str | None:
+    """How the shell loses the command's failure, or None (`later`: the job's commands after it)."""
+    if command.output is not None and _tested(command.output, later):
+        return None  # `cmd | tee log; test ! -s log`: its result is read through the file
     if command.fallback is not None:
         if not _masks(command.fallback):
             return None
@@ -206,6 +261,22 @@ def _how(command: Command, step: Step) -> str | None:
                  else f"{_shell(step)} has no `-e`")
         return f"{where} and it is not the script's last command: the script goes on and ends with another status"
     return None
+
+
+def _tested(output: str, later: list[Command]) -> bool:
+    """Whether a later command tests the file `output` (`test ! -s log`, `[ -s log ]`,
+    `grep -q FAIL log`, `diff before after`)."""
+    name = _file_name(output)
+    for command in later:
+        tests = command.argv[0] in OUTPUT_TESTS or command.argv[-1] in ("]", "]]")  # `[[ -s log ]]`
+        if tests and any(_file_name(word) == name for word in command.argv[1:]):
+            return True
+    return False
+
+
+def _file_name(word: str) -> str:
+    """A file as written, compared by its last part (`${DIR}/out.txt` and `out.txt` are one)."""
+    return posixpath.basename(re.sub(r"\$\{(\w+)\}", r"$\1", word.strip("\"'")))
 
 
 def _shell(step: Step) -> str:
@@ -264,18 +335,21 @@ def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
     reason = gates.reason(job)
     level, why = _level(reason)
     job_checks: list[tuple[str, Command]] = []
+    everything = [c for step in job.steps for c in step.commands]
+    seen = 0
     for step in job.steps:
-        checks = [(kind, c) for c in step.commands if (kind := check_kind(c.argv)) is not None]
-        job_checks.extend(checks)
-        for kind, command in checks:
-            how = _how(command, step)
+        checks = [(kind, c, seen + i) for i, c in enumerate(step.commands) if (kind := check_kind(c.argv)) is not None]
+        job_checks.extend((kind, c) for kind, c, _ in checks)
+        for kind, command, place in checks:
+            how = _how(command, step, everything[place + 1:])
             if how is not None:
                 yield Finding(f"the {kind} `{_short(command)}` cannot fail the job: {how}{why}", command.span,
                               job=job.qualified, level=level)
-        if step.continue_on_error and checks:
-            kind, command = checks[0]
+        if step.continue_on_error and checks and not step.outcome_read:
+            kind, command, _ = checks[0]
             yield Finding(f"the step running the {kind} `{_short(command)}` has `continue-on-error: true`: its "
                           f"failure does not fail the job{why}", step.span, job=job.qualified, level=level)
+        seen += len(step.commands)
     if job.continue_on_error and job_checks:
         kind, command = job_checks[0]
         job_level = level

@@ -100,3 +100,66 @@ def test_a_failure_joined_by_and_to_the_last_command_is_the_scripts() -> None:
     [_, make_test, make_clean] = split_script(Text(script, Span("x", 1, 1, 1, 1), 1, 1))
     assert make_test.last and make_clean.last
     assert check_kind(["pytest", "--collect-only"]) is None
+
+
+RESULTS = "rules/masked-failures/results"
+
+
+def test_github_fixers_and_results_read_another_way_stay_quiet() -> None:
+    found = findings(RULE, f"{RESULTS}/github")
+    assert where(found) == [
+        # 8: yarn jest -u || true, 9: pre-commit run trailing-whitespace || true, 10: eslint --fix || true:
+        # fixers, not checks
+        (CI, 11, "warning"),  # pre-commit run --all-files || true: every hook, a check
+        # 13: shellcheck | tee sc.log; test ! -s sc.log: the log is tested
+        # 16: go test | tee "$RUNNER_TEMP/test.log"; grep -q FAIL ... && exit 1
+        # 19, 21: mypy | sort > errors-*.txt; diff errors-main.txt errors-head.txt: compared
+        (CI, 24, "warning"),  # go test | tee test.log; cat test.log: the log is only printed
+        # 26: ruff check . | tee ruff.log, tested by the next step (`test ! -s ruff.log`)
+        # 30: set +e; pytest > report.txt; ...; if grep -q failed report.txt; then exit 1
+        # 33: cat | grep -c under the default `bash -e {0}`: a pipe, but of no check
+        # 34: continue-on-error, and a later step reads steps.linkcheck.outcome and fails
+        (CI, 39, "warning"),  # continue-on-error; the later step reads `conclusion`, which is success
+    ]
+    assert "`pre-commit run --all-files`" in found[0].message
+    assert "has no `pipefail`" in found[1].message
+
+
+def test_circleci_fixers_and_results_read_another_way_stay_quiet() -> None:
+    found = findings(RULE, f"{RESULTS}/circleci")
+    assert where(found) == [
+        # 8: yarn jest -u || true, 9: pre-commit run end-of-file-fixer || true, 10: cargo fmt || true
+        (CIRCLE, 11, "warning"),  # cargo fmt -- --check || true: a format check
+        # 15: shellcheck | tee sc.log; test ! -s sc.log under /bin/sh
+        (CIRCLE, 20, "warning"),  # pytest | tee pytest.log under /bin/sh: the log is not tested
+        # 25: mypy src | sort > head.txt; comm -13 base.txt head.txt: compared
+        (CIRCLE, 31, "warning"),  # go test > test.log under /bin/sh (no -e); the log is only printed
+        # 36: cat | grep -c: a pipe of no check
+    ]
+    assert "(`/bin/sh`) has no `-e`" in found[2].message
+
+
+@pytest.mark.parametrize(("argv", "kind"), [
+    ("jest -u", None), ("npx jest --updateSnapshot", None), ("yarn jest -u --ci", None), ("yarn jest --ci", "test"),
+    ("npx eslint --fix .", None), ("ruff check --fix .", None), ("ruff format", None), ("ruff format --check", "lint"),
+    ("cargo fmt", None), ("cargo fmt -- --check", "test"), ("mix format", None),
+    ("mix format --check-formatted", "test"), ("rubocop -A", None), ("npm audit fix", None),
+    ("npm run lint -- --fix", None), ("yarn lint:fix", None), ("npm run format:check", "lint"),
+    ("pre-commit run trailing-whitespace --all-files", None), ("hatch run pre-commit run end-of-file-fixer", None),
+    ("pre-commit run --all-files", "lint"), ("pre-commit run flake8", "lint"), ("tox c -e py", None),
+    ("tox -e py", "test"),
+])
+def test_fixer_invocations_are_not_checks(argv: str, kind: str | None) -> None:
+    assert check_kind(argv.split()) == kind
+
+
+@pytest.mark.parametrize(("script", "outputs"), [
+    ("shellcheck a.sh | tee -a sc.log", ["sc.log", None]),
+    ("mypy | sort | grep -v x > a.txt", ["a.txt", "a.txt", "a.txt"]),
+    ("go test > /dev/null 2>&1", [None]),
+    ("pytest 2> err.txt", [None]),
+    ("pytest >> 'r.txt'", ["r.txt"]),
+    ("echo x >&2", [None]),
+])
+def test_shell_reads_where_a_pipelines_output_goes(script: str, outputs: list[str | None]) -> None:
+    assert [c.output for c in split_script(Text(script, Span("x", 1, 1, 1, 1), 1, 1))] == outputs
