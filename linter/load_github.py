@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import github_cache, github_filters, github_token_uses
+from . import github_cache, github_filters, github_reporters, github_token_uses
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
@@ -906,6 +906,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
                     log.image(run)
             elif step.uses.name in ("actions/checkout",):
                 step.kind = "checkout"
+            else:
+                step.reports_results = github_reporters.reports_results(step.uses.name)
             step.cache = _cache(source, step, item)
         _secret_reads(step)
         out.append(step)

@@ -440,6 +440,9 @@ class Step:
     # Whether a later step of the job reads this step's own result (GitHub `steps.<id>.outcome`,
     # which is `failure` even under `continue-on-error`): its failure is handled, not lost.
     outcome_read: bool = False
+    # Whether the step turns a file of check results into a status or alerts a merge can be held
+    # on (GitHub: a SARIF upload to code scanning, a test reporter's check run), set by the loader.
+    reports_results: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)

@@ -27,6 +27,10 @@ and the shell the step runs in, and reports a check command (`pytest`, `go test`
   -s log`, `[ -s log ]`, `grep -q FAIL log && exit 1`, `diff before.txt after.txt`, `comm`,
   `cmp` (`check_commands.OUTPUT_TESTS`): the result is then read through the file. (Any test of
   the file counts, even one whose status is itself ignored: cilint does not follow it further.)
+  Likewise when a later step hands the file to a reporter that turns it into a status or alerts
+  a merge can be held on (GitHub: a SARIF upload to code scanning, a test reporter's check run;
+  `linter/github_reporters.py`); an artifact upload is not one. CircleCI's `store_test_results`
+  fails nothing, so it has no such reporter;
 * GitHub `continue-on-error: true` on a step that runs a check (unless a later step reads its
   `steps.<id>.outcome`, which stays `failure`, and acts on it), or on a job that runs one;
 * a deploy that runs although a job it needs failed (GitHub `if: always()` without reading
@@ -49,9 +53,11 @@ says only that it changed something (`jest -u`, `vitest -u`, `eslint --fix`, `ru
 `npm audit fix`, a project script named `lint:fix` or `format` or run with `--fix`/`--write`/`-u`,
 `pre-commit run <hook>` of a fixer hook such as `trailing-whitespace`, `end-of-file-fixer`,
 `black`, `ruff-format`, `prettier`: the tables of `rules/check_commands.py`, with their
-sources); a listing (`pytest --collect-only`, `tox config`); a pipe under a shell with `pipefail`, a script whose
-shell cilint cannot tell (a Windows runner, PowerShell, a runner chosen by an expression) for
-the pipe and errexit forms.
+sources); a listing (`pytest --collect-only`, `tox config`); in a fixing job, one that runs a
+checking tool to rewrite (`pnpm audit --fix`, `eslint --fix`), the same tool run again with its
+status ignored: that run reports what the fix left, for the change the job proposes; a pipe
+under a shell with `pipefail`; a script whose shell cilint cannot tell (a Windows runner,
+PowerShell, a runner chosen by an expression) for the pipe and errexit forms.
 
 Examples: a failing and a passing repository per platform, in `rules/examples/masked-failures/`;
 `cilint explain CIL108` and docs/rules/masked-failures.md show them with what cilint reports.
@@ -183,9 +189,14 @@ def check_kind(argv: list[str]) -> str | None:
     return kind if operands[:1] and operands[0] in subcommands else None
 
 
+def _options(argv: list[str]) -> set[str]:
+    """The options of a command line by name (`--fix=override`: `--fix`)."""
+    return {a.split("=", 1)[0] for a in argv[1:] if a.startswith("-")}
+
+
 def _script_kind(program: str, argv: list[str], operands: list[str]) -> str | None:
     """What `npm test`, `yarn lint`, `pnpm run build`, `yarn jest` checks, or None."""
-    if SCRIPT_FIX_OPTIONS.intersection(argv[1:]) or tuple(operands[:2]) in FIX_SUBCOMMANDS:
+    if SCRIPT_FIX_OPTIONS.intersection(_options(argv)) or tuple(operands[:2]) in FIX_SUBCOMMANDS:
         return None  # `npm run lint -- --fix`, `yarn test -u`, `npm audit fix`
     if program == "npm" and operands[:1] in (["test"], ["t"]):
         return "test"
@@ -206,7 +217,7 @@ def _script_kind(program: str, argv: list[str], operands: list[str]) -> str | No
 
 def _rewrites(program: str, argv: list[str], operands: list[str]) -> bool:
     """Whether this run of a checking tool rewrites files rather than checks them."""
-    if FIX_OPTIONS.get(program, frozenset()).intersection(argv[1:]):
+    if FIX_OPTIONS.get(program, frozenset()).intersection(_options(argv)):
         return True
     unless = REWRITES_UNLESS.get((program, operands[0])) if operands else None
     if unless is not None and not unless.intersection(argv[1:]):
@@ -214,6 +225,30 @@ def _rewrites(program: str, argv: list[str], operands: list[str]) -> bool:
     if tuple(operands[:2]) in FIX_SUBCOMMANDS or (program, *operands[:1]) in SHOWS_ONLY:
         return True  # (`tox config`: not a run at all)
     return program == "pre-commit" and len(operands) > 1 and operands[1] in FIXER_HOOKS
+
+
+_ALL_FIX_OPTIONS = SCRIPT_FIX_OPTIONS.union(*FIX_OPTIONS.values())
+
+
+def _tool(argv: list[str]) -> tuple[str, ...]:
+    """The tool a command runs, with its subcommand where it has them (`pnpm audit`, `eslint`)."""
+    argv = _unwrap(argv)
+    operands = [a for a in argv[1:] if not a.startswith("-")]
+    has_subcommands = argv[0] in _SCRIPT_RUNNERS or CHECKS.get(argv[0], ("", None))[1] is not None
+    return (argv[0], operands[0]) if has_subcommands and operands else (argv[0],)
+
+
+def _fixed_tool(argv: list[str]) -> tuple[str, ...] | None:
+    """The tool a fixer invocation of a checking tool runs (`pnpm audit --fix=override`,
+    `eslint --fix .`), or None."""
+    if not argv or check_kind(argv) is not None:
+        return None
+    unwrapped = _unwrap(argv)
+    operands = [a for a in unwrapped[1:] if not a.startswith("-")]
+    if operands and ((unwrapped[0], operands[0]) in REWRITES_UNLESS or tuple(operands[:2]) in FIX_SUBCOMMANDS):
+        return (unwrapped[0], operands[0])  # `cargo fmt`, `npm audit fix`
+    checking = [a for a in argv if a.split("=", 1)[0] not in _ALL_FIX_OPTIONS]
+    return _tool(checking) if checking != argv and check_kind(checking) is not None else None
 
 
 def _unwrap(argv: list[str]) -> list[str]:
@@ -239,9 +274,10 @@ def _masks(fallback: tuple[tuple[str, ...], ...]) -> bool:
     return True
 
 
-def _how(command: Command, step: Step, later: list[Command]) -> str | None:
-    """How the shell loses the command's failure, or None (`later`: the job's commands after it)."""
-    if command.output is not None and _tested(command.output, later):
+def _how(command: Command, step: Step, later: list[Command], reporters: list[Step]) -> str | None:
+    """How the shell loses the command's failure, or None (`later`: the job's commands after it;
+    `reporters`: its later steps that report a file of results)."""
+    if command.output is not None and (_tested(command.output, later) or _reported(command.output, reporters)):
         return None  # `cmd | tee log; test ! -s log`: its result is read through the file
     if command.fallback is not None:
         if not _masks(command.fallback):
@@ -272,6 +308,12 @@ def _tested(output: str, later: list[Command]) -> bool:
         if tests and any(_file_name(word) == name for word in command.argv[1:]):
             return True
     return False
+
+
+def _reported(output: str, reporters: list[Step]) -> bool:
+    """Whether a later step hands the file `output` to a reporter (a SARIF upload, a test report)."""
+    name = _file_name(output)
+    return any(_file_name(value.value) == name for step in reporters for value in step.inputs.values())
 
 
 def _file_name(word: str) -> str:
@@ -336,12 +378,17 @@ def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
     level, why = _level(reason)
     job_checks: list[tuple[str, Command]] = []
     everything = [c for step in job.steps for c in step.commands]
+    # A job that fixes what a tool reports (`pnpm audit --fix`, `eslint --fix`) and shows what is
+    # left with the same tool, status ignored, is a fixing job: that run is its report.
+    fixed = {tool for c in everything if (tool := _fixed_tool(c.argv)) is not None}
     seen = 0
-    for step in job.steps:
-        checks = [(kind, c, seen + i) for i, c in enumerate(step.commands) if (kind := check_kind(c.argv)) is not None]
+    for number, step in enumerate(job.steps):
+        reporters = [later for later in job.steps[number + 1:] if later.reports_results]
+        checks = [(kind, c, seen + i) for i, c in enumerate(step.commands)
+                  if (kind := check_kind(c.argv)) is not None and (not fixed or _tool(c.argv) not in fixed)]
         job_checks.extend((kind, c) for kind, c, _ in checks)
         for kind, command, place in checks:
-            how = _how(command, step, everything[place + 1:])
+            how = _how(command, step, everything[place + 1:], reporters)
             if how is not None:
                 yield Finding(f"the {kind} `{_short(command)}` cannot fail the job: {how}{why}", command.span,
                               job=job.qualified, level=level)

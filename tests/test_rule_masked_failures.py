@@ -120,6 +120,9 @@ def test_github_fixers_and_results_read_another_way_stay_quiet() -> None:
         # 33: cat | grep -c under the default `bash -e {0}`: a pipe, but of no check
         # 34: continue-on-error, and a later step reads steps.linkcheck.outcome and fails
         (CI, 39, "warning"),  # continue-on-error; the later step reads `conclusion`, which is success
+        # 48-49: pnpm audit --fix=override, then pnpm audit || true: the report of a fixing job
+        # 55: snyk test --sarif | tee snyk.sarif, uploaded to code scanning by a later step
+        (CI, 59, "warning"),  # trivy | tee trivy.sarif, only uploaded as an artifact
     ]
     assert "`pre-commit run --all-files`" in found[0].message
     assert "has no `pipefail`" in found[1].message
@@ -128,13 +131,15 @@ def test_github_fixers_and_results_read_another_way_stay_quiet() -> None:
 def test_circleci_fixers_and_results_read_another_way_stay_quiet() -> None:
     found = findings(RULE, f"{RESULTS}/circleci")
     assert where(found) == [
-        # 8: yarn jest -u || true, 9: pre-commit run end-of-file-fixer || true, 10: cargo fmt || true
+        # 8: yarn jest -u || true, 9: pre-commit run end-of-file-fixer || true, 10: mix format || true
         (CIRCLE, 11, "warning"),  # cargo fmt -- --check || true: a format check
         # 15: shellcheck | tee sc.log; test ! -s sc.log under /bin/sh
         (CIRCLE, 20, "warning"),  # pytest | tee pytest.log under /bin/sh: the log is not tested
         # 25: mypy src | sort > head.txt; comm -13 base.txt head.txt: compared
         (CIRCLE, 31, "warning"),  # go test > test.log under /bin/sh (no -e); the log is only printed
         # 36: cat | grep -c: a pipe of no check
+        # 44: eslint --fix, then eslint . || true: the report of a fixing job
+        (CIRCLE, 45, "warning"),  # stylelint || true in that job: nothing fixes what it reports
     ]
     assert "(`/bin/sh`) has no `-e`" in found[2].message
 
