@@ -428,11 +428,21 @@ class Step:
     name: str | None = None
     run: Text | None = None
     shell: str | None = None
+    # `set -e` and `set -o pipefail` of the shell `run` starts in, worked out by the loader from
+    # the platform's default shell and `shell:` overrides (None: not a POSIX shell, or not known).
+    errexit: bool | None = None
+    pipefail: bool | None = None
     uses: Reference | None = None
     inputs: dict[str, Text] = field(default_factory=dict)  # `with:` / orb command parameters
     env: dict[str, EnvVar] = field(default_factory=dict)  # effective: workflow < job < executor < step
     cache: Cache | None = None
     continue_on_error: bool = False
+    # Whether a later step of the job reads this step's own result (GitHub `steps.<id>.outcome`,
+    # which is `failure` even under `continue-on-error`): its failure is handled, not lost.
+    outcome_read: bool = False
+    # Whether the step turns a file of check results into a status or alerts a merge can be held
+    # on (GitHub: a SARIF upload to code scanning, a test reporter's check run), set by the loader.
+    reports_results: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)

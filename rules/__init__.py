@@ -10,6 +10,7 @@ from . import (
     checkout_credentials,
     invalid_reference,
     least_privilege,
+    masked_failures,
     parse_error,
     pinned_actions,
     pinned_images,
@@ -32,6 +33,7 @@ BUILTIN: list[RuleModule] = [
     required_checks,
     pinned_actions,
     least_privilege,
+    masked_failures,
     untrusted_trigger,
     checkout_credentials,
 ]
