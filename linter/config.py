@@ -55,6 +55,8 @@ class Config:
     deploy: dict[str, Any] = field(default_factory=dict)
     default_branch: str = "main"
     circleci_checks: CircleciChecks | None = None  # None: not said (status assumed, the CircleCI default)
+    # CircleCI's "Pass secrets to builds from forked pull requests" (off unless said)
+    circleci_fork_secrets: bool = False
     policies: list[Any] = field(default_factory=list)  # as written (entries or file names)
     policy_rules: list[Rule] = field(default_factory=list)  # the policies compiled (linter/policies.py)
     # What discovery skips, as in ruff: gitignore-like globs relative to the root; `exclude`
@@ -439,7 +441,11 @@ def _read_default_branch(reader: _Reader, config: Config, value: Any, pos: Pos) 
 
 def _read_circleci(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
     circleci = reader.mapping(value, "circleci", pos)
-    reader.known_keys(circleci, ("checks",), "`circleci`")
+    reader.known_keys(circleci, ("checks", "fork_secrets"), "`circleci`")
+    if "fork_secrets" in circleci:
+        if not isinstance(circleci["fork_secrets"], bool):
+            raise reader.error("`circleci.fork_secrets` must be true or false", circleci.pos_of("fork_secrets"))
+        config.circleci_fork_secrets = circleci["fork_secrets"]
     if "checks" in circleci:
         checks = next((name for name in CIRCLECI_CHECKS if name == circleci["checks"]), None)
         if checks is None:
@@ -538,7 +544,7 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "protection": [_protection_dict(p) for p in config.protections()],
         "deploy": config.deploy,
         "default_branch": config.default_branch,
-        "circleci": {"checks": config.circleci_checks},
+        "circleci": {"checks": config.circleci_checks, "fork_secrets": config.circleci_fork_secrets},
         "policies": _plain(config.policies),
     })
     return shown

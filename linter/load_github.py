@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import github_cache, github_filters, github_token_uses
+from . import github_cache, github_filters, github_reporters, github_token_uses, github_untrusted
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
@@ -46,6 +46,7 @@ from .model import (
     Workflow,
     qualified,
 )
+from .shell import shell_options
 from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
 
 ACTIONS_APP_ID = 15368  # GitHub Actions' app id in branch protection (domain-facts §1.4)
@@ -148,6 +149,7 @@ class _Context:
     # caller's), and the caller job's that cap a called workflow's (None: not called).
     permissions: Permissions | None = None
     permissions_cap: Permissions | None = None
+    run_shell: Any = None  # `defaults.run.shell` of the workflow or job
 
 
 class _StepLog:
@@ -220,7 +222,8 @@ def load_workflow(
         return pipeline
     pipeline.permissions = read_permissions(source, root)
     context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch,
-                       run_directory=_run_directory(root), permissions=pipeline.permissions)
+                       run_directory=_run_directory(root), permissions=pipeline.permissions,
+                       run_shell=_run_default(root, "shell"))
     _add_jobs(context, workflow, jobs, pipeline.triggers)
     return pipeline
 
@@ -343,6 +346,9 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.concurrency = source.text(scalar_str(_concurrency_group(job["concurrency"])),
                                       job.pos_of("concurrency"))
     run.continue_on_error = job.get("continue-on-error") is True
+    if isinstance(job.get("continue-on-error"), str):  # `${{ matrix.experimental }}`: per leg
+        value, resolved = expr.substitute(job["continue-on-error"], lookup)
+        run.continue_on_error = resolved and value.strip() == "true"
     environment = job.get("environment")
     env_pos = job.pos_of("environment")
     if isinstance(environment, YMap):
@@ -363,6 +369,8 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
             directory = _run_directory(job, context.run_directory)
             # (Most jobs set no directory of their own: their context needs no copy.)
             job_context = context if directory is context.run_directory else replace(context, run_directory=directory)
+            if _run_default(job, "shell") is not None:
+                job_context = replace(job_context, run_shell=_run_default(job, "shell"))
             run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0, log=shared)
             carry_github_env(run.steps)
             read_injections(run.steps)
@@ -378,10 +386,43 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
         context.pipeline.references.append(run.uses)
     run.token_uses = _token_uses(run)
+    github_untrusted.annotate(run)
     context.pipeline.references.extend(
         step.uses for step in run.steps
         if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")
     )
+
+
+def _run_default(node: YMap, name: str) -> Any:
+    """`defaults.run.<name>` of a workflow or job, or None."""
+    defaults = node.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, YMap) else None
+    return run.get(name) if isinstance(run, YMap) else None
+
+
+# The command line GitHub starts a `run` step's shell with, for each `shell:` keyword (workflow
+# syntax, `jobs.<job_id>.steps[*].shell`; any other value is a custom command line, read as
+# written). Unspecified on Linux and macOS is `bash -e {0}`, without `pipefail` (github/docs
+# #18933, #23853); on Windows it is `pwsh`.
+_SHELLS = {
+    "": "bash -e {0}",
+    "bash": "bash --noprofile --norc -eo pipefail {0}",
+    "sh": "sh -e {0}",
+    "pwsh": "pwsh -command \". '{0}'\"",
+    "powershell": "powershell -command \". '{0}'\"",
+    "cmd": "cmd /D /E:ON /V:OFF /S /C \"CALL \"{0}\"\"",
+    "python": "python {0}",
+}
+
+
+def _shell_options(shell: Any, run: JobRun) -> tuple[bool | None, bool | None]:
+    """`Step.errexit` and `Step.pipefail` of a `run` step with this `shell:` (None: the default)."""
+    written = "" if shell is None else scalar_str(shell).strip()
+    if "${{" in written:
+        return None, None
+    if not written and any("${{" in label.value or "windows" in label.value.lower() for label in run.runs_on):
+        return None, None  # a Windows runner, or one chosen at run time: pwsh may be the default
+    return shell_options(_SHELLS.get(written, written))
 
 
 def _run_directory(node: YMap, inherited: Any = None) -> Any:
@@ -844,6 +885,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
         step.id = scalar_str(item["id"]) if item.get("id") is not None else None
         step.env = {**env, **env_map(source, item.get("env"), "step", is_reference)}
         step.continue_on_error = item.get("continue-on-error") is True
+        if step.continue_on_error and isinstance(item.get("id"), str):
+            step.outcome_read = _outcome_read(item["id"], steps[index + 1:])
         if item.get("if") is not None:
             step.condition = source.text(scalar_str(item["if"]), item.pos_of("if"))
         with_ = item.get("with")
@@ -854,6 +897,7 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             step.kind = "run"
             step.run = source.text(item["run"], item.pos_of("run"))
             step.shell = scalar_str(item["shell"]) if "shell" in item else None
+            step.errexit, step.pipefail = _shell_options(item.get("shell", context.run_shell), run)
             directory = item.get("working-directory", context.run_directory)
             step.working_directory = scalar_str(directory) if directory is not None else None
         elif isinstance(item.get("uses"), str):
@@ -866,6 +910,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
                     log.image(run)
             elif step.uses.name in ("actions/checkout",):
                 step.kind = "checkout"
+            else:
+                step.reports_results = github_reporters.reports_results(step.uses.name)
             step.cache = _cache(source, step, item)
         _secret_reads(step)
         out.append(step)
@@ -873,6 +919,25 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
             out.extend(_composite_steps(context, run, step, env, depth, log, seen))
     return out
+
+
+def _outcome_read(step_id: str, later: Any) -> bool:
+    """Whether a later step reads `steps.<step_id>.outcome` (in its `if:`, `run`, `with:`, `env:`):
+    the step's real result, which `continue-on-error` does not turn into a success (workflow
+    syntax, `steps` context: `outcome` is the result before `continue-on-error` is applied,
+    `conclusion` after)."""
+    pattern = re.compile(r"\bsteps\." + re.escape(step_id) + r"\.outcome\b")
+
+    def reads(node: Any) -> bool:
+        if isinstance(node, str):
+            return pattern.search(node) is not None
+        if isinstance(node, dict):
+            return any(reads(value) for value in node.values())
+        if isinstance(node, list):
+            return any(reads(value) for value in node)
+        return False
+
+    return any(reads(item) for item in later)
 
 
 def _secret_reads(step: Step) -> None:

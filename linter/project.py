@@ -712,3 +712,25 @@ def _link_workflows(project: Project) -> None:
             for upstream_name in trigger.workflows:
                 for upstream in by_name.get(upstream_name, []):
                     project.links.append(WorkflowLink(upstream, workflow, trigger))
+    _chain_outsiders(project)
+
+
+def _chain_outsiders(project: Project) -> None:
+    """A `workflow_run` trigger is an outsider's to cause when a workflow it follows is: an
+    outsider's pull request completes `CI`, which starts the workflow that runs after `CI`, in the
+    base repository (`github_events.py`). Decided here, once every workflow is loaded; followed
+    along chains of `workflow_run` (to a fixed point). Each job's copies of the trigger follow."""
+    changed = True
+    while changed:
+        changed = False
+        for link in project.links:
+            if link.trigger.outsider or not any(t.outsider for t in link.upstream.triggers):
+                continue
+            changed = True
+            link.trigger.outsider = True
+    for link in project.links:
+        if link.trigger.outsider:
+            for job in link.downstream.jobs():
+                for trigger in job.triggers:
+                    if trigger.event == link.trigger.event and trigger.span == link.trigger.span:
+                        trigger.outsider = True

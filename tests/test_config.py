@@ -179,6 +179,7 @@ def test_pyproject_fixture() -> None:
         ("deploy:\n  verbs: [x]\n  verb: [y]\n", 3, "unknown key `verb` in `deploy`"),
         ("circleci:\n  check: status\n", 2, "unknown key `check`"),
         ("circleci:\n  checks: oauth\n", 2, "circleci.checks"),
+        ("circleci:\n  fork_secrets: 'yes'\n", 2, "circleci.fork_secrets"),
         ("rules:\n  CIL999: {level: error}\n", 2, "unknown rule `CIL999`"),
         ("rules:\n  CIL101:\n    pyton: true\n", 3, "unknown option `pyton`"),
         ("rules:\n  CIL101:\n    python: 'yes'\n", 3, "must be true/false"),

@@ -40,6 +40,7 @@ from __future__ import annotations
 from .core import VERSIONS, load_circleci
 from .executors import AUTH_KEYS
 from .filters import DEFAULT_BRANCHES, MATCH_ALL, MAX_CONDITION_DEPTH
+from .forks import fork_secrets
 from .jobs import ENTRY_KEYS, JOB_KINDS
 from .secrets import BUILTIN_PREFIXES, BUILTIN_VARS
 from .steps import MAX_COMMAND_DEPTH, MAX_JOB_STEPS, SIMPLE_STEPS, STEP_HANDLERS
@@ -62,5 +63,6 @@ __all__ = [
     "SIMPLE_STEPS",
     "STEP_HANDLERS",
     "VERSIONS",
+    "fork_secrets",
     "load_circleci",
 ]
