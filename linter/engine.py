@@ -5,6 +5,11 @@ A rule is a module (see `rules/`) with the attributes of `ruleapi.RuleModule`: `
 its documentation, and `check(project, options)`, a generator of `Finding`s. Built-in rules are
 listed in `rules/__init__.py`; third-party rules are modules (or objects with the same attributes)
 registered under the entry-point group `cilint.rules`, checked against `RuleModule` when loaded.
+
+A plug-in is loaded only when named, by the configuration's `plugins` list or `--plugin` (its
+entry-point name): installing a distribution is not consent to run its code on every check, and
+the repository being checked must not bring plug-ins of its own (docs/security.md). Loaded plug-ins
+stay registered for the rest of the process.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import inspect
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -67,34 +72,48 @@ def _rule_from(module: RuleModule) -> Rule:
 _RULES: list[Rule] | None = None
 
 
+_PLUGINS: dict[str, Rule | None] = {}  # entry-point name -> its rule (None: it failed to load)
+
+
 def all_rules() -> list[Rule]:
-    """Built-in rules, then plug-ins, sorted by id."""
+    """Built-in rules, then the plug-ins loaded so far (`load_plugins`), sorted by id."""
     global _RULES
     if _RULES is None:
         from ..rules import BUILTIN
 
         rules = [_rule_from(module) for module in BUILTIN]
-        rules.extend(_plugin_rules())
+        rules.extend(rule for rule in _PLUGINS.values() if rule is not None)
         _RULES = sorted(rules, key=lambda rule: rule.id)
     return _RULES
 
 
-def _plugin_rules() -> list[Rule]:
+def load_plugins(names: Iterable[str]) -> list[str]:
+    """Load the rule plug-ins of these entry-point names (group `cilint.rules`) into the registry;
+    the names no installed distribution registers are returned (the caller refuses them). A plug-in
+    that fails to load, or is not a rule, is said on stderr and the others still run."""
+    global _RULES
+    wanted = [name for name in dict.fromkeys(names) if name not in _PLUGINS]
+    if not wanted:
+        return []
+    import sys
     from importlib.metadata import entry_points
 
-    found: list[Rule] = []
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    available = {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
+    missing: list[str] = []
+    for name in wanted:
+        entry = available.get(name)
+        if entry is None:
+            missing.append(name)
+            continue
+        _PLUGINS[name] = None
         try:
-            found.append(_rule_from(plugin_rule(entry.load())))
+            _PLUGINS[name] = _rule_from(plugin_rule(entry.load()))
         except RuleShapeError as exc:
-            import sys
-
             print(f"cilint: rule plug-in {entry.name} ({entry.value}) is not a rule: {exc}", file=sys.stderr)
         except Exception as exc:  # a broken plug-in must not stop the built-in rules
-            import sys
-
             print(f"cilint: could not load rule plug-in {entry.name}: {exc}", file=sys.stderr)
-    return found
+    _RULES = None
+    return missing
 
 
 def find_rule(key: str) -> Rule | None:

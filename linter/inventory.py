@@ -19,6 +19,7 @@ from typing import Any
 
 from .imageref import ImageRef, tag_kind
 from .model import Image, JobRun, Pipeline, Project, Reference, SecretRef
+from .printable import printable
 from .secretnames import is_secret_name
 
 INVENTORY_VERSION = 1
@@ -249,7 +250,7 @@ def render_text(data: dict[str, Any]) -> str:
                 lines.extend(_rows(rows))
     if not data["pipelines"]:
         lines.append("no pipelines found")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"  # names come from the checked files
 
 
 def render_inventory(project: Project, output_format: str) -> str:
