@@ -28,6 +28,9 @@ from .model import ProblemKind, Project, Span
 from .ruleapi import RuleModule, RuleShapeError, plugin_rule
 
 ENTRY_POINT_GROUP = "cilint.rules"
+# Related locations kept per finding (docs/limits.md): the first ones, the last one (where the path
+# ends: the deploy, the step), and a count of the others on the last kept before it.
+MAX_RELATED = 20
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,8 @@ def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
             finding.rule_id = rule.id
             finding.rule = rule.name
             finding.level = levels.get(rule.id) or finding.level or rule.level
+            if len(finding.related) > MAX_RELATED:
+                finding.related = capped_related(finding.related)
             findings.append(finding)
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)
@@ -193,6 +198,16 @@ def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
             detail += f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
         return findings, InternalError(rule.name, path, detail)
     return findings, None
+
+
+def capped_related(related: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
+    """At most MAX_RELATED locations: the first MAX_RELATED - 1 and the last, the count of those
+    left out added to the label of the last one kept before it."""
+    left_out = len(related) - MAX_RELATED
+    kept = related[: MAX_RELATED - 1]
+    span, label = kept[-1]
+    kept[-1] = (span, f"{label} (... and {left_out} more)")
+    return [*kept, related[-1]]
 
 
 def _path_in_progress(tb: TracebackType | None) -> str:
