@@ -19,7 +19,19 @@ from . import github_cache, github_filters, github_token_uses
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
-from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
+from .loadutil import (
+    MAX_CALLED_RUNS,
+    Source,
+    count_called_runs,
+    env_map,
+    first_call_cut,
+    items_with_pos,
+    may_expand_call,
+    scalar_str,
+    spend,
+    str_list,
+    walk_literals,
+)
 from .model import (
     Cache,
     CacheAction,
@@ -750,6 +762,12 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` nests deeper than "
                        f"{MAX_CALL_DEPTH} levels or calls itself", job.pos_of("uses"), caller.qualified)
         return [caller.key]
+    if not may_expand_call():
+        if first_call_cut():
+            source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` is not expanded here: this file's calls "
+                           f"already expand to {MAX_CALLED_RUNS:,} job runs (the limit); the called workflows "
+                           "are still checked as files of their own", job.pos_of("uses"), caller.qualified)
+        return [caller.key]
     loaded = context.load_local(path)
     if loaded is None:
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` does not exist in the repository",
@@ -786,6 +804,7 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
     caller.token_uses = called_uses
     workflow.dag.update(callee_graph.dag)
     keys = [key for keys in runs_of.values() for key in keys]
+    count_called_runs(len(keys))  # the runs of the calls inside were counted by those calls
     for key in keys:
         if callee_graph.dag.in_degree(key) == 0:
             workflow.dag.add_edge(caller.key, key)

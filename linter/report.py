@@ -474,11 +474,19 @@ _PROPERTY_ESCAPES = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%
 
 
 def _github_command(command: str, properties: dict[str, Any], message: str) -> str:
-    """A workflow command. Control characters are escaped first (`printable`: no CR or LF is left to
-    start a forged command, no terminal sequence reaches the log), then `%`, CR and LF as the
-    runner unescapes them (and `:` and `,` in property values)."""
-    props = ",".join(f"{key}={_safe(str(value)).translate(_PROPERTY_ESCAPES)}" for key, value in properties.items())
-    return f"::{command} {props}::{_safe(message).translate(_DATA_ESCAPES)}"
+    """A workflow command: `%`, CR and LF percent-encoded as the runner decodes them (and `:` and
+    `,` in property values), so that no line break can start a forged command; every other control
+    character escaped (`printable`), so that no terminal sequence reaches the log."""
+    props = ",".join(f"{key}={_github_safe(str(value)).translate(_PROPERTY_ESCAPES)}"
+                     for key, value in properties.items())
+    return f"::{command} {props}::{_github_safe(message).translate(_DATA_ESCAPES)}"
+
+
+def _github_safe(text: str) -> str:
+    """`printable`, but CR and LF are left for the workflow command's percent-encoding."""
+    if text.isprintable():
+        return text
+    return "".join(_escape_char(char) if char not in "\r\n" and _unsafe(char) else char for char in text)
 
 
 def _github_line(report: _Report, finding: Finding) -> str:
