@@ -40,7 +40,22 @@ def _load_plugins(values: tuple[str, ...]) -> None:
         _fail(f"no installed rule plug-in {missing[0]!r} (entry point group {ENTRY_POINT_GROUP})")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_INTERRUPTED = 128 + 2  # 128 + SIGINT, as shells report a command Ctrl-C ended
+
+
+class _Cilint(click.Group):
+    """The command group, ending with 130 on Ctrl-C (SIGINT) rather than click's 1, which here
+    means "findings"; a second process sharing the rules is stopped and reaped (`share.py`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("cilint: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=_Cilint, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cilint")
 def main() -> None:
     """Pipeline policy linter for GitHub Actions and CircleCI."""

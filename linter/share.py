@@ -14,6 +14,7 @@ pickled) only costs time: the parent then does the child's pieces itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import struct
@@ -50,9 +51,13 @@ def in_two_processes(work: Callable[[int], T], count: int, first: Sequence[int] 
     os.close(results_write)
     try:
         done = {i: work(i) for i in _Claims(queue_read)}
-    finally:  # the child is waited for even when a piece fails here
+    except BaseException:  # an interrupt (Ctrl-C) or a failure here: the child's work is not wanted
         os.close(queue_read)
-        theirs: dict[int, T] = _results(results_read, pid)
+        os.close(results_read)
+        _stop(pid)
+        raise
+    os.close(queue_read)
+    theirs: dict[int, T] = _results(results_read, pid)
     return [done[i] if i in done else theirs[i] if i in theirs else work(i) for i in range(count)]
 
 
@@ -83,9 +88,28 @@ def _child(work: Callable[[int], object], queue: int, results: int) -> None:
         os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
 
 
+def _stop(pid: int) -> None:
+    """End the child and reap it, so that no zombie is left (a library caller's process goes on);
+    a second Ctrl-C is held back until the child is reaped."""
+    import signal
+
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):  # reaped already
+            os.waitpid(pid, 0)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _results(results: int, pid: int) -> dict[int, Any]:
-    with os.fdopen(results, "rb") as stream:
-        payload = stream.read()
+    try:
+        with os.fdopen(results, "rb") as stream:
+            payload = stream.read()
+    except BaseException:  # interrupted while waiting for the child
+        _stop(pid)
+        raise
     _, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
         return {}
