@@ -10,6 +10,7 @@ local composite actions (their steps inlined where they are used).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -306,7 +307,8 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     key_base = context.key_prefix + job_id
     display = job.get("name")
     display_text = scalar_str(display) if display is not None else job_id
-    legs, dimensions, matrix_known = _matrix(job)
+    legs, dimensions, matrix_known = _matrix(job, lambda message, pos: source.problem(
+        ProblemKind.PARSE, message, pos, qualified(source.path, context.workflow_name, key_base)))
     env = {**context.env, **env_map(source, job.get("env"), "job", is_reference)}
     runs: list[JobRun] = []
     steps = _StepLog()  # the legs share their steps
@@ -504,9 +506,16 @@ def _secrets_in(text: Text, where: SecretWhere, step: int | None) -> list[Secret
 # Matrix and check names
 
 
-def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
+def _matrix(job: YMap, report: Callable[[str, Pos], None] | None = None,
+            ) -> tuple[list[dict[str, Any]], list[str], bool]:
     """The legs of a job's matrix (one empty leg without one), its declared dimensions in order,
-    and whether all values are known (not `${{ fromJSON(...) }}`)."""
+    and whether all values are known (not `${{ fromJSON(...) }}`). `report` is told of a matrix
+    over GitHub's limit (the run fails) and of what cilint did not read (docs/limits.md): a cut
+    must not hide an include that matters."""
+    def cut(message: str, pos: Pos) -> None:
+        if report is not None:
+            report(message, pos)
+
     strategy = job.get("strategy")
     matrix = strategy.get("matrix") if isinstance(strategy, YMap) else None
     if matrix is None:
@@ -524,22 +533,40 @@ def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
             known = False
             values.append([expr.UNKNOWN])
     legs: list[dict[str, Any]] = []
+    product = math.prod(len(items) for items in values) if dimensions else 0
     if dimensions:
         for combo in itertools.islice(itertools.product(*values), MAX_MATRIX * 4):
             legs.append(dict(zip(dimensions, combo, strict=True)))
     # Each include/exclude entry is compared with every leg: read at most MAX_MATRIX of each
-    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway).
+    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway), and say so.
     excludes = matrix.get("exclude")
+    excludes_read = not isinstance(excludes, list) or len(excludes) <= MAX_MATRIX
     if isinstance(excludes, list):
+        if len(excludes) > MAX_MATRIX:
+            cut(f"`exclude` has {len(excludes):,} entries; cilint reads the first {MAX_MATRIX} and does not check "
+                "the job's matrix further", matrix.key_pos_of("exclude"))
         excludes = excludes[:MAX_MATRIX]
         legs = [leg for leg in legs if not any(_matches(leg, ex) for ex in excludes if isinstance(ex, dict))]
     elif excludes is not None:
         known = False
     includes = matrix.get("include")
     if isinstance(includes, list):
+        if len(includes) > MAX_MATRIX:
+            cut(f"`include` has {len(includes):,} entries; cilint reads the first {MAX_MATRIX} and does not check "
+                "the legs of the others", matrix.key_pos_of("include"))
         _apply_includes(legs, includes[:MAX_MATRIX], dimensions)
     elif includes is not None:
         known = False
+    # The count is a lower bound when every exclusion was applied to every combination (the
+    # includes not read only add legs or extend them), exact when nothing was left unread.
+    lower_bound = not excludes or (excludes_read and product <= MAX_MATRIX * 4)
+    exact = lower_bound and product <= MAX_MATRIX * 4 and not (isinstance(includes, list)
+                                                                and len(includes) > MAX_MATRIX)
+    if known and lower_bound and len(legs) > MAX_MATRIX:
+        more = "" if exact else "more than "
+        cut(f"the matrix makes {more}{max(len(legs), product):,} job runs, over GitHub's limit of {MAX_MATRIX} per "
+            "matrix: GitHub fails the run (strategy expansion exceeded); cilint checks the first "
+            f"{MAX_MATRIX}", strategy.key_pos_of("matrix") if isinstance(strategy, YMap) else job.pos)
     if not legs:
         return [{}], dimensions, known
     return legs[:MAX_MATRIX], dimensions, known
