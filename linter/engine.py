@@ -25,12 +25,16 @@ from typing import Any
 
 from .findings import Finding, level_rank
 from .model import ProblemKind, Project, Span
+from .printable import clip
 from .ruleapi import RuleModule, RuleShapeError, plugin_rule
 
 ENTRY_POINT_GROUP = "cilint.rules"
 # Related locations kept per finding (docs/limits.md): the first ones, the last one (where the path
 # ends: the deploy, the step), and a count of the others on the last kept before it.
 MAX_RELATED = 20
+# Characters of a message or related label (docs/limits.md); rules quote values cut shorter
+# (`printable.clip`), this is the backstop: a value quoted whole must not be copied into every leg.
+MAX_MESSAGE = 2_000
 
 
 @dataclass(frozen=True)
@@ -188,6 +192,9 @@ def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
             finding.level = levels.get(rule.id) or finding.level or rule.level
             if len(finding.related) > MAX_RELATED:
                 finding.related = capped_related(finding.related)
+            if len(finding.message) > MAX_MESSAGE or any(len(label) > MAX_MESSAGE for _, label in finding.related):
+                finding.message = clip(finding.message, MAX_MESSAGE)
+                finding.related = [(span, clip(label, MAX_MESSAGE)) for span, label in finding.related]
             findings.append(finding)
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)

@@ -5,6 +5,7 @@ checked. Before they reach a terminal, a CI log or a Markdown comment, control c
 DEL, C1), line and paragraph separators and explicit bidirectional controls are written as escapes
 (`\\x1b`, `\\n`, `\\u202e`): a file cannot move the cursor, retitle the window, hide text, start a
 new line (a forged `::error` workflow command, a closed code fence) or reorder what is shown.
+Values quoted in messages are cut to MAX_QUOTED characters (`clip`).
 """
 
 from __future__ import annotations
@@ -36,3 +37,13 @@ def printable(text: str) -> str:
     return "".join(escape_char(char) if unsafe(char) else char for char in text)
 
 
+
+
+# How much of a value from the checked files a message quotes (docs/limits.md): a 1 MB parameter
+# default must not be copied into the message of every matrix leg.
+MAX_QUOTED = 120
+
+
+def clip(text: str, width: int = MAX_QUOTED) -> str:
+    """`text`, or its first `width - 1` characters and `…` when longer: for quoting a value."""
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
