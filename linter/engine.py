@@ -275,12 +275,43 @@ def _cause(finding: Finding) -> str:
     display = finding.job.partition(":")[2] or finding.job
     tails = [display[i + 1:] for i, char in enumerate(display) if char == "/"]
     for name in [display, *tails]:
-        if not name:
-            continue
-        pattern = re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])")
-        if pattern.search(finding.message):
-            return pattern.sub(_JOB_MARK, finding.message)
+        if name:
+            starts = _whole_name_at(finding.message, name)
+            if starts:
+                return _marked(finding.message, name, starts)
     return finding.message
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what `\w` matches
+
+
+def _whole_name_at(text: str, name: str) -> list[int]:
+    r"""Where `name` stands in `text` as a whole name, as `(?<![\w./-])name(?![\w/-])` matches it
+    (left to right, without overlaps), found without compiling a pattern per finding: a project
+    with thousands of findings would spend most of its time in `re.compile` (the cache holds 512)."""
+    starts: list[int] = []
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        before = text[at - 1] if at else ""
+        after = text[end] if end < len(text) else ""
+        if not (before and (_word(before) or before in "./-")) and not (after and (_word(after) or after in "/-")):
+            starts.append(at)
+            at = text.find(name, end)
+        else:
+            at = text.find(name, at + 1)
+    return starts
+
+
+def _marked(text: str, name: str, starts: list[int]) -> str:
+    out, last = [], 0
+    for at in starts:
+        out.append(text[last:at])
+        out.append(_JOB_MARK)
+        last = at + len(name)
+    out.append(text[last:])
+    return "".join(out)
 
 
 def group_findings(findings: list[Finding]) -> list[list[Finding]]:

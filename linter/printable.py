@@ -40,8 +40,10 @@ def printable(text: str) -> str:
 
 
 # How much of a value from the checked files a message quotes (docs/limits.md): a 1 MB parameter
-# default must not be copied into the message of every matrix leg.
-MAX_QUOTED = 120
+# default must not be copied into the message of every matrix leg. Enough for any valid image
+# reference, shown whole (OCI distribution spec: a name of at most 255 characters, a tag of 128, a
+# sha256 digest of 71), so that cutting never changes the message, or fingerprint, of a real one.
+MAX_QUOTED = 500
 
 
 def clip(text: str, width: int = MAX_QUOTED) -> str:
