@@ -563,8 +563,8 @@ def _matrix(job: YMap, report: Callable[[str, Pos], None] | None = None,
     exact = lower_bound and product <= MAX_MATRIX * 4 and not (isinstance(includes, list)
                                                                 and len(includes) > MAX_MATRIX)
     if known and lower_bound and len(legs) > MAX_MATRIX:
-        more = "" if exact else "more than "
-        cut(f"the matrix makes {more}{max(len(legs), product):,} job runs, over GitHub's limit of {MAX_MATRIX} per "
+        more, count = ("", len(legs)) if exact else ("more than ", max(len(legs), product if not excludes else 0))
+        cut(f"the matrix makes {more}{count:,} job runs, over GitHub's limit of {MAX_MATRIX} per "
             "matrix: GitHub fails the run (strategy expansion exceeded); cilint checks the first "
             f"{MAX_MATRIX}", strategy.key_pos_of("matrix") if isinstance(strategy, YMap) else job.pos)
     if not legs:

@@ -462,7 +462,17 @@ def _float_text(value: float) -> str:
     return float.__repr__(value)
 
 
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+_encode_basestring: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _encode_string(text: str) -> str:
+    """A JSON string as `json.dumps` writes it, and, beyond what JSON escapes (C0 controls), the
+    characters `printable` escapes (DEL, C1, line and paragraph separators, bidi controls) as
+    `\\uXXXX`: the same string once decoded, and harmless when the report is shown raw."""
+    encoded = _encode_basestring(text)
+    if text.isprintable():  # the common case: nothing more to escape
+        return encoded
+    return "".join(f"\\u{ord(char):04x}" if _unsafe(char) else char for char in encoded)
 
 
 # -- github workflow commands --------------------------------------------------------------
