@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from .yamlsrc import MAX_FILE_BYTES
 
@@ -67,7 +67,7 @@ def read_text_bounded(path: Path | str, limit: int = MAX_FILE_BYTES) -> str:
 def contained(name: str, base: Path, root: Path) -> Path:
     """`base / name`, which must lie inside `root` once links are followed: ReadRefused for an
     absolute name, a `..` that leaves the root, or a link pointing out of it."""
-    if Path(name).is_absolute() or os.path.isabs(name) or (len(name) > 1 and name[1] == ":"):
+    if Path(name).is_absolute() or PureWindowsPath(name).drive or PureWindowsPath(name).is_absolute():
         raise ReadRefused("an absolute path; a configuration inside the repository may name only files inside it")
     target = base / name
     try:

@@ -18,10 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
-
-from click.testing import CliRunner
 
 from cilint.linter.cli import main, markdown_fence
 from cilint.linter.engine import MAX_RELATED, _marked, _whole_name_at, capped_related
