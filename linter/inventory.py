@@ -256,5 +256,7 @@ def render_text(data: dict[str, Any]) -> str:
 def render_inventory(project: Project, output_format: str) -> str:
     data = inventory(project)
     if output_format == "json":
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        from .report import json_text  # as json.dumps writes it, controls and bidi escaped too
+
+        return json_text(data, sort_keys=True) + "\n"
     return render_text(data)

@@ -300,7 +300,8 @@ def test_every_check_format_escapes_control_characters(tmp_path: Path, output_fo
 
 
 @pytest.mark.parametrize("args", [["graph"], ["graph", "--markdown"], ["graph", "--format", "dot"],
-                                  ["graph", "--format", "json"], ["inventory"], ["rules"],
+                                  ["graph", "--format", "json"], ["inventory"], ["inventory", "--format", "json"],
+                                  ["rules"], ["config", "--show"],
                                   ["explain", "ACME1"]])
 def test_every_other_output_escapes_control_characters(tmp_path: Path, args: list[str]) -> None:
     code, out = in_process(*args, cwd=_forging_repository(tmp_path))
