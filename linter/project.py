@@ -187,9 +187,9 @@ class Filter:
             path = self.root / base / ".gitignore" if base else self.root / ".gitignore"
             try:  # a regular file only, of a sane size: never a pipe or a link out of the tree
                 info = os.lstat(path)
-                text = path.read_text(encoding="utf-8", errors="replace") \
-                    if stat.S_ISREG(info.st_mode) and info.st_size <= 1_000_000 else ""
-            except OSError:
+                text = read_bounded(path, 1_000_000).decode("utf-8", "replace") \
+                    if stat.S_ISREG(info.st_mode) else ""  # (checked again once open: `read_bounded`)
+            except (OSError, ReadRefused):
                 text = ""
             self.ignore_files[base] = gitignore_patterns(text)
         return self.ignore_files[base]

@@ -51,8 +51,8 @@ not reach production, approved or not. Preview deploys on pull requests are not 
 deploys and are fine.
 
 The message names one unapproved path, e.g. `push(main) -> build -> deploy`; SARIF output carries
-its jobs as related locations (up to 20 per finding: the first ones and the deploy). A path longer
-than 48 jobs is walked back only that far and shown as its last jobs (`push -> ... -> e -> deploy`).
+its jobs as related locations (up to 20 per finding: the first ones and the deploy). The walk back
+from a deploy stops at 50 jobs: a path that long is shown as its last jobs (`push -> ... -> e -> deploy`).
 
 Examples: a failing and a passing repository per platform, in `rules/examples/approval-before-deploy/`;
 `cilint explain CIL105` and docs/rules/approval-before-deploy.md show them with what cilint reports.
@@ -95,8 +95,9 @@ PRECISION = "high"
 APPROVED, UNVERIFIED, UNGATED = 2, 1, 0
 MANUAL_EVENTS = ("workflow_dispatch", "manual")
 MAX_PATH = 12  # jobs shown in a path; longer ones are elided in the middle
-# Jobs walked back from a deploy to find its path: a chain of N deploy jobs would otherwise cost N^2
-# in time, memory and related locations (2,000 jobs: 8.7 GB). A longer path is shown as its last jobs.
+# Jobs shown of a path cut short: the walk back from a deploy stops at MAX_WALK + 2 jobs, since a
+# chain of N deploy jobs would otherwise cost N^2 in time, memory and related locations (2,000
+# jobs: 8.7 GB); a path that long is shown as its last MAX_WALK jobs.
 MAX_WALK = 48
 # Evidence that never makes the pull-request claim: a name, and CircleCI's `deploy` step, whose
 # script often deploys only on some branches (`if [ "$CIRCLE_BRANCH" == "master" ]`).
@@ -124,8 +125,9 @@ class _Miss:
 
     @property
     def cut(self) -> bool:
-        """The path was walked back MAX_WALK jobs and goes on: its start is not shown."""
-        return len(self.path) > MAX_WALK
+        """The path was walked back further than MAX_WALK + 1 jobs and goes on: its start is not
+        shown (the walks stop at MAX_WALK + 2 jobs, one more than a whole path that is shown)."""
+        return len(self.path) > MAX_WALK + 1
 
     @property
     def level(self) -> str:
@@ -249,7 +251,7 @@ def _circleci_path(workflow: Workflow, covered: dict[str, list[bool]], key: str,
             if any(_same_scope(t, trigger) and not (flag and uncovered_only) for t, flag in flags):
                 step = pred
                 break
-        if step is None or len(path) > MAX_WALK:  # one more than shown: `_Miss.cut`
+        if step is None or len(path) > MAX_WALK + 1:  # `_Miss.cut`
             return list(reversed(path))
         seen.add(step)
         path.append(workflow.job(step))
@@ -386,7 +388,7 @@ def _github_path(workflow: Workflow, gates: dict[str, _Gate], job: JobRun) -> li
     path = [job]
     key: str | None = gates[job.key].parent
     seen = {job.key}
-    while key is not None and key not in seen and len(path) <= MAX_WALK:  # one more than shown: `_Miss.cut`
+    while key is not None and key not in seen and len(path) <= MAX_WALK + 1:  # `_Miss.cut`
         seen.add(key)
         path.append(workflow.job(key))
         key = gates[key].parent
@@ -483,7 +485,7 @@ def _evidence(job: JobRun) -> str:
 
 def _shown(miss: _Miss) -> list[JobRun]:
     """The jobs of the path that are shown: all of it, or the last MAX_WALK of a longer one."""
-    return miss.path[1:] if miss.cut else miss.path
+    return miss.path[-MAX_WALK:] if miss.cut else miss.path
 
 
 def _path_text(miss: _Miss) -> str:
