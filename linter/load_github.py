@@ -10,6 +10,7 @@ local composite actions (their steps inlined where they are used).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,19 @@ from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
 from .github_injection import read_injections
-from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
+from .loadutil import (
+    MAX_CALLED_RUNS,
+    Source,
+    count_called_runs,
+    env_map,
+    first_call_cut,
+    items_with_pos,
+    may_expand_call,
+    scalar_str,
+    spend,
+    str_list,
+    walk_literals,
+)
 from .model import (
     Cache,
     CacheAction,
@@ -298,7 +311,8 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     key_base = context.key_prefix + job_id
     display = job.get("name")
     display_text = scalar_str(display) if display is not None else job_id
-    legs, dimensions, matrix_known = _matrix(job)
+    legs, dimensions, matrix_known = _matrix(job, lambda message, pos: source.problem(
+        ProblemKind.PARSE, message, pos, qualified(source.path, context.workflow_name, key_base)))
     env = {**context.env, **env_map(source, job.get("env"), "job", is_reference)}
     runs: list[JobRun] = []
     steps = _StepLog()  # the legs share their steps
@@ -535,9 +549,16 @@ def _secrets_in(text: Text, where: SecretWhere, step: int | None) -> list[Secret
 # Matrix and check names
 
 
-def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
+def _matrix(job: YMap, report: Callable[[str, Pos], None] | None = None,
+            ) -> tuple[list[dict[str, Any]], list[str], bool]:
     """The legs of a job's matrix (one empty leg without one), its declared dimensions in order,
-    and whether all values are known (not `${{ fromJSON(...) }}`)."""
+    and whether all values are known (not `${{ fromJSON(...) }}`). `report` is told of a matrix
+    over GitHub's limit (the run fails) and of what cilint did not read (docs/limits.md): a cut
+    must not hide an include that matters."""
+    def cut(message: str, pos: Pos) -> None:
+        if report is not None:
+            report(message, pos)
+
     strategy = job.get("strategy")
     matrix = strategy.get("matrix") if isinstance(strategy, YMap) else None
     if matrix is None:
@@ -555,22 +576,40 @@ def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
             known = False
             values.append([expr.UNKNOWN])
     legs: list[dict[str, Any]] = []
+    product = math.prod(len(items) for items in values) if dimensions else 0
     if dimensions:
         for combo in itertools.islice(itertools.product(*values), MAX_MATRIX * 4):
             legs.append(dict(zip(dimensions, combo, strict=True)))
     # Each include/exclude entry is compared with every leg: read at most MAX_MATRIX of each
-    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway).
+    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway), and say so.
     excludes = matrix.get("exclude")
+    excludes_read = not isinstance(excludes, list) or len(excludes) <= MAX_MATRIX
     if isinstance(excludes, list):
+        if len(excludes) > MAX_MATRIX:
+            cut(f"`exclude` has {len(excludes):,} entries; cilint reads the first {MAX_MATRIX} and does not check "
+                "the job's matrix further", matrix.key_pos_of("exclude"))
         excludes = excludes[:MAX_MATRIX]
         legs = [leg for leg in legs if not any(_matches(leg, ex) for ex in excludes if isinstance(ex, dict))]
     elif excludes is not None:
         known = False
     includes = matrix.get("include")
     if isinstance(includes, list):
+        if len(includes) > MAX_MATRIX:
+            cut(f"`include` has {len(includes):,} entries; cilint reads the first {MAX_MATRIX} and does not check "
+                "the legs of the others", matrix.key_pos_of("include"))
         _apply_includes(legs, includes[:MAX_MATRIX], dimensions)
     elif includes is not None:
         known = False
+    # The count is a lower bound when every exclusion was applied to every combination (the
+    # includes not read only add legs or extend them), exact when nothing was left unread.
+    lower_bound = not excludes or (excludes_read and product <= MAX_MATRIX * 4)
+    exact = lower_bound and product <= MAX_MATRIX * 4 and not (isinstance(includes, list)
+                                                                and len(includes) > MAX_MATRIX)
+    if known and lower_bound and len(legs) > MAX_MATRIX:
+        more, count = ("", len(legs)) if exact else ("more than ", max(len(legs), product if not excludes else 0))
+        cut(f"the matrix makes {more}{count:,} job runs, over GitHub's limit of {MAX_MATRIX} per "
+            "matrix: GitHub fails the run (strategy expansion exceeded); cilint checks the first "
+            f"{MAX_MATRIX}", strategy.key_pos_of("matrix") if isinstance(strategy, YMap) else job.pos)
     if not legs:
         return [{}], dimensions, known
     return legs[:MAX_MATRIX], dimensions, known
@@ -793,6 +832,12 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` nests deeper than "
                        f"{MAX_CALL_DEPTH} levels or calls itself", job.pos_of("uses"), caller.qualified)
         return [caller.key]
+    if not may_expand_call():
+        if first_call_cut():
+            source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` is not expanded here: this file's calls "
+                           f"already expand to {MAX_CALLED_RUNS:,} job runs (the limit); the called workflows "
+                           "are still checked as files of their own", job.pos_of("uses"), caller.qualified)
+        return [caller.key]
     loaded = context.load_local(path)
     if loaded is None:
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` does not exist in the repository",
@@ -829,6 +874,7 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
     caller.token_uses = called_uses
     workflow.dag.update(callee_graph.dag)
     keys = [key for keys in runs_of.values() for key in keys]
+    count_called_runs(len(keys))  # the runs of the calls inside were counted by those calls
     for key in keys:
         if callee_graph.dag.in_degree(key) == 0:
             workflow.dag.add_edge(caller.key, key)

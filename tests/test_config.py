@@ -108,6 +108,7 @@ def test_search_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 
 def test_search_passes_over_pyproject_without_cilint_table(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the repository root: without one the search stays in the start directory
     outer = write(tmp_path / "pyproject.toml", "[tool.cilint]\ndefault_branch = 'outer'\n")
     write(tmp_path / "pkg" / "pyproject.toml", "[tool.ruff]\nline-length = 100\n")
     assert find_config(tmp_path / "pkg") == outer.resolve()
