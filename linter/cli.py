@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from .engine import Rule
 
 def _fail(message: str) -> NoReturn:
-    click.echo(f"cilint: {message}", err=True)
+    from .printable import printable  # messages quote the configuration and file names
+
+    click.echo("\n".join(printable(line) for line in f"cilint: {message}".split("\n")), err=True)
     sys.exit(EXIT_ERROR)
 
 
@@ -39,7 +41,34 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_PLUGIN_HELP = ("Load this installed rule plug-in (entry-point name in group cilint.rules; comma-separated, "
+                "repeatable): none loads unless named here or in the configuration's `plugins`.")
+
+
+def _load_plugins(values: tuple[str, ...]) -> None:
+    from .engine import ENTRY_POINT_GROUP, load_plugins
+
+    missing = load_plugins(_split(values))
+    if missing:
+        _fail(f"no installed rule plug-in {missing[0]!r} (entry point group {ENTRY_POINT_GROUP})")
+
+
+EXIT_INTERRUPTED = 128 + 2  # 128 + SIGINT, as shells report a command Ctrl-C ended
+
+
+class _Cilint(click.Group):
+    """The command group, ending with 130 on Ctrl-C (SIGINT) rather than click's 1, which here
+    means "findings"; a second process sharing the rules is stopped and reaped (`share.py`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("cilint: interrupted", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+
+
+@click.group(cls=_Cilint, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cilint")
 def main() -> None:
     """Pipeline policy linter for GitHub Actions and CircleCI."""
@@ -78,17 +107,19 @@ def main() -> None:
               help="Also check every nested project (a directory with its own .github or .circleci), each on its own.")
 @click.option("--allow-no-files", is_flag=True,
               help="Exit 0 when the paths hold no pipeline file (default: exit 2).")
+@click.option("--plugin", "plugins", multiple=True, help=_PLUGIN_HELP)
 def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output: Path | None,
           config_path: Path | None, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str,
           exit_zero: bool, protection_files: tuple[Path, ...], baseline: Path | None,
           write_baseline: Path | None, sarif_category: str, color_choice: str, no_color: bool, quiet: bool,
-          debug: bool, nested: bool, allow_no_files: bool) -> None:
+          debug: bool, nested: bool, allow_no_files: bool, plugins: tuple[str, ...]) -> None:
     """Check the pipelines under PATHS (default: the current directory): the live pipelines of
     each project (repository root) named; nested projects only when named or with --nested."""
     from .report import TEXT_FORMATS
     from .run import CheckRequest, NoPipelineFiles, run_check
 
     _collector_off()
+    _load_plugins(plugins)
     if statistics and output_format not in TEXT_FORMATS:
         _fail(f"--statistics prints text, not {output_format} (JSON counts per rule in its `summary`)")
     terminal = output is None and _isatty(sys.stdout)
@@ -131,6 +162,15 @@ def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output:
     elif report:
         _out(report, nl=not report.endswith("\n"), color=request.color)
     _exit(EXIT_OK if exit_zero and code == EXIT_FINDINGS else code)
+
+
+def markdown_fence(text: str) -> str:
+    """A code fence longer than any run of backticks in `text` (CommonMark: a fence closes only on
+    a run at least as long), so that nothing inside can close it and write Markdown after it."""
+    import re
+
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _isatty(stream: Any) -> bool:
@@ -219,10 +259,14 @@ _CONFIG_HELP = ("Configuration whose policies to list too "
 
 @main.command(name="rules")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
-def list_rules(config_path: Path | None) -> None:
+@click.option("--plugin", "plugins", multiple=True, help=_PLUGIN_HELP)
+def list_rules(config_path: Path | None, plugins: tuple[str, ...]) -> None:
     """List every rule: id, name, the levels its findings take (the default first), summary."""
+    from .printable import printable  # a policy's texts come from the configuration
+
+    _load_plugins(plugins)
     for rule in _known_rules(config_path):
-        click.echo(f"{rule.id}  {rule.name:<24} {'/'.join(_levels(rule)):<19} {rule.summary}")
+        click.echo(printable(f"{rule.id}  {rule.name:<24} {'/'.join(_levels(rule)):<19} {rule.summary}"))
 
 
 def _levels(rule: Rule) -> tuple[str, ...]:
@@ -239,19 +283,23 @@ def _find_rule(rules: list[Rule], wanted: str) -> Rule | None:
 @main.command()
 @click.argument("rule")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help=_CONFIG_HELP)
-def explain(rule: str, config_path: Path | None) -> None:
+@click.option("--plugin", "plugins", multiple=True, help=_PLUGIN_HELP)
+def explain(rule: str, config_path: Path | None, plugins: tuple[str, ...]) -> None:
     """Show a rule's documentation (by id or name, in any case)."""
+    _load_plugins(plugins)
     found = _find_rule(_known_rules(config_path), rule)
     if found is None:
         _fail(f"no rule {rule!r}; `cilint rules` lists them")
     others = _levels(found)[1:]
     also = f"; also reports {' and '.join(others)} findings" if others else ""
-    click.echo(f"{found.id} {found.name} (default level: {found.level}{also})\n")
-    click.echo(found.doc)
+    from .printable import printable  # a policy's texts come from the configuration
+
+    click.echo(printable(f"{found.id} {found.name} (default level: {found.level}{also})") + "\n")
+    click.echo("\n".join(printable(line) for line in found.doc.split("\n")))
     if found.options:
         click.echo("\nOptions (defaults):")
         for key, value in sorted(found.options.items()):
-            click.echo(f"  {key}: {value!r}")
+            click.echo(printable(f"  {key}: {value!r}"))
     from .examples import explain_text  # the rule's example repositories, as the tests run them
 
     if examples := explain_text(found.name):
@@ -288,7 +336,8 @@ def graph(paths: tuple[Path, ...], output_format: str, config_path: Path | None,
                    f"default ({MERMAID_MAX_TEXT:,}, `maxTextSize`): graph fewer files (name them), or use "
                    "--format dot", err=True)
     if markdown and output_format == "mermaid":
-        text = f"```mermaid\n{text}```\n"
+        fence = markdown_fence(text)
+        text = f"{fence}mermaid\n{text}{fence}\n"
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")

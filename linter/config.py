@@ -55,7 +55,10 @@ class Config:
     deploy: dict[str, Any] = field(default_factory=dict)
     default_branch: str = "main"
     circleci_checks: CircleciChecks | None = None  # None: not said (status assumed, the CircleCI default)
+    # CircleCI's "Pass secrets to builds from forked pull requests" (off unless said)
+    circleci_fork_secrets: bool = False
     policies: list[Any] = field(default_factory=list)  # as written (entries or file names)
+    plugins: list[str] = field(default_factory=list)  # rule plug-ins to load (entry-point names)
     policy_rules: list[Rule] = field(default_factory=list)  # the policies compiled (linter/policies.py)
     # What discovery skips, as in ruff: gitignore-like globs relative to the root; `exclude`
     # replaces the default directory names (node_modules, .venv, ...), `extend_exclude` adds.
@@ -107,8 +110,10 @@ class Config:
 
 
 def find_config(start: Path) -> Path | None:
-    """The configuration file for `start` (a file or directory), searching upward."""
+    """The configuration file for `start` (a file or directory), searching upward no higher
+    than `search_top(start)`."""
     directory = (start if start.is_dir() else start.parent).resolve()
+    top = search_top(directory)
     for candidate in (directory, *directory.parents):
         for name in CONFIG_NAMES:
             if (candidate / name).is_file():
@@ -116,30 +121,55 @@ def find_config(start: Path) -> Path | None:
         pyproject = candidate / PYPROJECT
         if pyproject.is_file() and _mentions_cilint(pyproject):
             return pyproject
-        if (candidate / ".git").exists():
+        if candidate == top:
             return None
     return None
 
 
+def search_top(directory: Path) -> Path:
+    """The highest directory the configuration search may reach from `directory` (resolved):
+    the repository root, the nearest directory holding `.git`; without one, the nearest project
+    root (a directory with `.github` or `.circleci`), else the working directory when the search
+    starts inside it, else `directory` itself. Never a shared parent such as `/tmp`, where anyone
+    could put a `.cilint.yml` that silences findings (docs/security.md)."""
+    from .project import is_project_root
+
+    chain = (directory, *directory.parents)
+    for candidate in chain:
+        if (candidate / ".git").exists():
+            return candidate
+    for candidate in chain:
+        if is_project_root(candidate):
+            return candidate
+    cwd = Path.cwd().resolve()
+    return cwd if cwd == directory or cwd in directory.parents else directory
+
+
 def _mentions_cilint(path: Path) -> bool:
+    from .readfile import ReadRefused, read_text_bounded
+
     try:
-        return re.search(r"^\s*\[\s*tool\s*\.\s*cilint\b", path.read_text(encoding="utf-8"), re.M) is not None
-    except (OSError, UnicodeDecodeError):
+        return re.search(r"^\s*\[\s*tool\s*\.\s*cilint\b", read_text_bounded(path), re.M) is not None
+    except ReadRefused:
         return False
 
 
 def load_config(explicit: Path | None, start: Path) -> Config:
     """The configuration named by `--config`, else the one found from `start`, else defaults."""
+    from .readfile import ReadRefused, read_text_bounded
+
     path = explicit if explicit is not None else find_config(start)
     if path is None:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_text_bounded(path)
+    except ReadRefused as exc:
         raise ConfigError(f"cannot read the configuration: {exc}", path) from exc
     try:
         root = _parse_toml(path, text) if path.suffix == ".toml" else _parse_yaml(path, text)
-        return _Reader(path).read(root)
+        # a configuration found in the repository names files inside it only; `--config` any
+        confined = None if explicit is not None else search_top(path.parent.resolve())
+        return _Reader(path, confined_to=confined).read(root)
     except RecursionError as exc:  # (tomllib and the readers recurse: a configuration error, not a crash)
         raise ConfigError("the configuration nests deeper than cilint reads", path) from exc
 
@@ -259,8 +289,9 @@ def _selects(key: str, rule: Rule) -> bool:
 class _Reader:
     """Turns the positioned document into a `Config`, raising at the first mistake."""
 
-    def __init__(self, path: Path | None, policies: Iterable[Rule] = ()) -> None:
+    def __init__(self, path: Path | None, policies: Iterable[Rule] = (), confined_to: Path | None = None) -> None:
         self.path = path
+        self.confined_to = confined_to  # files the configuration names must lie inside (None: anywhere)
         self.policies = list(policies)  # rules the configuration defines, known like built-in ones
 
     def error(self, message: str, pos: Pos | None = None) -> ConfigError:
@@ -321,10 +352,12 @@ class _Reader:
         config = Config(path=self.path)
         root = self.mapping(root, "configuration", NOWHERE)
         self.known_keys(root, _TOP_LEVEL, "the configuration")
+        if "plugins" in root:  # first: every other key may name the plug-ins' rules
+            _read_plugins(self, config, root["plugins"], root.pos_of("plugins"))
         if "policies" in root:  # first: `select`, `ignore`, `rules` may name the policies it defines
             _read_policies(self, config, root["policies"], root.pos_of("policies"))
         for key, value in root.items():
-            if key != "policies":
+            if key not in ("policies", "plugins"):
                 _TOP_LEVEL[key](self, config, value, root.pos_of(key))
         return config
 
@@ -442,13 +475,29 @@ def _read_default_branch(reader: _Reader, config: Config, value: Any, pos: Pos) 
 
 def _read_circleci(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
     circleci = reader.mapping(value, "circleci", pos)
-    reader.known_keys(circleci, ("checks",), "`circleci`")
+    reader.known_keys(circleci, ("checks", "fork_secrets"), "`circleci`")
+    if "fork_secrets" in circleci:
+        if not isinstance(circleci["fork_secrets"], bool):
+            raise reader.error("`circleci.fork_secrets` must be true or false", circleci.pos_of("fork_secrets"))
+        config.circleci_fork_secrets = circleci["fork_secrets"]
     if "checks" in circleci:
         checks = next((name for name in CIRCLECI_CHECKS if name == circleci["checks"]), None)
         if checks is None:
             raise reader.error(f"`circleci.checks` must be one of {', '.join(CIRCLECI_CHECKS)}",
                                circleci.pos_of("checks"))
         config.circleci_checks = checks
+
+
+def _read_plugins(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
+    """The rule plug-ins to load, by entry-point name: none loads unless named (docs/security.md)."""
+    from .engine import ENTRY_POINT_GROUP, load_plugins
+
+    names = reader.strings(value, "plugins", pos)
+    missing = load_plugins(names)
+    if missing:
+        at = value.pos_of(names.index(missing[0])) if isinstance(value, YSeq) else pos
+        raise reader.error(f"no installed rule plug-in `{missing[0]}` (entry point group {ENTRY_POINT_GROUP})", at)
+    config.plugins = names
 
 
 def _read_policies(reader: _Reader, config: Config, value: Any, pos: Pos) -> None:
@@ -458,7 +507,7 @@ def _read_policies(reader: _Reader, config: Config, value: Any, pos: Pos) -> Non
     if value:  # only then: jsonpath-ng is not imported by runs without policies
         from .policies import compile_policies
 
-        config.policy_rules = compile_policies(value, reader.path)
+        config.policy_rules = compile_policies(value, reader.path, reader.confined_to)
         reader.policies = list(config.policy_rules)
 
 
@@ -477,6 +526,7 @@ _TOP_LEVEL: dict[str, Callable[[_Reader, Config, Any, Pos], None]] = {
     "default_branch": _read_default_branch,
     "circleci": _read_circleci,
     "policies": _read_policies,
+    "plugins": _read_plugins,  # read first, by `_Reader.read`
 }
 
 
@@ -541,7 +591,8 @@ def config_as_dict(config: Config) -> dict[str, Any]:
         "protection": [_protection_dict(p) for p in config.protections()],
         "deploy": config.deploy,
         "default_branch": config.default_branch,
-        "circleci": {"checks": config.circleci_checks},
+        "circleci": {"checks": config.circleci_checks, "fork_secrets": config.circleci_fork_secrets},
         "policies": _plain(config.policies),
+        "plugins": config.plugins,
     })
     return shown

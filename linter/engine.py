@@ -5,6 +5,11 @@ A rule is a module (see `rules/`) with the attributes of `ruleapi.RuleModule`: `
 its documentation, and `check(project, options)`, a generator of `Finding`s. Built-in rules are
 listed in `rules/__init__.py`; third-party rules are modules (or objects with the same attributes)
 registered under the entry-point group `cilint.rules`, checked against `RuleModule` when loaded.
+
+A plug-in is loaded only when named, by the configuration's `plugins` list or `--plugin` (its
+entry-point name): installing a distribution is not consent to run its code on every check, and
+the repository being checked must not bring plug-ins of its own (docs/security.md). Loaded plug-ins
+stay registered for the rest of the process.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import inspect
 import re
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -21,9 +26,16 @@ from typing import Any
 from .findings import Finding, level_rank
 from .limits import MAX_FINGERPRINT_LINE_CHARS
 from .model import ProblemKind, Project, Span
+from .printable import clip
 from .ruleapi import RuleModule, RuleShapeError, plugin_rule
 
 ENTRY_POINT_GROUP = "cilint.rules"
+# Related locations kept per finding (docs/limits.md): the first ones, the last one (where the path
+# ends: the deploy, the step), and a count of the others on the last kept before it.
+MAX_RELATED = 20
+# Characters of a message or related label (docs/limits.md); rules quote values cut shorter
+# (`printable.clip`), this is the backstop: a value quoted whole must not be copied into every leg.
+MAX_MESSAGE = 2_000
 
 
 @dataclass(frozen=True)
@@ -68,34 +80,48 @@ def _rule_from(module: RuleModule) -> Rule:
 _RULES: list[Rule] | None = None
 
 
+_PLUGINS: dict[str, Rule | None] = {}  # entry-point name -> its rule (None: it failed to load)
+
+
 def all_rules() -> list[Rule]:
-    """Built-in rules, then plug-ins, sorted by id."""
+    """Built-in rules, then the plug-ins loaded so far (`load_plugins`), sorted by id."""
     global _RULES
     if _RULES is None:
         from ..rules import BUILTIN
 
         rules = [_rule_from(module) for module in BUILTIN]
-        rules.extend(_plugin_rules())
+        rules.extend(rule for rule in _PLUGINS.values() if rule is not None)
         _RULES = sorted(rules, key=lambda rule: rule.id)
     return _RULES
 
 
-def _plugin_rules() -> list[Rule]:
+def load_plugins(names: Iterable[str]) -> list[str]:
+    """Load the rule plug-ins of these entry-point names (group `cilint.rules`) into the registry;
+    the names no installed distribution registers are returned (the caller refuses them). A plug-in
+    that fails to load, or is not a rule, is said on stderr and the others still run."""
+    global _RULES
+    wanted = [name for name in dict.fromkeys(names) if name not in _PLUGINS]
+    if not wanted:
+        return []
+    import sys
     from importlib.metadata import entry_points
 
-    found: list[Rule] = []
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    available = {entry.name: entry for entry in entry_points(group=ENTRY_POINT_GROUP)}
+    missing: list[str] = []
+    for name in wanted:
+        entry = available.get(name)
+        if entry is None:
+            missing.append(name)
+            continue
+        _PLUGINS[name] = None
         try:
-            found.append(_rule_from(plugin_rule(entry.load())))
+            _PLUGINS[name] = _rule_from(plugin_rule(entry.load()))
         except RuleShapeError as exc:
-            import sys
-
             print(f"cilint: rule plug-in {entry.name} ({entry.value}) is not a rule: {exc}", file=sys.stderr)
         except Exception as exc:  # a broken plug-in must not stop the built-in rules
-            import sys
-
             print(f"cilint: could not load rule plug-in {entry.name}: {exc}", file=sys.stderr)
-    return found
+    _RULES = None
+    return missing
 
 
 def find_rule(key: str) -> Rule | None:
@@ -165,6 +191,11 @@ def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
             finding.rule_id = rule.id
             finding.rule = rule.name
             finding.level = levels.get(rule.id) or finding.level or rule.level
+            if len(finding.related) > MAX_RELATED:
+                finding.related = capped_related(finding.related)
+            if len(finding.message) > MAX_MESSAGE or any(len(label) > MAX_MESSAGE for _, label in finding.related):
+                finding.message = clip(finding.message, MAX_MESSAGE)
+                finding.related = [(span, clip(label, MAX_MESSAGE)) for span, label in finding.related]
             findings.append(finding)
     except Exception as exc:
         frames = traceback.extract_tb(exc.__traceback__)
@@ -175,6 +206,16 @@ def _run_rule(project: Project, rule: Rule, options: dict[str, dict[str, Any]],
             detail += f" ({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"
         return findings, InternalError(rule.name, path, detail)
     return findings, None
+
+
+def capped_related(related: list[tuple[Span, str]]) -> list[tuple[Span, str]]:
+    """At most MAX_RELATED locations: the first MAX_RELATED - 1 and the last, the count of those
+    left out added to the label of the last one kept before it."""
+    left_out = len(related) - MAX_RELATED
+    kept = related[: MAX_RELATED - 1]
+    span, label = kept[-1]
+    kept[-1] = (span, f"{label} (... and {left_out} more)")
+    return [*kept, related[-1]]
 
 
 def _path_in_progress(tb: TracebackType | None) -> str:
@@ -245,12 +286,43 @@ def _cause(finding: Finding) -> str:
     display = finding.job.partition(":")[2] or finding.job
     tails = [display[i + 1:] for i, char in enumerate(display) if char == "/"]
     for name in [display, *tails]:
-        if not name:
-            continue
-        pattern = re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])")
-        if pattern.search(finding.message):
-            return pattern.sub(_JOB_MARK, finding.message)
+        if name:
+            starts = _whole_name_at(finding.message, name)
+            if starts:
+                return _marked(finding.message, name, starts)
     return finding.message
+
+
+def _word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what `\w` matches
+
+
+def _whole_name_at(text: str, name: str) -> list[int]:
+    r"""Where `name` stands in `text` as a whole name, as `(?<![\w./-])name(?![\w/-])` matches it
+    (left to right, without overlaps), found without compiling a pattern per finding: a project
+    with thousands of findings would spend most of its time in `re.compile` (the cache holds 512)."""
+    starts: list[int] = []
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        before = text[at - 1] if at else ""
+        after = text[end] if end < len(text) else ""
+        if not (before and (_word(before) or before in "./-")) and not (after and (_word(after) or after in "/-")):
+            starts.append(at)
+            at = text.find(name, end)
+        else:
+            at = text.find(name, at + 1)
+    return starts
+
+
+def _marked(text: str, name: str, starts: list[int]) -> str:
+    out, last = [], 0
+    for at in starts:
+        out.append(text[last:at])
+        out.append(_JOB_MARK)
+        last = at + len(name)
+    out.append(text[last:])
+    return "".join(out)
 
 
 def group_findings(findings: list[Finding]) -> list[list[Finding]]:

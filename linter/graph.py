@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from .model import JobRun, Project, Text, Workflow
+from .printable import printable
 from .view import matrix_groups, project_view
 
 # Mermaid's default `maxTextSize`: a longer diagram is not drawn ("Maximum text size in diagram exceeded").
@@ -134,7 +135,8 @@ def _shape(job: JobRun) -> str:
 
 # -- mermaid -------------------------------------------------------------------------------
 
-_MERMAID_ESCAPES = str.maketrans({'"': "#quot;", "<": "#lt;", ">": "#gt;"})
+# `#96;`: a backtick would start a Mermaid markdown string; runs of them could close a Markdown fence
+_MERMAID_ESCAPES = str.maketrans({'"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;"})
 # shape -> (opening, closing) around the quoted label
 _MERMAID_SHAPES = {
     "approval": ("{{", "}}"), "deploy": ("[/", "/]"), "preview": ("[/", "/]"), "job": ("[", "]"),
@@ -147,7 +149,7 @@ _MERMAID_CLASSES = [
 
 
 def _mermaid_text(lines: list[str]) -> str:
-    return "<br/>".join(line.translate(_MERMAID_ESCAPES) for line in lines)
+    return "<br/>".join(printable(line).translate(_MERMAID_ESCAPES) for line in lines)
 
 
 def _mermaid(project: Project, expand_matrix: bool) -> str:
@@ -185,7 +187,13 @@ _DOT_SHAPES = {
 
 
 def _dot_id(text: str) -> str:
-    return '"' + re.sub(r'(["\\])', r"\\\1", text).replace("\n", "\\n") + '"'
+    """A quoted DOT string: control characters escaped (`printable`), then quotes and backslashes."""
+    return '"' + re.sub(r'(["\\])', r"\\\1", printable(text)) + '"'
+
+
+def _dot_label(lines: list[str]) -> str:
+    """A quoted DOT label of several lines, joined with DOT's `\\n`."""
+    return '"' + "\\n".join(_dot_id(line)[1:-1] for line in lines) + '"'
 
 
 def _dot(project: Project, expand_matrix: bool) -> str:
@@ -198,8 +206,8 @@ def _dot(project: Project, expand_matrix: bool) -> str:
         nodes, node_of = _nodes(workflow, expand_matrix)
         for key, job, legs in nodes:
             first_node.setdefault(id(workflow), f"{index}:{key}")
-            label = chr(10).join(_label_lines(project, job, legs))
-            attrs = ", ".join(filter(None, [f"label={_dot_id(label)}", _DOT_SHAPES[_shape(job)]]))
+            label = _dot_label(_label_lines(project, job, legs))
+            attrs = ", ".join(filter(None, [f"label={label}", _DOT_SHAPES[_shape(job)]]))
             lines.append(f"    {_dot_id(f'{index}:{key}')} [{attrs}];")
         for upstream, downstream in _edges(workflow, node_of):
             lines.append(f"    {_dot_id(f'{index}:{upstream}')} -> {_dot_id(f'{index}:{downstream}')};")

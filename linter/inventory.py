@@ -19,6 +19,7 @@ from typing import Any
 
 from .imageref import ImageRef, tag_kind
 from .model import Image, JobRun, Pipeline, Project, Reference, SecretRef
+from .printable import printable
 from .secretnames import is_secret_name
 
 INVENTORY_VERSION = 1
@@ -249,11 +250,13 @@ def render_text(data: dict[str, Any]) -> str:
                 lines.extend(_rows(rows))
     if not data["pipelines"]:
         lines.append("no pipelines found")
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"  # names come from the checked files
 
 
 def render_inventory(project: Project, output_format: str) -> str:
     data = inventory(project)
     if output_format == "json":
-        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        from .report import json_text  # as json.dumps writes it, controls and bidi escaped too
+
+        return json_text(data, sort_keys=True) + "\n"
     return render_text(data)

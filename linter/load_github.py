@@ -10,16 +10,30 @@ local composite actions (their steps inlined where they are used).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import github_cache, github_filters, github_token_uses
+from . import github_cache, github_filters, github_reporters, github_token_uses, github_untrusted
 from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
-from .loadutil import Source, env_map, items_with_pos, scalar_str, spend, str_list, walk_literals
+from .github_injection import read_injections
+from .loadutil import (
+    MAX_CALLED_RUNS,
+    Source,
+    count_called_runs,
+    env_map,
+    first_call_cut,
+    items_with_pos,
+    may_expand_call,
+    scalar_str,
+    spend,
+    str_list,
+    walk_literals,
+)
 from .model import (
     Cache,
     CacheAction,
@@ -45,6 +59,7 @@ from .model import (
     Workflow,
     qualified,
 )
+from .shell import shell_options
 from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
 
 ACTIONS_APP_ID = 15368  # GitHub Actions' app id in branch protection (domain-facts §1.4)
@@ -147,6 +162,7 @@ class _Context:
     # caller's), and the caller job's that cap a called workflow's (None: not called).
     permissions: Permissions | None = None
     permissions_cap: Permissions | None = None
+    run_shell: Any = None  # `defaults.run.shell` of the workflow or job
 
 
 class _StepLog:
@@ -219,7 +235,8 @@ def load_workflow(
         return pipeline
     pipeline.permissions = read_permissions(source, root)
     context = _Context(source, pipeline, name, pipeline.env, load_local, default_branch,
-                       run_directory=_run_directory(root), permissions=pipeline.permissions)
+                       run_directory=_run_directory(root), permissions=pipeline.permissions,
+                       run_shell=_run_default(root, "shell"))
     _add_jobs(context, workflow, jobs, pipeline.triggers)
     return pipeline
 
@@ -294,7 +311,8 @@ def _job_runs(context: _Context, workflow: Workflow, job_id: str, job: YMap, key
     key_base = context.key_prefix + job_id
     display = job.get("name")
     display_text = scalar_str(display) if display is not None else job_id
-    legs, dimensions, matrix_known = _matrix(job)
+    legs, dimensions, matrix_known = _matrix(job, lambda message, pos: source.problem(
+        ProblemKind.PARSE, message, pos, qualified(source.path, context.workflow_name, key_base)))
     env = {**context.env, **env_map(source, job.get("env"), "job", is_reference)}
     runs: list[JobRun] = []
     steps = _StepLog()  # the legs share their steps
@@ -342,6 +360,9 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.concurrency = source.text(scalar_str(_concurrency_group(job["concurrency"])),
                                       job.pos_of("concurrency"))
     run.continue_on_error = job.get("continue-on-error") is True
+    if isinstance(job.get("continue-on-error"), str):  # `${{ matrix.experimental }}`: per leg
+        value, resolved = expr.substitute(job["continue-on-error"], lookup)
+        run.continue_on_error = resolved and value.strip() == "true"
     environment = job.get("environment")
     env_pos = job.pos_of("environment")
     if isinstance(environment, YMap):
@@ -362,8 +383,11 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
             directory = _run_directory(job, context.run_directory)
             # (Most jobs set no directory of their own: their context needs no copy.)
             job_context = context if directory is context.run_directory else replace(context, run_directory=directory)
+            if _run_default(job, "shell") is not None:
+                job_context = replace(job_context, run_shell=_run_default(job, "shell"))
             run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0, log=shared)
             carry_github_env(run.steps)
+            read_injections(run.steps)
             if shared is not None:
                 shared.steps = run.steps
     elif steps is not None:
@@ -376,10 +400,43 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
         context.pipeline.references.append(run.uses)
     run.token_uses = _token_uses(run)
+    github_untrusted.annotate(run)
     context.pipeline.references.extend(
         step.uses for step in run.steps
         if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")
     )
+
+
+def _run_default(node: YMap, name: str) -> Any:
+    """`defaults.run.<name>` of a workflow or job, or None."""
+    defaults = node.get("defaults")
+    run = defaults.get("run") if isinstance(defaults, YMap) else None
+    return run.get(name) if isinstance(run, YMap) else None
+
+
+# The command line GitHub starts a `run` step's shell with, for each `shell:` keyword (workflow
+# syntax, `jobs.<job_id>.steps[*].shell`; any other value is a custom command line, read as
+# written). Unspecified on Linux and macOS is `bash -e {0}`, without `pipefail` (github/docs
+# #18933, #23853); on Windows it is `pwsh`.
+_SHELLS = {
+    "": "bash -e {0}",
+    "bash": "bash --noprofile --norc -eo pipefail {0}",
+    "sh": "sh -e {0}",
+    "pwsh": "pwsh -command \". '{0}'\"",
+    "powershell": "powershell -command \". '{0}'\"",
+    "cmd": "cmd /D /E:ON /V:OFF /S /C \"CALL \"{0}\"\"",
+    "python": "python {0}",
+}
+
+
+def _shell_options(shell: Any, run: JobRun) -> tuple[bool | None, bool | None]:
+    """`Step.errexit` and `Step.pipefail` of a `run` step with this `shell:` (None: the default)."""
+    written = "" if shell is None else scalar_str(shell).strip()
+    if "${{" in written:
+        return None, None
+    if not written and any("${{" in label.value or "windows" in label.value.lower() for label in run.runs_on):
+        return None, None  # a Windows runner, or one chosen at run time: pwsh may be the default
+    return shell_options(_SHELLS.get(written, written))
 
 
 def _run_directory(node: YMap, inherited: Any = None) -> Any:
@@ -492,9 +549,16 @@ def _secrets_in(text: Text, where: SecretWhere, step: int | None) -> list[Secret
 # Matrix and check names
 
 
-def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
+def _matrix(job: YMap, report: Callable[[str, Pos], None] | None = None,
+            ) -> tuple[list[dict[str, Any]], list[str], bool]:
     """The legs of a job's matrix (one empty leg without one), its declared dimensions in order,
-    and whether all values are known (not `${{ fromJSON(...) }}`)."""
+    and whether all values are known (not `${{ fromJSON(...) }}`). `report` is told of a matrix
+    over GitHub's limit (the run fails) and of what cilint did not read (docs/limits.md): a cut
+    must not hide an include that matters."""
+    def cut(message: str, pos: Pos) -> None:
+        if report is not None:
+            report(message, pos)
+
     strategy = job.get("strategy")
     matrix = strategy.get("matrix") if isinstance(strategy, YMap) else None
     if matrix is None:
@@ -512,22 +576,40 @@ def _matrix(job: YMap) -> tuple[list[dict[str, Any]], list[str], bool]:
             known = False
             values.append([expr.UNKNOWN])
     legs: list[dict[str, Any]] = []
+    product = math.prod(len(items) for items in values) if dimensions else 0
     if dimensions:
         for combo in itertools.islice(itertools.product(*values), MAX_MATRIX * 4):
             legs.append(dict(zip(dimensions, combo, strict=True)))
     # Each include/exclude entry is compared with every leg: read at most MAX_MATRIX of each
-    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway).
+    # (real workflows have a few dozen; GitHub runs at most MAX_MATRIX legs anyway), and say so.
     excludes = matrix.get("exclude")
+    excludes_read = not isinstance(excludes, list) or len(excludes) <= MAX_MATRIX
     if isinstance(excludes, list):
+        if len(excludes) > MAX_MATRIX:
+            cut(f"`exclude` has {len(excludes):,} entries; cilint reads the first {MAX_MATRIX} and does not check "
+                "the job's matrix further", matrix.key_pos_of("exclude"))
         excludes = excludes[:MAX_MATRIX]
         legs = [leg for leg in legs if not any(_matches(leg, ex) for ex in excludes if isinstance(ex, dict))]
     elif excludes is not None:
         known = False
     includes = matrix.get("include")
     if isinstance(includes, list):
+        if len(includes) > MAX_MATRIX:
+            cut(f"`include` has {len(includes):,} entries; cilint reads the first {MAX_MATRIX} and does not check "
+                "the legs of the others", matrix.key_pos_of("include"))
         _apply_includes(legs, includes[:MAX_MATRIX], dimensions)
     elif includes is not None:
         known = False
+    # The count is a lower bound when every exclusion was applied to every combination (the
+    # includes not read only add legs or extend them), exact when nothing was left unread.
+    lower_bound = not excludes or (excludes_read and product <= MAX_MATRIX * 4)
+    exact = lower_bound and product <= MAX_MATRIX * 4 and not (isinstance(includes, list)
+                                                                and len(includes) > MAX_MATRIX)
+    if known and lower_bound and len(legs) > MAX_MATRIX:
+        more, count = ("", len(legs)) if exact else ("more than ", max(len(legs), product if not excludes else 0))
+        cut(f"the matrix makes {more}{count:,} job runs, over GitHub's limit of {MAX_MATRIX} per "
+            "matrix: GitHub fails the run (strategy expansion exceeded); cilint checks the first "
+            f"{MAX_MATRIX}", strategy.key_pos_of("matrix") if isinstance(strategy, YMap) else job.pos)
     if not legs:
         return [{}], dimensions, known
     return legs[:MAX_MATRIX], dimensions, known
@@ -750,6 +832,12 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` nests deeper than "
                        f"{MAX_CALL_DEPTH} levels or calls itself", job.pos_of("uses"), caller.qualified)
         return [caller.key]
+    if not may_expand_call():
+        if first_call_cut():
+            source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` is not expanded here: this file's calls "
+                           f"already expand to {MAX_CALLED_RUNS:,} job runs (the limit); the called workflows "
+                           "are still checked as files of their own", job.pos_of("uses"), caller.qualified)
+        return [caller.key]
     loaded = context.load_local(path)
     if loaded is None:
         source.problem(ProblemKind.REFERENCE, f"reusable workflow `{uses}` does not exist in the repository",
@@ -786,6 +874,7 @@ def _add_call(context: _Context, workflow: Workflow, caller: JobRun, job: YMap) 
     caller.token_uses = called_uses
     workflow.dag.update(callee_graph.dag)
     keys = [key for keys in runs_of.values() for key in keys]
+    count_called_runs(len(keys))  # the runs of the calls inside were counted by those calls
     for key in keys:
         if callee_graph.dag.in_degree(key) == 0:
             workflow.dag.add_edge(caller.key, key)
@@ -839,8 +928,11 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             continue
         step = Step(source.span(pos), "other", origin=origin)
         step.name = scalar_str(item["name"]) if "name" in item else None
+        step.id = scalar_str(item["id"]) if item.get("id") is not None else None
         step.env = {**env, **env_map(source, item.get("env"), "step", is_reference)}
         step.continue_on_error = item.get("continue-on-error") is True
+        if step.continue_on_error and isinstance(item.get("id"), str):
+            step.outcome_read = _outcome_read(item["id"], steps[index + 1:])
         if item.get("if") is not None:
             step.condition = source.text(scalar_str(item["if"]), item.pos_of("if"))
         with_ = item.get("with")
@@ -851,6 +943,7 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
             step.kind = "run"
             step.run = source.text(item["run"], item.pos_of("run"))
             step.shell = scalar_str(item["shell"]) if "shell" in item else None
+            step.errexit, step.pipefail = _shell_options(item.get("shell", context.run_shell), run)
             directory = item.get("working-directory", context.run_directory)
             step.working_directory = scalar_str(directory) if directory is not None else None
         elif isinstance(item.get("uses"), str):
@@ -863,6 +956,8 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
                     log.image(run)
             elif step.uses.name in ("actions/checkout",):
                 step.kind = "checkout"
+            else:
+                step.reports_results = github_reporters.reports_results(step.uses.name)
             step.cache = _cache(source, step, item)
         _secret_reads(step)
         out.append(step)
@@ -870,6 +965,25 @@ def _steps(context: _Context, run: JobRun, steps: YSeq, env: dict[str, EnvVar], 
         if step.uses is not None and step.uses.local and depth < MAX_CALL_DEPTH:
             out.extend(_composite_steps(context, run, step, env, depth, log, seen))
     return out
+
+
+def _outcome_read(step_id: str, later: Any) -> bool:
+    """Whether a later step reads `steps.<step_id>.outcome` (in its `if:`, `run`, `with:`, `env:`):
+    the step's real result, which `continue-on-error` does not turn into a success (workflow
+    syntax, `steps` context: `outcome` is the result before `continue-on-error` is applied,
+    `conclusion` after)."""
+    pattern = re.compile(r"\bsteps\." + re.escape(step_id) + r"\.outcome\b")
+
+    def reads(node: Any) -> bool:
+        if isinstance(node, str):
+            return pattern.search(node) is not None
+        if isinstance(node, dict):
+            return any(reads(value) for value in node.values())
+        if isinstance(node, list):
+            return any(reads(value) for value in node)
+        return False
+
+    return any(reads(item) for item in later)
 
 
 def _secret_reads(step: Step) -> None:
@@ -1247,6 +1361,7 @@ def load_action(source: Source, root: YMap) -> Pipeline:
         context = _Context(source, pipeline, "action", {}, lambda _: None, "main")
         pipeline.action_steps = _steps(context, holder, runs["steps"], {}, origin=None, depth=MAX_CALL_DEPTH)
         carry_github_env(pipeline.action_steps)
+        read_injections(pipeline.action_steps)
         pipeline.references.extend(s.uses for s in pipeline.action_steps if s.uses is not None)
         pipeline.action_images.extend(holder.images)
     elif using == "docker":

@@ -85,6 +85,8 @@ class Budget:
     source: Source
     items: int = 0
     over: tuple[Source, Pos] | None = None
+    called_runs: int = 0  # job runs made from calls of local reusable workflows
+    calls_cut: bool = False  # a call was left unexpanded for MAX_CALLED_RUNS (said once)
 
 
 _BUDGET: ContextVar[Budget | None] = ContextVar("cilint_load_budget", default=None)
@@ -100,6 +102,35 @@ def budget_for(source: Source) -> Iterator[Budget]:
         yield budget
     finally:
         _BUDGET.reset(token)
+
+
+# Job runs one file may pull in by calling local reusable workflows (and what they call in turn).
+# Calls multiply (10 calls a level, 4 levels: 10,000 runs of one job from a few KB, and as many
+# findings); each called workflow is also checked as a file of its own, so a call past this is left
+# unexpanded, as a call to another repository is, and said once per file (docs/limits.md).
+MAX_CALLED_RUNS = 2_000
+
+
+def may_expand_call() -> bool:
+    """Whether the file being loaded may expand one more reusable-workflow call; the first time it
+    may not, `Budget.calls_cut` is still False (the caller says so and sets it)."""
+    budget = _BUDGET.get()
+    return budget is None or budget.called_runs < MAX_CALLED_RUNS
+
+
+def first_call_cut() -> bool:
+    """True the first time a call is cut in the file being loaded (to report it once)."""
+    budget = _BUDGET.get()
+    if budget is None or budget.calls_cut:
+        return False
+    budget.calls_cut = True
+    return True
+
+
+def count_called_runs(runs: int) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.called_runs += runs
 
 
 def spend(source: Source, pos: Pos) -> bool:

@@ -419,6 +419,35 @@ class ExportedVar:
     overrides: bool
 
 
+# Where a pasted value is read as code: a step's script (GitHub `run`, CircleCI `run`
+# `command`), `actions/github-script`'s `script`, another action input the action runs as code.
+InjectionSink = typing.Literal["run", "github-script", "action-input"]
+
+
+@dataclass(frozen=True, slots=True)
+class Injection:
+    """A value someone outside the team may write (an issue's title, a fork's branch name, a
+    commit message), pasted by the platform into code before it runs, as the loader found it:
+    `run: echo "${{ github.event.issue.title }}"`. GitHub: `github_untrusted_contexts.py`."""
+
+    expression: str  # the template as written: `${{ github.event.issue.title }}`
+    span: Span  # where it stands inside the script
+    source: str  # the controllable value it reads: `github.event.issue.title`
+    what: str  # whose text the value is, for messages
+    sink: InjectionSink
+    input: str | None = None  # the action input (`script`), for the sinks that are inputs
+    # The variable or step output the value came through (`env.TITLE`, `steps.meta.outputs.title`)
+    # and where that was set; None: read directly.
+    via: str | None = None
+    via_span: Span | None = None
+    # The trigger events whose runs carry the value (any other leaves it empty); None: any.
+    events: tuple[str, ...] | None = None
+    # Events whose privileged runs (`Trigger.privileged`) carry the value only as someone with
+    # write access wrote it (GitHub: a review of a same-repository pull request holds secrets, a
+    # fork's does not): an outsider starting them does not make the injection theirs.
+    insider_when_privileged: tuple[str, ...] = ()
+
+
 @dataclass
 class Step:
     """One step of a job: a script, an action/orb/command use, a cache operation."""
@@ -428,11 +457,21 @@ class Step:
     name: str | None = None
     run: Text | None = None
     shell: str | None = None
+    # `set -e` and `set -o pipefail` of the shell `run` starts in, worked out by the loader from
+    # the platform's default shell and `shell:` overrides (None: not a POSIX shell, or not known).
+    errexit: bool | None = None
+    pipefail: bool | None = None
     uses: Reference | None = None
     inputs: dict[str, Text] = field(default_factory=dict)  # `with:` / orb command parameters
     env: dict[str, EnvVar] = field(default_factory=dict)  # effective: workflow < job < executor < step
     cache: Cache | None = None
     continue_on_error: bool = False
+    # Whether a later step of the job reads this step's own result (GitHub `steps.<id>.outcome`,
+    # which is `failure` even under `continue-on-error`): its failure is handled, not lost.
+    outcome_read: bool = False
+    # Whether the step turns a file of check results into a status or alerts a merge can be held
+    # on (GitHub: a SARIF upload to code scanning, a test reporter's check run), set by the loader.
+    reports_results: bool = False
     origin: str | None = None  # the reusable command / composite action it came from
     condition: Text | None = None  # GitHub step `if:`; a CircleCI `when`/`unless` the config leaves open
     working_directory: str | None = None  # where `run` starts, as written (None: the checkout)
@@ -451,6 +490,10 @@ class Step:
     # The variables of `env` whose value reads the secret store: the names of the secrets each
     # reads (GitHub `X: ${{ secrets.Y }}`: {"X": ["Y"]}), filled in by the loader.
     env_secrets: dict[str, list[str]] = field(default_factory=dict)
+    # The step's id (GitHub `id:`), for what later steps read of it (`steps.<id>.outputs`).
+    id: str | None = None
+    # Outsider-writable values pasted into the step's code, filled in by the loader.
+    injections: list[Injection] = field(default_factory=list)
 
     @property
     def environment(self) -> dict[str, str | None]:
@@ -592,6 +635,21 @@ class JobRun:
     permissions: Permissions | None = None
     permissions_cap: Permissions | None = None
     token_uses: list[TokenUse] = field(default_factory=list)  # what it does that needs a scope
+    # What the job does with code an outsider wrote, as its loader read it (GitHub:
+    # `github_untrusted.py`; CircleCI: `load_circleci/jobs.py`), indices into `steps`: the step
+    # that checks out a pull request's code (its head or merge ref, `gh pr checkout`; on CircleCI
+    # `checkout`, which checks out the pull request), the first later step that runs that code
+    # (installs, builds, tests, a script or local action from it), the checkouts that leave the
+    # job's token in the checkout (`.git/config`), the steps that upload the checkout as an
+    # artifact. `self_hosted`: it runs on a self-hosted runner. `outsider_gate`: a condition of
+    # the job that keeps outsiders out (same-repository pull requests only, the author's
+    # association, a label only maintainers set, a named actor).
+    pr_checkout: int | None = None
+    runs_pr_code: int | None = None
+    credential_checkouts: list[int] = field(default_factory=list)
+    workspace_uploads: list[int] = field(default_factory=list)
+    self_hosted: bool = False
+    outsider_gate: Text | None = None
 
     @property
     def is_approval(self) -> bool:

@@ -631,10 +631,11 @@ def _view_for(project: Project) -> dict[str, Any]:
 # -- from the configuration ----------------------------------------------------------------
 
 
-def compile_policies(entries: list[Any], config_path: Path | None) -> list[Rule]:
+def compile_policies(entries: list[Any], config_path: Path | None, confined_to: Path | None = None) -> list[Rule]:
     """The `policies` of a configuration as rules: each entry a policy mapping, or a string naming
     a YAML file (relative to the configuration) that holds a list of policies (or a mapping with a
-    `policies` list). ConfigError at the first mistake, with its file and line."""
+    `policies` list). ConfigError at the first mistake, with its file and line. With `confined_to`
+    (a configuration found in the checked repository), a file must lie inside that directory."""
     here = _Compiler(_display(config_path) if config_path is not None else "<config>")
     taken: dict[str, str] = {}
     for rule in all_rules():
@@ -645,7 +646,7 @@ def compile_policies(entries: list[Any], config_path: Path | None) -> list[Rule]
         if isinstance(entry, YMap):
             found = [(here, entry)]
         elif isinstance(entry, str):
-            found = _file_entries(here, entry, config_path, pos)
+            found = _file_entries(here, entry, config_path, pos, confined_to)
         else:
             raise here.error("each of `policies` must be a policy (a mapping) or the name of a policy file",
                              pos_of(entry, pos))
@@ -657,15 +658,22 @@ def compile_policies(entries: list[Any], config_path: Path | None) -> list[Rule]
 
 
 def _file_entries(
-    here: _Compiler, name: str, config_path: Path | None, pos: Pos
+    here: _Compiler, name: str, config_path: Path | None, pos: Pos, confined_to: Path | None = None,
 ) -> list[tuple[_Compiler, YMap]]:
+    """A policy file's entries, read as pipeline files are (`readfile`): the message of a refusal
+    names the file and why, never its content."""
+    from .printable import printable
+    from .readfile import ReadRefused, contained, read_text_bounded
+
     base = config_path.parent if config_path is not None else Path(".")
-    path = base / name
+    shown = printable(name)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or exc
-        raise here.error(f"cannot read policy file `{name}`: {reason}", pos) from exc
+        path = contained(name, base, confined_to) if confined_to is not None else base / name
+        text = read_text_bounded(path)
+    except ReadRefused as exc:
+        raise here.error(f"cannot read policy file `{shown}`: {exc}", pos) from exc
+    except ValueError as exc:  # a NUL in the name
+        raise here.error(f"cannot read policy file `{shown}`: {exc}", pos) from exc
     there = _Compiler(_display(path))
     return [(there, item) for item in _entries_of(there, text)]
 

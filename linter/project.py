@@ -48,6 +48,7 @@ from .model import (
     Span,
     WorkflowLink,
 )
+from .readfile import ReadRefused, kind_of, read_bounded
 from .yamlsrc import NOWHERE, Document, Pos, YamlError, YMap, YSeq, YStr
 
 # GitHub does not start runs of a workflow file over 500 KB (docs.github.com/en/actions/reference/limits).
@@ -186,9 +187,9 @@ class Filter:
             path = self.root / base / ".gitignore" if base else self.root / ".gitignore"
             try:  # a regular file only, of a sane size: never a pipe or a link out of the tree
                 info = os.lstat(path)
-                text = path.read_text(encoding="utf-8", errors="replace") \
-                    if stat.S_ISREG(info.st_mode) and info.st_size <= 1_000_000 else ""
-            except OSError:
+                text = read_bounded(path, 1_000_000).decode("utf-8", "replace") \
+                    if stat.S_ISREG(info.st_mode) else ""  # (checked again once open: `read_bounded`)
+            except (OSError, ReadRefused):
                 text = ""
             self.ignore_files[base] = gitignore_patterns(text)
         return self.ignore_files[base]
@@ -272,21 +273,9 @@ def _target(path: Path, root: Path, skips: list[Skipped], named: bool) -> Path |
     if stat.S_ISDIR(mode) and named:
         return target
     if not stat.S_ISREG(mode):
-        skips.append(Skipped(path, f"not a regular file ({_kind_of(mode)}); not read"))
+        skips.append(Skipped(path, f"not a regular file ({kind_of(mode)}); not read"))
         return None
     return target
-
-
-def _kind_of(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    return "a special file"
 
 
 def _platform_by_place(path: Path, root: Path) -> FilePlatform | None:
@@ -428,27 +417,12 @@ class _Loader:
     def _bytes(self, path: Path, rel: str) -> bytes | None:
         """The file's bytes, refused by size before reading and never blocking: the file is
         opened non-blocking and checked to be a regular file again once open, in case it was
-        replaced by a named pipe since discovery."""
-        limit = yamlsrc.MAX_FILE_BYTES
+        replaced by a named pipe since discovery (`readfile.read_bounded`)."""
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    self._fail(rel, f"not a regular file ({_kind_of(info.st_mode)}); not read", NOWHERE)
-                    return None
-                if info.st_size > limit:
-                    self._fail(rel, f"the file is {_megabytes(info.st_size)}, over the {_megabytes(limit)} "
-                               "limit; not read", NOWHERE)
-                    return None
-                data = handle.read(limit + 1)  # a file growing since fstat still stops here
-        except OSError as exc:
-            self._fail(rel, f"cannot read the file: {exc.strerror or exc}", NOWHERE)
+            return read_bounded(path, yamlsrc.MAX_FILE_BYTES)
+        except ReadRefused as exc:
+            self._fail(rel, str(exc), NOWHERE)
             return None
-        if len(data) > limit:
-            self._fail(rel, f"the file is over the {_megabytes(limit)} limit; not read", NOWHERE)
-            return None
-        return data
 
     def _fail(self, rel: str, message: str, pos: Pos) -> None:
         if self.project.file(rel) is None:
@@ -478,10 +452,6 @@ class _Loader:
             return None
         _duplicate_keys(loaded[0], loaded[1], "github")  # an action or reusable workflow: GitHub's
         return loaded[0], loaded[1].root
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def _display(path: Path, root: Path) -> str:
@@ -712,3 +682,25 @@ def _link_workflows(project: Project) -> None:
             for upstream_name in trigger.workflows:
                 for upstream in by_name.get(upstream_name, []):
                     project.links.append(WorkflowLink(upstream, workflow, trigger))
+    _chain_outsiders(project)
+
+
+def _chain_outsiders(project: Project) -> None:
+    """A `workflow_run` trigger is an outsider's to cause when a workflow it follows is: an
+    outsider's pull request completes `CI`, which starts the workflow that runs after `CI`, in the
+    base repository (`github_events.py`). Decided here, once every workflow is loaded; followed
+    along chains of `workflow_run` (to a fixed point). Each job's copies of the trigger follow."""
+    changed = True
+    while changed:
+        changed = False
+        for link in project.links:
+            if link.trigger.outsider or not any(t.outsider for t in link.upstream.triggers):
+                continue
+            changed = True
+            link.trigger.outsider = True
+    for link in project.links:
+        if link.trigger.outsider:
+            for job in link.downstream.jobs():
+                for trigger in job.triggers:
+                    if trigger.event == link.trigger.event and trigger.span == link.trigger.span:
+                        trigger.outsider = True

@@ -33,6 +33,9 @@ from urllib.parse import quote
 
 from .findings import Finding, level_rank
 from .model import SourceFile, Span
+from .printable import escape_char as _escape_char
+from .printable import printable as _safe
+from .printable import unsafe as _unsafe
 
 if TYPE_CHECKING:
     from .engine import InternalError, Rule
@@ -149,33 +152,6 @@ MANY_FINDINGS = 10
 SNIPPET_WIDTH = 120
 SNIPPET_LEAD = 40  # columns kept before the span in such a window
 MAX_RELATED_SHOWN = 10
-
-# Explicit bidirectional formatting characters (Unicode TR9; "Trojan Source", CVE-2021-42574):
-# not control characters, yet they reorder what a terminal shows.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _escape_char(char: str) -> str:
-    if char in _NAMED_ESCAPES:
-        return _NAMED_ESCAPES[char]
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def _unsafe(char: str) -> bool:
-    import unicodedata
-
-    return unicodedata.category(char) in ("Cc", "Zl", "Zp") or char in _BIDI
-
-
-def _safe(text: str) -> str:
-    """`text` with control characters (C0, DEL, C1), line and paragraph separators and bidi
-    controls escaped (`\\x1b`, `\\n`, `\\u202e`), so that it reaches a terminal as text."""
-    if text.isprintable():  # the common case; every character escaped below is not printable
-        return text
-    return "".join(_escape_char(char) if _unsafe(char) else char for char in text)
-
 
 def _cells(char: str) -> int:
     """Terminal columns a character of a source line takes as `_snippet_text` shows it."""
@@ -486,7 +462,17 @@ def _float_text(value: float) -> str:
     return float.__repr__(value)
 
 
-_encode_string: Callable[[str], str] = json.encoder.encode_basestring
+_encode_basestring: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _encode_string(text: str) -> str:
+    """A JSON string as `json.dumps` writes it, and, beyond what JSON escapes (C0 controls), the
+    characters `printable` escapes (DEL, C1, line and paragraph separators, bidi controls) as
+    `\\uXXXX`: the same string once decoded, and harmless when the report is shown raw."""
+    encoded = _encode_basestring(text)
+    if text.isprintable():  # the common case: nothing more to escape
+        return encoded
+    return "".join(f"\\u{ord(char):04x}" if _unsafe(char) else char for char in encoded)
 
 
 # -- github workflow commands --------------------------------------------------------------
@@ -498,8 +484,19 @@ _PROPERTY_ESCAPES = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%
 
 
 def _github_command(command: str, properties: dict[str, Any], message: str) -> str:
-    props = ",".join(f"{key}={str(value).translate(_PROPERTY_ESCAPES)}" for key, value in properties.items())
-    return f"::{command} {props}::{message.translate(_DATA_ESCAPES)}"
+    """A workflow command: `%`, CR and LF percent-encoded as the runner decodes them (and `:` and
+    `,` in property values), so that no line break can start a forged command; every other control
+    character escaped (`printable`), so that no terminal sequence reaches the log."""
+    props = ",".join(f"{key}={_github_safe(str(value)).translate(_PROPERTY_ESCAPES)}"
+                     for key, value in properties.items())
+    return f"::{command} {props}::{_github_safe(message).translate(_DATA_ESCAPES)}"
+
+
+def _github_safe(text: str) -> str:
+    """`printable`, but CR and LF are left for the workflow command's percent-encoding."""
+    if text.isprintable():
+        return text
+    return "".join(_escape_char(char) if char not in "\r\n" and _unsafe(char) else char for char in text)
 
 
 def _github_line(report: _Report, finding: Finding) -> str:

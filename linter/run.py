@@ -93,6 +93,7 @@ def _load_for(
 ) -> tuple[Project, Config]:
     from .config import ConfigError, load_config
     from .deploy import annotate_deploys
+    from .load_circleci import fork_secrets
     from .project import LoadSettings, build_project
 
     paths = existing_paths(paths, protection_files)
@@ -109,6 +110,7 @@ def _load_for(
     project.protected_environments = config.protected_environments
     project.context_variables = dict(config.contexts)
     project.circleci_checks = config.circleci_checks or "status"
+    fork_secrets(project, config.circleci_fork_secrets)
     annotate_deploys(project, config.deploy)
     return project, config
 

@@ -14,8 +14,10 @@ pickled) only costs time: the parent then does the child's pieces itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import signal
 import struct
 import sys
 from collections.abc import Callable, Sequence
@@ -43,16 +45,31 @@ def in_two_processes(work: Callable[[int], T], count: int, first: Sequence[int] 
     os.write(queue_write, b"".join(_INDEX.pack(i) for i in order))
     os.close(queue_write)
     results_read, results_write = os.pipe()
-    pid = os.fork()
+    # Ctrl-C is held back from the fork until the parent is inside the `try` that stops the child:
+    # between the two it would leave the child running, unreaped.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     if pid == 0:  # the child: never returns
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(results_read)
         _child(work, queue_read, results_write)
     os.close(results_write)
+    open_fds = [queue_read, results_read]
     try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held back is raised here
         done = {i: work(i) for i in _Claims(queue_read)}
-    finally:  # the child is waited for even when a piece fails here
-        os.close(queue_read)
-        theirs: dict[int, T] = _results(results_read, pid)
+        os.close(open_fds.pop(0))
+        theirs: dict[int, T] = _results(open_fds.pop(), pid)  # reads, then reaps the child
+    except BaseException:  # an interrupt (Ctrl-C) or a failure here: the child's work is not wanted
+        for fd in open_fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _stop(pid)
+        raise
     return [done[i] if i in done else theirs[i] if i in theirs else work(i) for i in range(count)]
 
 
@@ -83,9 +100,26 @@ def _child(work: Callable[[int], object], queue: int, results: int) -> None:
         os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
 
 
+def _stop(pid: int) -> None:
+    """End the child and reap it, so that no zombie is left (a library caller's process goes on);
+    a second Ctrl-C is held back until the child is reaped."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):  # reaped already
+            os.waitpid(pid, 0)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
 def _results(results: int, pid: int) -> dict[int, Any]:
-    with os.fdopen(results, "rb") as stream:
-        payload = stream.read()
+    try:
+        with os.fdopen(results, "rb") as stream:
+            payload = stream.read()
+    except BaseException:  # interrupted while waiting for the child
+        _stop(pid)
+        raise
     _, status = os.waitpid(pid, 0)
     if status != 0 or not payload:
         return {}

@@ -13,6 +13,13 @@ Each command's words are then peeled: leading `VAR=x` assignments, `env`, wrappe
 the following commands their working directory, scoped to a `( … )` subshell; `bash -c '…'`,
 `sh -c` and `eval` are read recursively. A command followed by `||` is marked masked.
 
+How each command's failure is treated is read too (`Command.fallback`, `piped`, `errexit`,
+`pipefail`, `status_read`, `last`): what runs after `||`, a pipe to a further command, `set +e` /
+`set -o pipefail` (and their opposites) written before it, a `$?` or `PIPESTATUS` read right after
+it. Whether the failure is lost then depends on the shell the step runs in: `shell_options` reads
+`set -e` and `-o pipefail` from a shell's command line (`bash -eo pipefail {0}`, `/bin/sh`); each
+loader knows its platform's default shells.
+
 Why not a parser library: the scripts are not pure shell (`${{ }}` and `<< >>` templates sit
 in them), most are a handful of lines, and a rule needs only simple commands with positions.
 bashlex is GPL-licensed and rejects much real-world shell; tree-sitter-bash needs a native
@@ -119,6 +126,13 @@ class _Planned(NamedTuple):
     text: str
     cwd: str | None
     masked: bool
+    fallback: tuple[tuple[str, ...], ...] | None
+    piped: bool
+    errexit: bool | None
+    pipefail: bool | None
+    status_read: bool
+    last: bool
+    output: str | None
     # Where its span starts and ends: line `line` of the script, columns from that line's start,
     # the end cut at the end of the line (`bash -c '…'` commands: the outer command's).
     line: int
@@ -130,12 +144,13 @@ def split_script(script: Text, cwd: str | None = None) -> list[Command]:
     """The script's simple commands; `cwd` is the directory the step starts in (as written)."""
     planned = _plan(script.value, _join(None, cwd))
     if script.body_line is None:  # folded or multi-line plain: only the whole value is known
-        return [Command(list(p.argv), dict(p.assignments), script.span, p.text, p.cwd, p.masked) for p in planned]
+        return [Command(list(p.argv), dict(p.assignments), script.span, p.text, p.cwd, p.masked, *p[5:12])
+                for p in planned]
     # Arguments by position and the span made as a plain tuple: a corpus run makes 40,000 of each.
     path, first, column = script.span.path, script.body_line, script.body_column
     return [Command(list(p.argv), dict(p.assignments),
                     _new_tuple(Span, (path, first + p.line, column + p.start, first + p.line, column + p.end)),
-                    p.text, p.cwd, p.masked) for p in planned]
+                    p.text, p.cwd, p.masked, *p[5:12]) for p in planned]
 
 
 # Reading a script depends on its text and starting directory only; its place in the file is
@@ -172,7 +187,10 @@ class _Splitter:
         cwd: str | None = outer.cwd if outer else start_cwd
         stack: list[str | None] = []  # cwd saved by `(` (subshells) and `pushd`
         in_case = False
-        for simple in _simples(_lex(text)):
+        simples = _simples(_lex(text))
+        last = _last_command(simples)
+        options: tuple[bool | None, bool | None] = (None, None)  # `set -e`, `set -o pipefail`
+        for index, simple in enumerate(simples):
             if simple.operator == "(" and not simple.words:
                 stack.append(cwd)
                 continue
@@ -189,13 +207,18 @@ class _Splitter:
                 if argv[0] in _DIRECTORY_COMMANDS:
                     cwd, stack = _directory(argv, cwd, stack)
                 else:
-                    out.extend(self._command(text, simple, argv, assignments, cwd, outer, depth))
+                    facts = _Facts(_fallback(simples, index), simple.operator in ("|", "|&"), *options,
+                                   _status_read(text, simples, index) or words[0] in _TESTS,
+                                   _ends_script(simples, index, last), _output(text, simples, index))
+                    out.extend(self._command(text, simple, argv, assignments, cwd, outer, depth, facts))
+                    if argv[0] == "set":
+                        options = _set_options(argv[1:], options)
             if simple.operator == ")" and stack and not in_case:
                 cwd = stack.pop()
         return out
 
     def _command(self, text: str, simple: _Simple, argv: list[str], assignments: dict[str, str],
-                 cwd: str | None, outer: _Planned | None, depth: int) -> list[_Planned]:
+                 cwd: str | None, outer: _Planned | None, depth: int, facts: _Facts) -> list[_Planned]:
         if outer is not None:
             place = outer.line, outer.start, outer.end
             assignments = {**dict(outer.assignments), **assignments}
@@ -209,12 +232,140 @@ class _Splitter:
         written = text[simple.start:simple.end]
         if "\\\n" in written:  # (a search is cheaper than a substitution that finds nothing)
             written = _CONTINUATION.sub(" ", written)
+        if outer is not None:  # `bash -c '…'`: what is true of the outer command is true of its commands
+            facts = _Facts(facts.fallback if facts.fallback is not None else outer.fallback,
+                           facts.piped or outer.piped, facts.errexit, facts.pipefail,
+                           facts.status_read or outer.status_read, facts.last and outer.last,
+                           facts.output if facts.output is not None else outer.output)
         command = _new_tuple(_Planned, (tuple(argv), tuple(assignments.items()), written, cwd,
-                                        simple.operator == "||" or (outer is not None and outer.masked), *place))
+                                        simple.operator == "||" or (outer is not None and outer.masked),
+                                        *facts, *place))
         inner = _inner_script(argv) if argv[0] in _SCRIPT_RUNNERS else None
         if inner is not None and depth < MAX_DEPTH:
             return self.commands(inner, command, depth + 1)
         return [command]
+
+
+class _Facts(NamedTuple):
+    """How a command's failure is treated (see `Command`)."""
+
+    fallback: tuple[tuple[str, ...], ...] | None
+    piped: bool
+    errexit: bool | None
+    pipefail: bool | None
+    status_read: bool
+    last: bool
+    output: str | None
+
+
+# Keywords whose command's status is tested, not lost: `if pytest; then`, `! cmd`, `while`.
+_TESTS = frozenset({"if", "elif", "while", "until", "!"})
+_LIST_OPERATORS = frozenset({"&&", "||", "|", "|&", "("})  # a list goes on after them
+
+
+def _last_command(simples: list[_Simple]) -> int:
+    """The index of the script's last command (not a closing keyword such as `fi`)."""
+    for index in range(len(simples) - 1, -1, -1):
+        if _peel([w.text for w in simples[index].words])[0]:
+            return index
+    return -1
+
+
+def _ends_script(simples: list[_Simple], index: int, last: int) -> bool:
+    """Whether the command's status can be the script's: it is the last command, or `&&` and pipes
+    join it to the last one (`make test && make clean` at the end)."""
+    return index <= last and all(s.operator in ("&&", "|", "|&") for s in simples[index:last])
+
+
+def _fallback(simples: list[_Simple], index: int) -> tuple[tuple[str, ...], ...] | None:
+    """The commands after `||` that run when the command at `index` fails, to the end of the list
+    (a `{ …; }` group or `( … )` subshell after it included)."""
+    if simples[index].operator != "||":
+        return None
+    out: list[tuple[str, ...]] = []
+    depth = 0
+    for simple in simples[index + 1:]:
+        words = [w.text for w in simple.words]
+        depth += words.count("{") + (simple.operator == "(")
+        argv = _peel(words)[0]
+        argv = [w for w in argv if w != "}"]
+        if argv:
+            out.append(tuple(argv))
+        depth -= words.count("}") + (simple.operator == ")")
+        if depth <= 0 and simple.operator not in _LIST_OPERATORS:
+            break
+    return tuple(out)
+
+
+# A redirection of standard output to a file (`> f`, `>> f`, `1> f`, `&> f`; not `2> f`, `>&2`).
+_STDOUT_REDIRECT = re.compile(r"(?:^|(?<=[\s;]))1?(?:>>|>\||&>>|&>|>)(?!&)\s*([^\s;&|<>()]+)")
+
+
+def _output(text: str, simples: list[_Simple], index: int) -> str | None:
+    """The file the output of the pipeline that the command at `index` starts or is part of goes
+    to: the first file a later `tee` of the pipeline writes, else the stdout redirection of its
+    last command (None: the terminal or `/dev/null`)."""
+    end = index
+    while end < len(simples) - 1 and simples[end].operator in ("|", "|&"):
+        end += 1
+    for simple in simples[index + 1:end + 1]:
+        argv = _peel([w.text for w in simple.words])[0]
+        if argv[:1] == ["tee"]:
+            files = [a for a in argv[1:] if not a.startswith("-")]
+            if files:
+                return files[0]
+    written = text[simples[end].start:simples[end].end]
+    if ">" not in written:
+        return None
+    targets = _STDOUT_REDIRECT.findall(written)
+    target = targets[-1].strip("'\"") if targets else None
+    return None if target in (None, "", "/dev/null") else target
+
+
+_STATUS_READ = re.compile(r"\$\?|PIPESTATUS|pipestatus")
+
+
+def _status_read(text: str, simples: list[_Simple], index: int) -> bool:
+    """Whether the command after the pipeline that ends at or after `index` reads its status."""
+    while index < len(simples) and simples[index].operator in ("|", "|&"):
+        index += 1
+    if index + 1 >= len(simples):
+        return False
+    after = simples[index + 1]
+    return _STATUS_READ.search(text, after.start, after.end) is not None
+
+
+def _set_options(args: list[str], options: tuple[bool | None, bool | None]) -> tuple[bool | None, bool | None]:
+    """`set -e`/`+e`, `-o errexit`, `-o pipefail` (and combined `-euxo pipefail`) applied."""
+    errexit, pipefail = options
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if len(word) < 2 or word[0] not in "-+" or word.startswith("--"):
+            break
+        on = word[0] == "-"
+        if "e" in word[1:]:
+            errexit = on
+        if "o" in word[1:] and i + 1 < len(args):
+            i += 1
+            if args[i] == "pipefail":
+                pipefail = on
+            elif args[i] == "errexit":
+                errexit = on
+        i += 1
+    return errexit, pipefail
+
+
+def shell_options(command: str) -> tuple[bool | None, bool | None]:
+    """(errexit, pipefail) of a shell started as `command` (`bash --noprofile --norc -eo pipefail
+    {0}`, `/bin/sh`, `bash {0}`): whether `-e` and `-o pipefail` are on. (None, None) when it is
+    not a POSIX shell (`pwsh`, `python {0}`, `cmd`)."""
+    words = command.split()
+    if not words or posixpath.basename(words[0]) not in _SHELLS:
+        return None, None
+    errexit, pipefail = _set_options([w for w in words[1:] if not w.startswith("--") and w != "{0}"],
+                                     (False, False))
+    return errexit, pipefail
 
 
 def _directory(argv: list[str], cwd: str | None,

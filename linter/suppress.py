@@ -1,8 +1,8 @@
 """Inline suppressions and baselines: how a repository with existing findings adopts cilint.
 
 Inline: `# cilint: ignore[CIL101]` or `# cilint: ignore[warnings-as-errors, CIL102] -- reason`
-on the line of a finding or on the line above it. Rules are named by id (any case), by name, or
-`ALL`. A suppressed finding is kept, marked `inSource` (SARIF shows it as dismissed, JSON as
+on the line of a finding or on the line above it. Rules are named by id, by name, or `ALL`, in
+any case. A suppressed finding is kept, marked `inSource` (SARIF shows it as dismissed, JSON as
 `suppressed`), and does not count for the exit code.
 
 A suppression that suppresses nothing is itself reported by the rule `unused-suppression`
@@ -90,8 +90,14 @@ def parse_suppressions(project: Project) -> list[Suppression]:
     return found
 
 
+def _key_names(key: str, rule_id: str, rule_name: str) -> bool:
+    """Whether a suppression key names the rule: `ALL`, its id or its name, in any case (as
+    `cilint explain` reads them)."""
+    return key.lower() in ("all", rule_id.lower(), rule_name)
+
+
 def _names(key: str, finding: Finding) -> bool:
-    return key.upper() in ("ALL", finding.rule_id.upper()) or key == finding.rule
+    return _key_names(key, finding.rule_id, finding.rule)
 
 
 def apply_inline(project: Project, findings: list[Finding]) -> list[Suppression]:
@@ -140,8 +146,7 @@ def unused_findings(
             if entry.used:
                 continue
             span = Span(suppression.path, suppression.line, entry.column, suppression.line, entry.end_column)
-            named = [rule.id for rule in known_rules if entry.key.upper() in ("ALL", rule.id.upper())
-                     or entry.key == rule.name]
+            named = [rule.id for rule in known_rules if _key_names(entry.key, rule.id, rule.name)]
             if not named:
                 out.append(Finding(f"suppression names `{entry.key}`, which is no rule: `cilint rules` lists "
                                    "them; fix the name or remove it", span))

@@ -70,6 +70,22 @@ class Command:
     text: str
     cwd: str | None = None  # from a preceding `cd dir &&`
     masked: bool = False  # followed by `|| true` or similar: failure does not fail the step
+    # How the script treats its failure (see `shell`): the commands run when it fails (after
+    # `||`, up to the end of that list; None: not followed by `||`), whether its output is piped
+    # to another command (its status is then the pipeline's only under `pipefail`), `set -e` and
+    # `set -o pipefail` as the script set them before it (None: left at the shell's default),
+    # whether its status is read (by the next command: `$?`, `PIPESTATUS`; by `if`, `while`, `!`), and whether it is the
+    # script's last command (whose status is the script's).
+    fallback: tuple[tuple[str, ...], ...] | None = None
+    piped: bool = False
+    errexit: bool | None = None
+    pipefail: bool | None = None
+    status_read: bool = False
+    last: bool = False
+    # The file the output of its pipeline goes to: what the first `tee` after it writes, or the
+    # stdout redirection (`> f`, `>> f`) of the pipeline's last command, as written (None: the
+    # terminal, `/dev/null`, or not known). A later command that tests that file reads its result.
+    output: str | None = None
 
 
 # What refers to a value filled in elsewhere in any shell or template language (no platform's own

@@ -7,13 +7,17 @@ from ..linter.ruleapi import RuleModule
 from . import (
     approval_before_deploy,
     cache_key_lockfile,
+    checkout_credentials,
     invalid_reference,
     least_privilege,
+    masked_failures,
     parse_error,
     pinned_actions,
     pinned_images,
     required_checks,
     secrets_via_contexts,
+    template_injection,
+    untrusted_trigger,
     unused_suppression,
     warnings_as_errors,
 )
@@ -30,4 +34,8 @@ BUILTIN: list[RuleModule] = [
     required_checks,
     pinned_actions,
     least_privilege,
+    masked_failures,
+    untrusted_trigger,
+    template_injection,
+    checkout_credentials,
 ]

@@ -51,7 +51,8 @@ not reach production, approved or not. Preview deploys on pull requests are not 
 deploys and are fine.
 
 The message names one unapproved path, e.g. `push(main) -> build -> deploy`; SARIF output carries
-every job of it as related locations.
+its jobs as related locations (up to 20 per finding: the first ones and the deploy). The walk back
+from a deploy stops at 50 jobs: a path that long is shown as its last jobs (`push -> ... -> e -> deploy`).
 
 Examples: a failing and a passing repository per platform, in `rules/examples/approval-before-deploy/`;
 `cilint explain CIL105` and docs/rules/approval-before-deploy.md show them with what cilint reports.
@@ -94,6 +95,10 @@ PRECISION = "high"
 APPROVED, UNVERIFIED, UNGATED = 2, 1, 0
 MANUAL_EVENTS = ("workflow_dispatch", "manual")
 MAX_PATH = 12  # jobs shown in a path; longer ones are elided in the middle
+# Jobs shown of a path cut short: the walk back from a deploy stops at MAX_WALK + 2 jobs, since a
+# chain of N deploy jobs would otherwise cost N^2 in time, memory and related locations (2,000
+# jobs: 8.7 GB); a path that long is shown as its last MAX_WALK jobs.
+MAX_WALK = 48
 # Evidence that never makes the pull-request claim: a name, and CircleCI's `deploy` step, whose
 # script often deploys only on some branches (`if [ "$CIRCLE_BRANCH" == "master" ]`).
 WEAK_EVIDENCE = ("job name", "`deploy` step")
@@ -117,6 +122,12 @@ class _Miss:
     path: list[JobRun]
     upstream: str = ""  # `push(main) -> CI` for workflow_run chains
     environment: str = ""  # the unverified environment and the job that has it
+
+    @property
+    def cut(self) -> bool:
+        """The path was walked back further than MAX_WALK + 1 jobs and goes on: its start is not
+        shown (the walks stop at MAX_WALK + 2 jobs, one more than a whole path that is shown)."""
+        return len(self.path) > MAX_WALK + 1
 
     @property
     def level(self) -> str:
@@ -240,7 +251,7 @@ def _circleci_path(workflow: Workflow, covered: dict[str, list[bool]], key: str,
             if any(_same_scope(t, trigger) and not (flag and uncovered_only) for t, flag in flags):
                 step = pred
                 break
-        if step is None:
+        if step is None or len(path) > MAX_WALK + 1:  # `_Miss.cut`
             return list(reversed(path))
         seen.add(step)
         path.append(workflow.job(step))
@@ -377,7 +388,7 @@ def _github_path(workflow: Workflow, gates: dict[str, _Gate], job: JobRun) -> li
     path = [job]
     key: str | None = gates[job.key].parent
     seen = {job.key}
-    while key is not None and key not in seen:
+    while key is not None and key not in seen and len(path) <= MAX_WALK + 1:  # `_Miss.cut`
         seen.add(key)
         path.append(workflow.job(key))
         key = gates[key].parent
@@ -444,7 +455,7 @@ def _finding(workflow: Workflow, job: JobRun, misses: list[_Miss], fix: str = ""
     )
     related: list[tuple[Span, str]] = [(first.trigger.span, f"trigger `{first.trigger.label()}`")]
     between = "on the path" if first.kind == "pull_request" else "runs before it, with no approval in between"
-    for step in first.path[:-1]:
+    for step in _shown(first)[:-1]:
         related.append((step.span, f"`{step.key}` {between}"))
     assert job.deploy is not None
     what, span = job.deploy.evidence[0]
@@ -472,9 +483,16 @@ def _evidence(job: JobRun) -> str:
     return job.deploy.evidence[0][0]
 
 
+def _shown(miss: _Miss) -> list[JobRun]:
+    """The jobs of the path that are shown: all of it, or the last MAX_WALK of a longer one."""
+    return miss.path[-MAX_WALK:] if miss.cut else miss.path
+
+
 def _path_text(miss: _Miss) -> str:
-    names = [job.key for job in miss.path]
-    if len(names) > MAX_PATH:
+    names = [job.key for job in _shown(miss)]
+    if miss.cut:
+        names = ["...", *names[-MAX_PATH // 2:]]
+    elif len(names) > MAX_PATH:
         names = [*names[: MAX_PATH // 2], "...", *names[-MAX_PATH // 2:]]
     start = miss.upstream or miss.trigger.label()
     return " -> ".join([start, *names])

@@ -41,6 +41,7 @@ from typing import Any
 from ..linter.findings import Finding
 from ..linter.imageref import VERSION, ImageRef, tag_kind
 from ..linter.model import Image, Project, Span
+from ..linter.printable import clip
 
 ID = "CIL102"
 NAME = "pinned-images"
@@ -66,21 +67,21 @@ def judge(ref: ImageRef, require: str) -> Verdict | None:
     if ref.digest is not None:
         if _DIGEST.fullmatch(ref.digest):
             return None
-        return Verdict("error", f"has a malformed digest `{ref.digest}`")
+        return Verdict("error", f"has a malformed digest `{clip(ref.digest)}`")
     if require == "digest":
         return Verdict("error", "is not pinned by digest (`require: digest`)")
     if not ref.tag:
         return Verdict("error", "has no tag, so it pulls `latest`")
     kind = tag_kind(ref)
     if kind == "floating":
-        return Verdict("error", f"uses the moving tag `{ref.tag}`")
+        return Verdict("error", f"uses the moving tag `{clip(ref.tag)}`")
     if kind == "partial":
         return Verdict("warning", _partial(ref))
     if kind == "codename":
-        return Verdict("warning", f"uses `{ref.tag}`, a release line named by its codename, which moves to each "
+        return Verdict("warning", f"uses `{clip(ref.tag)}`, a release line named by its codename, which moves to each "
                        "new point release")
     if kind == "versionless":
-        return Verdict("error", f"uses the tag `{ref.tag}`, which names no version: it moves like `latest`")
+        return Verdict("error", f"uses the tag `{clip(ref.tag)}`, which names no version: it moves like `latest`")
     return None
 
 
@@ -88,8 +89,8 @@ def _partial(ref: ImageRef) -> str:
     version = VERSION.fullmatch((ref.tag or "").lower())
     shown = version.group(1) if version else ref.tag
     if ref.repository.startswith("cimg/") and shown and shown.count(".") == 1:
-        return f"uses `{shown}`, a CircleCI convenience-image tag that moves to the latest patch release"
-    return f"uses the partial version `{shown}`, which moves to each new release"
+        return f"uses `{clip(shown)}`, a CircleCI convenience-image tag that moves to the latest patch release"
+    return f"uses the partial version `{clip(str(shown))}`, which moves to each new release"
 
 
 _FIX = "pin the full version or a digest (`@sha256:...`)"
@@ -116,19 +117,19 @@ def _images(project: Project) -> Iterator[tuple[Image, str | None]]:
 
 
 def _finding(image: Image, job: str | None, require: str) -> Finding | None:
-    related = [(text.span, f"the value `{text.value}` is set here") for text in image.via
+    related = [(text.span, f"the value `{clip(text.value)}` is set here") for text in image.via
                if text.span != image.span]
     source = _source(image)
     if not image.ref.strip():
         return None  # an expression that gives no image (`container: ${{ matrix.c }}` with c empty)
     if not image.resolved:
-        message = (f"image `{image.written}` is only known at run time{source}: cilint cannot tell "
+        message = (f"image `{clip(image.written)}` is only known at run time{source}: cilint cannot tell "
                    "whether it is pinned; prefer a pinned value")
         return Finding(message, image.span, job=job, level="note", related=related)
     verdict = judge(ImageRef.parse(image.ref), require)
     if verdict is None:
         return None
-    message = f"image `{image.ref}`{source} {verdict.problem}: {_FIX}"
+    message = f"image `{clip(image.ref)}`{source} {verdict.problem}: {_FIX}"
     return Finding(message, image.span, job=job, level=verdict.level, related=related)
 
 

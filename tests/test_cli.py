@@ -25,7 +25,8 @@ def test_rules_lists_every_rule_with_id_name_level() -> None:
     assert code == 0
     lines = out.splitlines()
     assert [line.split()[0] for line in lines] == [
-        "CIL001", "CIL002", "CIL003", "CIL101", "CIL102", "CIL103", "CIL104", "CIL105", "CIL106", "CIL107", "CIL109"]
+        "CIL001", "CIL002", "CIL003", "CIL101", "CIL102", "CIL103", "CIL104", "CIL105", "CIL106", "CIL107", "CIL108",
+        "CIL109", "CIL110", "CIL111", "CIL112"]
     assert lines[0].split()[1:3] == ["parse-error", "error"]
 
 

@@ -108,6 +108,7 @@ def test_search_stops_at_the_repository_root(tmp_path: Path) -> None:
 
 
 def test_search_passes_over_pyproject_without_cilint_table(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()  # the repository root: without one the search stays in the start directory
     outer = write(tmp_path / "pyproject.toml", "[tool.cilint]\ndefault_branch = 'outer'\n")
     write(tmp_path / "pkg" / "pyproject.toml", "[tool.ruff]\nline-length = 100\n")
     assert find_config(tmp_path / "pkg") == outer.resolve()
@@ -179,6 +180,7 @@ def test_pyproject_fixture() -> None:
         ("deploy:\n  verbs: [x]\n  verb: [y]\n", 3, "unknown key `verb` in `deploy`"),
         ("circleci:\n  check: status\n", 2, "unknown key `check`"),
         ("circleci:\n  checks: oauth\n", 2, "circleci.checks"),
+        ("circleci:\n  fork_secrets: 'yes'\n", 2, "circleci.fork_secrets"),
         ("rules:\n  CIL999: {level: error}\n", 2, "unknown rule `CIL999`"),
         ("rules:\n  CIL101:\n    pyton: true\n", 3, "unknown option `pyton`"),
         ("rules:\n  CIL101:\n    python: 'yes'\n", 3, "must be true/false"),

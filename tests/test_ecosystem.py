@@ -244,6 +244,16 @@ def test_inline_suppressions(shop: Path) -> None:
     assert kinds == [[{"kind": "inSource"}], [{"kind": "inSource", "justification": "node 20 LTS line"}]]
 
 
+def test_suppressions_name_rules_in_any_case(shop: Path) -> None:
+    edit(shop / WF, "    runs-on: ubuntu-latest\n    container",
+         "    runs-on: ubuntu-latest  # cilint: ignore[Pinned-Images]\n    container")
+    edit(shop / CCI, "      - image: cimg/base:current\n",
+         "      # cilint: ignore[cil102]\n      - image: cimg/base:current\n")
+    data = check_json(shop)[1]
+    assert {(f["path"], f["line"]) for f in data["suppressed"]} == {(WF, 11), (CCI, 16)}
+    assert [f for f in where(data) if f[2] in ("CIL102", "CIL003")] == []
+
+
 def test_unused_unknown_and_malformed_suppressions_are_notes(shop: Path) -> None:
     edit(shop / WF, "    runs-on: ubuntu-latest\n    container",
          "    runs-on: ubuntu-latest  # cilint: ignore[pinned-actions, CIL102] -- wrong line\n    container")
@@ -356,7 +366,7 @@ def test_sarif_for_code_scanning(shop: Path) -> None:
     severities = {rule_id: rule["properties"].get("security-severity") for rule_id, rule in rules.items()}
     assert severities == {"CIL001": None, "CIL002": None, "CIL003": None, "CIL101": None, "CIL102": "6.5",
                           "CIL103": None, "CIL104": "8.0", "CIL105": "8.0", "CIL106": None, "CIL107": "7.5",
-                          "CIL109": "5.0"}
+                          "CIL108": None, "CIL109": "5.0", "CIL110": "8.8", "CIL111": "9.0", "CIL112": "5.5"}
     assert all("security" in rules[r]["properties"]["tags"] for r, s in severities.items() if s)
     results = run_["results"]
     assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"

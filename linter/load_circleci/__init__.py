@@ -32,6 +32,7 @@ Where things are:
 | `branch_filters`| branch filters (names, `/regex/`) as the neutral patterns of `Trigger.admits`     |
 | `cache_keys`    | `save_cache`/`restore_cache` keys (`{{ checksum }}`, `{{ .Branch }}`) and paths   |
 | `env_file`      | `$BASH_ENV`: what a step exports to the later steps of its job                    |
+| `injection`     | `<< pipeline.* >>` values a contributor writes, pasted into `run` commands        |
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from __future__ import annotations
 from .core import VERSIONS, load_circleci
 from .executors import AUTH_KEYS
 from .filters import DEFAULT_BRANCHES, MATCH_ALL, MAX_CONDITION_DEPTH
+from .forks import fork_secrets
 from .jobs import ENTRY_KEYS, JOB_KINDS
 from .secrets import BUILTIN_PREFIXES, BUILTIN_VARS
 from .steps import MAX_COMMAND_DEPTH, MAX_JOB_STEPS, SIMPLE_STEPS, STEP_HANDLERS
@@ -61,5 +63,6 @@ __all__ = [
     "SIMPLE_STEPS",
     "STEP_HANDLERS",
     "VERSIONS",
+    "fork_secrets",
     "load_circleci",
 ]

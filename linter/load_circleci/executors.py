@@ -52,8 +52,38 @@ def resolve_executor(config: Config, body: YMap, scope: Scope, job: str) -> Exec
         if "/" not in name or orb_of(config, name, scope.namespace) is None:
             config.invalid(f"undefined executor '{name}'", pos, job)
         return None  # orb executors are opaque
+    if "executor" in edef.body:
+        _nested_executor(config, edef.name, edef.body, scope, job)
     args = bind(config, edef.body.get("parameters"), given, scope, edef.namespace)
     return Exec(edef.body, Scope(params=args, origin=f"executor:{edef.name}", namespace=edef.namespace))
+
+
+def _nested_executor(config: Config, name: str, body: YMap, scope: Scope, job: str) -> None:
+    """An executor definition takes `docker`, `machine`, `macos` or `windows` (and `shell`,
+    `working_directory`, `environment`, `resource_class`, `parameters`), never `executor`: one that
+    names another executor is reported, with the chain it starts and whether it closes a cycle
+    (each definition is visited once, so a chain costs its length)."""
+    chain, body_now = [name], body
+    while isinstance(body_now, YMap) and "executor" in body_now:
+        value = body_now["executor"]
+        raw = value.get("name") if isinstance(value, YMap) else value
+        if raw is None or not is_scalar(raw):
+            break
+        following = find_definition(config.executors, scalar_str(raw), scope.namespace)
+        if following is None:
+            chain.append(scalar_str(raw))
+            break
+        if following.name in chain:
+            chain.append(following.name)
+            config.invalid(f"executors name each other in a cycle: {' -> '.join(chain)}; an executor definition "
+                           "cannot name an executor (it takes docker, machine, macos or windows)",
+                           body.key_pos_of("executor"), job)
+            return
+        chain.append(following.name)
+        body_now = following.body
+    config.parse_error(f"executor `{name}` names an executor (`executor: {chain[1] if len(chain) > 1 else '?'}`), "
+                       "which an executor definition does not take (docker, machine, macos or windows): "
+                       "cilint does not follow it", body.key_pos_of("executor"), job)
 
 
 def resource_class(config: Config, body: YMap, scope: Scope) -> list[Text]:

@@ -506,7 +506,9 @@ def triggers(reach: Reach, span: Any) -> list[Trigger]:
     if reach.branches:
         out.append(Trigger("push", span, branches=reach.only, branches_ignore=reach.ignore, certain=sure))
     if reach.pull_request:
-        out.append(Trigger("pull_request", span, certain=sure))
+        # Someone outside the team can open a pull request from a fork; its pipeline gets the
+        # project's secrets only when the project passes them to forks (`fork_secrets` below).
+        out.append(Trigger("pull_request", span, certain=sure, outsider=True))
     if reach.tags:
         out.append(Trigger("push", span, tags=reach.tags, tags_ignore=reach.tags_ignore, certain=sure))
     return out

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from ..loadutil import scalar_str
 from ..model import CheckName, EnvVar, Image, JobKind, JobRun, qualified
+from ..shell import shell_options
 from ..yamlsrc import YMap
 from .context import Config, Def, Leg, Scope
 from .env_file import carry_bash_env
 from .executors import environment, images_of, resolve_executor, resource_class
+from .injection import read_injections
 from .orbs import find_definition, orb_of, orb_use
 from .parameters import argument, bind, subst, texts_at
 from .secrets import job_secrets
@@ -28,6 +30,10 @@ ENTRY_KEYS = frozenset({
     "serial-group", "override-with", "max_auto_reruns", "job-group", "description",
 })
 JOB_KINDS: dict[str, JobKind] = {"approval": "approval", "no-op": "noop"}  # `type:` -> JobRun.kind (else "job")
+# The shell a `run` step starts in unless the step, job or executor sets `shell:` (configuration
+# reference, "Default shell options"; `/bin/sh -eo pipefail` where the image has no bash). A
+# Windows executor's default is PowerShell.
+DEFAULT_SHELL = "/bin/bash -eo pipefail"
 
 
 def job_run(config: Config, leg: Leg, workflow: str) -> JobRun:
@@ -51,6 +57,27 @@ def job_run(config: Config, leg: Leg, workflow: str) -> JobRun:
     status = leg.key if kind in ("job", "orb") else f"{workflow}/{leg.key}"
     job.checks = [CheckName(f"{STATUS_PREFIX}{status}", "status", job.span)]
     return job
+
+
+def _shells(config: Config, job: JobRun, body: YMap, scope: Scope, executor: YMap | None) -> None:
+    """`Step.errexit` and `Step.pipefail` of each `run` step: its `shell:`, else the job's or the
+    executor's, else the default."""
+    job_shell = next((scalar_str(node["shell"]) for node in (body, executor)
+                      if isinstance(node, YMap) and is_set(node.get("shell"))), None)
+    executor_name = body.get("executor")
+    if isinstance(executor_name, YMap):
+        executor_name = executor_name.get("name")
+    windows = (any("windows" in text.value.lower() for text in job.runs_on)
+               or (isinstance(executor_name, str) and executor_name.startswith("win/"))
+               or (isinstance(executor, YMap) and "windows" in str(executor.get("machine", "")).lower()))
+    for step in job.steps:
+        if step.kind != "run":
+            continue
+        shell = step.shell or job_shell
+        if shell is None and windows:
+            continue
+        shell = subst(config, shell, scope)[0] if shell is not None else DEFAULT_SHELL
+        step.errexit, step.pipefail = shell_options(shell) if "<<" not in shell else (None, None)
 
 
 def job_kind(config: Config, leg: Leg, job: str) -> tuple[JobKind, Def | None]:
@@ -107,5 +134,13 @@ def expand_job(config: Config, job: JobRun, jdef: Def, leg: Leg) -> None:
                                    ("post-steps", leg.conf, Scope(matrix=matrix, origin="post-steps"))):
         read_steps(config, where.get(key), where.pos_of(key), site_scope, ctx, 0, ())
     job.steps = ctx.steps
+    _shells(config, job, body, scope, executor.body if executor is not None else None)
     carry_bash_env(job.steps)
+    read_injections(job.steps)
     job.secrets = job_secrets(job, config.src.lines)
+    # A pull request's pipeline checks out the pull request (and reads its config): the first
+    # `checkout`, and the first `run` after it, are an outsider's code when a fork opened it.
+    job.pr_checkout = next((i for i, step in enumerate(job.steps) if step.kind == "checkout"), None)
+    if job.pr_checkout is not None:
+        job.runs_pr_code = next((i for i, step in enumerate(job.steps)
+                                 if i > job.pr_checkout and step.run is not None), None)

@@ -265,6 +265,8 @@ def edges(config: Config, workflow: Workflow, legs: list[Leg], ambiguous: dict[s
                 if not spend(config.src, pos):  # matrices requiring matrices: legs x legs edges
                     return
                 workflow.dag.add_edge(key, leg.key, statuses=statuses)
+                if any(status != "success" for status in statuses):  # `requires: [{build: failed}]`
+                    workflow.job(leg.key).runs_after_failed_need = True
 
 
 def cycles(config: Config, workflow: Workflow, legs: list[Leg]) -> bool:
