@@ -49,6 +49,9 @@ class CommandUse:
     scopes: tuple[str, ...]
     what: str  # how messages name it
     source: str
+    # False: the command may write with any of `scopes`, or with none (`gh api` calls any
+    # endpoint): no scope is named as used, and none is reported unused.
+    certain: bool = True
 
 
 _RELEASE = ("contents",)
@@ -182,7 +185,9 @@ COMMAND_USES: tuple[CommandUse, ...] = (
     CommandUse(_AT + r"gh\s+label\b", ("issues",), "`gh label`", "gh manual"),
     CommandUse(_AT + r"gh\s+(?:workflow\s+run|run\s+(?:cancel|rerun|delete)|cache\s+delete)\b", ("actions",),
                "`gh workflow`/`gh run`", "gh manual"),
-    CommandUse(_AT + r"gh\s+(?:api|extension)\b", SCOPES, "`gh api`", "gh manual: any endpoint"),
+    CommandUse(_AT + r"gh\s+api\b", SCOPES, "`gh api`", "gh manual: any endpoint, read or write", certain=False),
+    CommandUse(_AT + r"gh\s+extension\b", SCOPES, "`gh extension`", "gh manual: an extension calls any endpoint",
+               certain=False),
     CommandUse(_AT + r"gh\s+attestation\b", ("attestations", "id-token"), "`gh attestation`", "gh manual"),
     CommandUse(_AT + r"gh\s+project\b", ("repository-projects",), "`gh project`", "gh manual"),
     CommandUse(r"\bsemantic-release\b", ("contents", "issues", "pull-requests", "packages", "id-token"),

@@ -27,6 +27,24 @@ CODENAMES = frozenset({
 TWO_PART_VERSIONS = frozenset({"postgres", "postgresql"})
 # Images versioned by date `YY.MM` / `YYYY.MM`: a dated tag names one snapshot.
 CALENDAR_VERSIONS = frozenset({"ubuntu", "cimg/base"})
+# Where a bare number (`:9`, `:20`) names a release line that moves: Docker's official images and
+# the publishers that repackage upstream software by its major version (CircleCI's images, the
+# architecture mirrors of the official ones, Bitnami, Cypress), an image named like its publisher
+# (`valkey/valkey`), or an image named like a well-known product (`acme/node:20` rebuilds
+# node 20). Elsewhere, an organisation's own image, a bare number is as likely a build number
+# (`fishtownanalytics/test-container:9`, one of a sequence of builds), which pins: not guessed at.
+VERSION_LINE_PUBLISHERS = frozenset({
+    "circleci", "cimg", "bitnami", "cypress", "i386", "amd64", "arm64v8", "arm32v7", "arm32v6", "ppc64le",
+    "s390x",
+})
+PRODUCTS = frozenset({
+    "node", "python", "ruby", "golang", "go", "openjdk", "eclipse-temurin", "amazoncorretto", "java", "jdk",
+    "postgres", "postgresql", "mysql", "mariadb", "redis", "mongo", "mongodb", "elasticsearch", "opensearch",
+    "rabbitmq", "memcached", "nginx", "httpd", "php", "elixir", "erlang", "rust", "gcc", "clang", "llvm",
+    "debian", "ubuntu", "alpine", "centos", "fedora", "rockylinux", "almalinux", "amazonlinux", "swift",
+    "dart", "haskell", "clojure", "gradle", "maven", "perl", "julia", "cassandra", "kafka", "zookeeper",
+    "valkey", "dotnet", "sdk", "aspnet", "runtime", "deno", "bun", "android", "base", "browsers", "kong",
+})
 # A version number and what follows it (`v1.2-alpine`: `1.2`, `-alpine`).
 VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)")
 # A date (`20240601`, `2024-06-01`, `2024.06`, CircleCI machine images' `202010-01`).
@@ -87,11 +105,21 @@ def tag_kind(ref: ImageRef) -> str:
         return "pinned"  # a full version, or a release number (`presto:332`), not a major
     repository = ref.repository
     base = repository.rsplit("/", 1)[-1]
+    if len(parts) == 1 and not _versions_by_line(repository):
+        return "pinned"
     if len(parts) == 2 and _calendar(repository, parts):
         return "pinned"
     if len(parts) == 2 and base in TWO_PART_VERSIONS and int(parts[0]) >= 10:
         return "pinned"
     return "partial"
+
+
+def _versions_by_line(repository: str) -> bool:
+    """Whether a bare number in the image's tag names a major version (`VERSION_LINE_PUBLISHERS`)."""
+    namespace, _, base = repository.rpartition("/")
+    publisher = namespace.split("/", 1)[0]
+    return (not namespace or publisher in VERSION_LINE_PUBLISHERS or namespace.rsplit("/", 1)[-1] == base
+            or base in PRODUCTS)
 
 
 def _calendar(repository: str, parts: list[str]) -> bool:

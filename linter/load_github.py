@@ -113,6 +113,20 @@ _BUILTIN_CACHES: dict[str, tuple[str, dict[str, list[str]]]] = {
     "actions/setup-dotnet": ("cache", {"true": ["**/packages.lock.json"]}),
 }
 _DEFAULT_ON = {"actions/setup-go"}  # caching on unless `cache: false`
+# What can fill a default-on cache's folders later in the job (setup-go caches GOMODCACHE and
+# GOCACHE, which only the toolchain writes; its post step saves nothing when they do not exist,
+# "Cache folder path is retrieved but doesn't exist on disk"): commands that run Go or may
+# (build tools, scripts), and actions whose name says Go or that build the code (CodeQL's
+# autobuild, and its analyze step, which builds Go code nothing traced before). A job that only sets Go up and then
+# builds in a container has no cache to go stale.
+_TOOLCHAIN_RUNNERS: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
+    "actions/setup-go": (
+        frozenset({"go", "gofmt", "make", "gmake", "task", "mage", "just", "bazel", "bazelisk", "goreleaser",
+                   "golangci-lint", "gotestsum", "ginkgo", "staticcheck", "govulncheck", "ko", "buf", "air",
+                   "xcaddy", "bash", "sh", "zsh", "source", "."}),
+        re.compile(r"(?i)(?:^|[/-])go(?:lang)?(?:[/-]|$)|golangci|goreleaser|codeql-action"),
+    ),
+}
 # Before these major versions the default key files were others: setup-go v4-v5 hashed go.sum.
 _OLDER_DEFAULTS: dict[str, tuple[int, list[str]]] = {"actions/setup-go": (6, ["go.sum"])}
 _CACHE_ACTIONS: dict[str, CacheAction] = {
@@ -388,6 +402,7 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
             run.steps = _steps(job_context, run, steps, run.env, origin=None, depth=0, log=shared)
             carry_github_env(run.steps)
             read_injections(run.steps)
+            _drop_idle_default_caches(run.steps)
             if shared is not None:
                 shared.steps = run.steps
     elif steps is not None:
@@ -804,7 +819,7 @@ def _token_uses(run: JobRun) -> list[TokenUse]:
         for command in step.commands:
             for use in github_token_uses.command_uses(command.text):
                 known = True
-                uses.extend(TokenUse(scope, use.what, command.span) for scope in use.scopes)
+                uses.extend(TokenUse(scope, use.what, command.span, certain=use.certain) for scope in use.scopes)
         if step.run is not None and not known and (handed or _TOKEN_HANDED.search(step.run.value)):
             uses.extend(TokenUse(scope, "a script given the token", step.run.span, certain=False)
                         for scope in github_token_uses.SCOPES if scope != "id-token")
@@ -1123,6 +1138,27 @@ def _cache(source: Source, step: Step, item: YMap) -> Cache | None:
     return github_cache.with_key_inputs(
         Cache("builtin", span, tool=tool if tool != "true" else step.uses.name.split("-")[-1], key_files=files),
         step.env)
+
+
+def _drop_idle_default_caches(steps: list[Step]) -> None:
+    """A cache a setup action turns on by default (not asked for with its input) is no cache
+    when no later step of the job can fill it (`_TOOLCHAIN_RUNNERS`)."""
+    for index, step in enumerate(steps):
+        if step.cache is None or step.uses is None or step.uses.name not in _TOOLCHAIN_RUNNERS:
+            continue
+        input_name = _BUILTIN_CACHES[step.uses.name][0]
+        if input_name in step.inputs:
+            continue  # asked for: the user's word
+        commands, actions = _TOOLCHAIN_RUNNERS[step.uses.name]
+        if not any(_may_run(later, commands, actions) for later in steps[index + 1:]):
+            step.cache = None
+
+
+def _may_run(step: Step, commands: frozenset[str], actions: re.Pattern[str]) -> bool:
+    if step.uses is not None:
+        return step.uses.local or actions.search(step.uses.name) is not None
+    return any(command.argv and (command.argv[0] in commands or "/" in command.argv[0])
+               for command in step.commands)
 
 
 def _default_key_files(uses: Reference, files: list[str]) -> list[str]:

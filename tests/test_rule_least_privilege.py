@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from helpers import findings, project_for, where
 
 RULE = "least-privilege"
@@ -77,3 +81,21 @@ def test_the_loader_reads_permissions_and_job_overrides_workflow() -> None:
     image = next(publish.workflows[0].jobs())
     assert image.permissions is publish.permissions  # no job-level block: the workflow's
     assert {u.scope for u in image.token_uses if u.certain} == {"packages"}
+
+
+
+@pytest.mark.parametrize("script, what", [
+    ("gh api repos/o/r/issues", "`gh api`"),
+    ("gh extension install actions/gh-actions-cache && gh actions-cache delete k --confirm", "`gh extension`"),
+])
+def test_gh_commands_that_call_any_endpoint_name_no_scope_as_used(tmp_path: Path, script: str, what: str) -> None:
+    # `gh api` may read or write anything, an extension likewise: the message says what it may
+    # write with cannot be told, and names the command seen, never a list of every scope
+    workflow = tmp_path / ".github/workflows/clean.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\njobs:\n  clean:\n    runs-on: ubuntu-latest\n    steps:\n"
+                        f"      - run: {script}\n        env:\n          GH_TOKEN: ${{{{ github.token }}}}\n")
+    [finding] = findings(RULE, tmp_path)
+    assert (finding.span.line, finding.level) == (1, "warning")
+    assert f"what it may write with cannot be told ({what})" in finding.message
+    assert "actions (" not in finding.message

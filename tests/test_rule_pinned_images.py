@@ -84,6 +84,8 @@ def test_circleci_quiet() -> None:
     "cypress/browsers:node-20.12.0-chrome-123.0.6312.86-1-ff-124.0.2-edge-123.0.2420.65-1",
     "cypress/browsers:node16.16.0-chrome107-ff107-edge",  # the Edge browser, after full versions
     "node:latest@sha256:" + "a" * 64,
+    # an organisation's own image: a bare number is one of a sequence of builds, not a major
+    "fishtownanalytics/test-container:9", "ghcr.io/acme/ci-image:42",
 ])
 def test_pinned(ref: str) -> None:
     assert judge(ImageRef.parse(ref), "tag") is None
@@ -97,6 +99,10 @@ def test_pinned(ref: str) -> None:
     ("cimg/elixir:1.19", "warning"), ("python:3.12", "warning"), ("node:v20", "warning"),
     ("debian:bookworm", "warning"), ("x:1.2-latest", "error"), ("debian:stretch-slim", "warning"),
     ("snyk/snyk:linux", "error"), ("node:alpine", "error"), ("debian:testing", "error"),
+    # a bare number is a major where images are versioned by release line
+    ("circleci/node:14", "warning"), ("i386/node:18", "warning"), ("valkey/valkey:8", "warning"),
+    ("acme/node:18", "warning"), ("mcr.microsoft.com/dotnet/sdk:8", "warning"),
+    ("docker.mirror.hashicorp.services/circleci/node:14", "warning"),
 ])
 def test_not_pinned(ref: str, level: str) -> None:
     verdict = judge(ImageRef.parse(ref), "tag")
