@@ -15,6 +15,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -234,12 +235,19 @@ def _cause(finding: Finding) -> str:
     display = finding.job.partition(":")[2] or finding.job
     tails = [display[i + 1:] for i, char in enumerate(display) if char == "/"]
     for name in [display, *tails]:
-        if not name:
+        if not name or name not in finding.message:  # the pattern cannot match: not compiled
             continue
-        pattern = re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])")
+        pattern = _job_name_pattern(name)
         if pattern.search(finding.message):
             return pattern.sub(_JOB_MARK, finding.message)
     return finding.message
+
+
+@lru_cache(maxsize=4096)
+def _job_name_pattern(name: str) -> re.Pattern[str]:
+    """A job name as a whole name in a message (compiled once per name: every matrix leg and
+    every finding of a job asks for it)."""
+    return re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])")
 
 
 def group_findings(findings: list[Finding]) -> list[list[Finding]]:
