@@ -13,6 +13,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from . import github_cache, github_filters, github_token_uses
@@ -694,14 +695,20 @@ def read_permissions(source: Source, node: YMap) -> Permissions | None:
     return None  # an expression or a value GitHub rejects (reported by the schema, not here)
 
 
+@lru_cache(maxsize=8192)
+def _hands_token(text: str) -> bool:
+    """Whether a value hands the job's token on (memoised: matrix legs repeat their steps' values)."""
+    return _TOKEN_HANDED.search(text) is not None
+
+
 def _token_uses(run: JobRun) -> list[TokenUse]:
     """What the job's steps do that needs a scope of its token (`github_token_uses`): certain for
     an action or command of the table; possible (`certain=False`) where the token is handed to
     something the table does not know, or an unknown action's name says it may write."""
     uses: list[TokenUse] = []
     for step in run.steps:
-        handed = any(_TOKEN_HANDED.search(text.value) for text in step.inputs.values()) or any(
-            _TOKEN_HANDED.search(var.written) for var in step.env.values())
+        handed = any(_hands_token(text.value) for text in step.inputs.values()) or any(
+            _hands_token(var.written) for var in step.env.values())
         if step.uses is not None and step.uses.kind == "action" and not step.uses.local:
             scopes = github_token_uses.action_scopes(step.uses.name, frozenset(
                 name for name, text in step.inputs.items() if text.value.strip().lower() == "true"))
