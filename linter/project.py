@@ -545,10 +545,25 @@ def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
     return False
 
 
+@dataclass
+class FilePart:
+    """The share of a project's files one process loads when a check is split between two
+    (`split.py`): what discovery found (done once, before the split), the files of this share,
+    and whether this process reports what discovery skipped. `outside` is set by loading: the
+    files it read that are not in its share (a local reference into the other share)."""
+
+    found: list[tuple[Path, Placed]]
+    skipped: list[Skipped]
+    nested: list[Path]
+    files: frozenset[Path]
+    first: bool
+    outside: set[str] = field(default_factory=set)
+
+
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
-                  nested: list[Path] | None = None) -> Project:
+                  nested: list[Path] | None = None, part: FilePart | None = None) -> Project:
     """The project of `paths` (its root found from the first); the roots of the nested projects
-    its walks skipped are added to `nested`."""
+    its walks skipped are added to `nested`. With `part`, only that share of its files."""
     settings = settings or LoadSettings()
     paths = list(paths) or [Path(".")]
     root, is_repository = find_root(paths)
@@ -556,7 +571,13 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
     loader = _Loader(project)
     skipped: list[Skipped] = []
     only = Filter(root, settings.exclude, settings.extend_exclude)
-    for path, platform in discover(paths, root, skipped, only):
+    if part is None:
+        found = discover(paths, root, skipped, only)
+    else:
+        found = [(path, platform) for path, platform in part.found if path in part.files]
+        skipped = part.skipped if part.first else []
+        only.nested = part.nested if part.first else []
+    for path, platform in found:
         rel = loader.relpath(path)
         loaded = loader.read(path, rel)
         if loaded is None:
@@ -579,6 +600,8 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
         loaded = loader.read(path, rel)
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
+    if part is not None:
+        part.outside = set(loader.docs) - {loader.relpath(path) for path, _ in found}
     _link_workflows(project)
     project.holds_repository_contents = is_repository and holds_repository_contents(
         loader.root, {source.path for source in project.files})
