@@ -15,7 +15,6 @@ import re
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -252,20 +251,39 @@ def _cause(finding: Finding) -> str:
     # longest first, and take out the first the message names.
     display = finding.job.partition(":")[2] or finding.job
     tails = [display[i + 1:] for i, char in enumerate(display) if char == "/"]
+    message = finding.message
     for name in [display, *tails]:
-        if not name or name not in finding.message:  # the pattern cannot match: not compiled
+        if not name:
             continue
-        pattern = _job_name_pattern(name)
-        if pattern.search(finding.message):
-            return pattern.sub(_JOB_MARK, finding.message)
-    return finding.message
+        places = _whole_name_places(message, name)
+        if places:
+            parts, last = [], 0
+            for at in places:
+                parts += [message[last:at], _JOB_MARK]
+                last = at + len(name)
+            return "".join(parts) + message[last:]
+    return message
 
 
-@lru_cache(maxsize=4096)
-def _job_name_pattern(name: str) -> re.Pattern[str]:
-    """A job name as a whole name in a message (compiled once per name: every matrix leg and
-    every finding of a job asks for it)."""
-    return re.compile(rf"(?<![\w./-]){re.escape(name)}(?![\w/-])")
+# What may not stand right before and right after a job name for it to be named whole.
+_NAME_BEFORE = re.compile(r"[\w./-]")
+_NAME_AFTER = re.compile(r"[\w/-]")
+
+
+def _whole_name_places(message: str, name: str) -> list[int]:
+    r"""Where `name` stands whole in `message`, left to right without overlaps: what
+    `(?<![\w./-])<name>(?![\w/-])` finds, without compiling a pattern per job name."""
+    places: list[int] = []
+    at = message.find(name)
+    while at >= 0:
+        end = at + len(name)
+        if (at == 0 or not _NAME_BEFORE.match(message, at - 1)) and \
+                (end == len(message) or not _NAME_AFTER.match(message, end)):
+            places.append(at)
+            at = message.find(name, end)
+        else:
+            at = message.find(name, at + 1)
+    return places
 
 
 def group_findings(findings: list[Finding]) -> list[list[Finding]]:
