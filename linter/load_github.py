@@ -730,7 +730,7 @@ def _token_uses(run: JobRun) -> list[TokenUse]:
             for use in github_token_uses.command_uses(command.text):
                 known = True
                 uses.extend(TokenUse(scope, use.what, command.span) for scope in use.scopes)
-        if step.run is not None and not known and (handed or _TOKEN_HANDED.search(step.run.value)):
+        if step.run is not None and not known and (handed or _hands_token(step.run.value)):
             uses.extend(TokenUse(scope, "a script given the token", step.run.span, certain=False)
                         for scope in github_token_uses.SCOPES if scope != "id-token")
     return uses
