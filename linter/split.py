@@ -3,9 +3,9 @@
 Loading is most of a large check, and its result (the model) is too expensive to hand from one
 process to another (pickling it costs about as much as building it: `bench/parallel.py`). A
 check whose files do not refer to one another can instead be split at the files: a forked child
-loads its share and runs the rules on it, and hands back only what the rules found and the files
-it read; this process does the same with the other share, then groups, fingerprints and reports
-everything as one check does.
+loads its share, runs the rules on it, groups and fingerprints their findings (both go by file),
+and hands back only those and the files it read; this process does the same with the other share,
+then sorts the two lists into one and reports it as one check does.
 
 The output must be byte for byte that of one process, so the split is made only where it cannot
 change a finding, and checked after the fact:
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from .engine import InternalError, RunResult, finish_findings, job_spans, rule_findings
 from .findings import Finding
-from .model import Problem, Project, SourceFile, Span
+from .model import Problem, Project, SourceFile
 from .share import CAN_FORK
 
 if TYPE_CHECKING:
@@ -62,11 +62,10 @@ _PRE_READ_LIMIT = 1_000_000
 class _Half:
     """What a process found in its share."""
 
-    findings: list[Finding]
+    findings: list[Finding]  # grouped, fingerprinted and sorted
     errors: list[InternalError]
     files: list[SourceFile]
     problems: list[Problem]
-    spans: dict[str, Span]
     names: set[str]  # its GitHub workflows' names
     wanted: set[str]  # the workflow names its `workflow_run` triggers name
     outside: set[str]  # files it read outside its share
@@ -110,12 +109,15 @@ def check_in_two(
     def half(part: FilePart, into: list[Path] | None) -> tuple[Project, _Half]:
         project = load(part, into, config)
         result = rule_findings(project, rules, options, levels)
+        # Grouping and fingerprints go by file (`engine.group_findings`, `engine.fingerprint`),
+        # and no finding of one share lies in a file of the other (`_own`): each share's own.
+        result = finish_findings(project, result, lambda: job_spans(project))
         names = {w.name for w in project.workflows() if w.pipeline.platform == "github"}
         wanted = {name for w in project.workflows() for t in w.triggers if t.event == "workflow_run"
                   for name in t.workflows}
         files = [SourceFile(f.path, f.platform, f.text) for f in project.files]  # not their lines
-        return project, _Half(result.findings, result.errors, files, project.problems,
-                              job_spans(project), names, wanted, part.outside)
+        return project, _Half(result.findings, result.errors, files, project.problems, names, wanted,
+                              part.outside)
 
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -133,11 +135,10 @@ def check_in_two(
     project.files.sort(key=lambda f: f.path)
     project.problems.extend(other.problems)
     project.problems.sort(key=lambda p: (p.span.sort_key(), p.kind, p.message))
-    order = {rule.id: index for index, rule in enumerate(rules)}
-    # each rule's findings together, in rule order, as one process has them
-    findings = sorted([*ours.findings, *other.findings], key=lambda f: order.get(f.rule_id, len(order)))
-    result = finish_findings(project, RunResult(findings, []), lambda: {**ours.spans, **other.spans})
-    return project, config, rules, result
+    # Sorted as one process sorts them: findings that compare equal lie in one file, so in one
+    # share, which has them in the order one process has.
+    findings = sorted([*ours.findings, *other.findings], key=Finding.sort_key)
+    return project, config, rules, RunResult(findings, [])
 
 
 def _child_share(root: Path, found: list[tuple[Path, Placed]]) -> frozenset[Path]:
