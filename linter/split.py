@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 SPLIT_FROM_FILES = 100
 # The child's share of the bytes of the files that can go either way: this process also
 # discovers, pre-reads, merges and reports.
-CHILD_SHARE = 0.55
+CHILD_SHARE = 0.53
 # What in a file's text may make it depend on another file (checked exactly after loading):
 # triggers, and local references (`uses: ./...`) to what exists in the tree.
 _REFERS = re.compile(rb"workflow_run|workflow_call")
