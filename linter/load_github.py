@@ -165,6 +165,7 @@ class _StepLog:
     def __init__(self) -> None:
         self.steps: list[Step] | None = None
         self.events: list[tuple[str, Any, Any]] = []
+        self.token_uses: list[TokenUse] | None = None  # what the steps use of the token (read once)
 
     def spend(self, source: Source, pos: Pos) -> bool:
         self.events.append(("spend", source, pos))
@@ -376,7 +377,12 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.kind = "call"
         run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
         context.pipeline.references.append(run.uses)
-    run.token_uses = _token_uses(run)
+    if shared is not None and shared.token_uses is not None and run.steps is shared.steps:
+        run.token_uses = list(shared.token_uses)  # a later leg: its steps are the first one's
+    else:
+        run.token_uses = _token_uses(run)
+        if shared is not None and run.steps is shared.steps:
+            shared.token_uses = list(run.token_uses)
     context.pipeline.references.extend(
         step.uses for step in run.steps
         if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")
