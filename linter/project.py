@@ -378,8 +378,9 @@ def _is_ruleset(item: YMap) -> bool:
 class _Loader:
     """Reads and composes files once each, for the project and for local lookups."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, read: dict[Path, bytes] | None = None) -> None:
         self.project = project
+        self.preread = read or {}  # bytes read before (`FilePart.read`)
         self.docs: dict[str, tuple[Source, Document] | None] = {}
         # The root resolved once, and `load_local` answers by reference: composite actions are
         # looked up once per step that uses them (5,720 times for the 1,448 corpus workflows),
@@ -403,7 +404,9 @@ class _Loader:
 
     def _read(self, path: Path, rel: str) -> tuple[Source, Document] | None:
         problems = self.project.problems
-        data = self._bytes(path, rel)
+        data = self.preread.pop(path, None)
+        if data is None:
+            data = self._bytes(path, rel)
         if data is None:
             return None
         try:
@@ -558,6 +561,9 @@ class FilePart:
     files: frozenset[Path]
     first: bool
     outside: set[str] = field(default_factory=set)
+    # The bytes of files already read in full to make the split (regular files within the size
+    # limit): not read a second time.
+    read: dict[Path, bytes] = field(default_factory=dict)
 
 
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
@@ -568,7 +574,7 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
     paths = list(paths) or [Path(".")]
     root, is_repository = find_root(paths)
     project = Project(root=root, default_branch=settings.default_branch, is_repository=is_repository)
-    loader = _Loader(project)
+    loader = _Loader(project, part.read if part is not None else None)
     skipped: list[Skipped] = []
     only = Filter(root, settings.exclude, settings.extend_exclude)
     if part is None:

@@ -99,7 +99,8 @@ def check_in_two(
     found = discover(paths, root, skipped, only)
     if len(found) < SPLIT_FROM_FILES or any(platform in ("settings", "sniff") for _, platform in found):
         return None
-    theirs = _child_share(root, found)
+    read: dict[Path, bytes] = {}
+    theirs = _child_share(root, found, read)
     if not theirs:
         return None
     mine = frozenset(path for path, _ in found if path not in theirs)
@@ -107,6 +108,7 @@ def check_in_two(
     levels = {rule.id: level for rule in rules if (level := config.level_for(rule.id))}
 
     def half(part: FilePart, into: list[Path] | None) -> tuple[Project, _Half]:
+        part.read = {path: data for path, data in read.items() if path in part.files}
         project = load(part, into, config)
         result = rule_findings(project, rules, options, levels)
         # Grouping and fingerprints go by file (`engine.group_findings`, `engine.fingerprint`),
@@ -141,9 +143,9 @@ def check_in_two(
     return project, config, rules, RunResult(findings, [])
 
 
-def _child_share(root: Path, found: list[tuple[Path, Placed]]) -> frozenset[Path]:
+def _child_share(root: Path, found: list[tuple[Path, Placed]], read: dict[Path, bytes]) -> frozenset[Path]:
     """The files the child loads: GitHub workflows that refer to no other file of the tree and
-    that no `workflow_run` of another names, by size."""
+    that no `workflow_run` of another names, by size; the bytes read go to `read`."""
     sizes: dict[Path, int] = {}
     names: dict[Path, bytes] = {}
     upstream: set[bytes] = set()  # the names `workflow_run` triggers give
@@ -152,6 +154,7 @@ def _child_share(root: Path, found: list[tuple[Path, Placed]]) -> frozenset[Path
         sizes[path] = len(data) if data is not None else 0
         if data is None:
             continue
+        read[path] = data
         if b"workflow_run" in data:
             upstream.update(_upstream_names(data))
         if platform == "github" and not _REFERS.search(data) and not _refers_locally(root, data):
@@ -218,9 +221,10 @@ def _pre_read(path: Path) -> bytes | None:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size > _PRE_READ_LIMIT:
                 return None
-            return handle.read(_PRE_READ_LIMIT + 1)
+            data = handle.read(_PRE_READ_LIMIT + 1)
     except OSError:
         return None
+    return data if len(data) <= _PRE_READ_LIMIT else None  # (what the loader reads, or nothing)
 
 
 def _exact(ours: _Half, other: _Half) -> bool:
