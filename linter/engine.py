@@ -149,6 +149,18 @@ def run_rules(
     `share`: run them in two processes (see `share.py`), for a project large enough to pay for
     the fork. The findings are the same and in the same order either way.
     """
+    result = rule_findings(project, rules, options, levels, share)
+    return finish_findings(project, result, lambda: job_spans(project))
+
+
+def rule_findings(
+    project: Project,
+    rules: list[Rule],
+    options: dict[str, dict[str, Any]],
+    levels: dict[str, str],
+    share: bool = False,
+) -> RunResult:
+    """What `run_rules` finds before grouping: each rule's findings, in rule order."""
     result = RunResult()
     # A file a loader failed on (project.INTERNAL_ERROR): reported like a rule's failure.
     result.errors.extend(InternalError("loader", p.span.path, p.message)
@@ -168,9 +180,15 @@ def run_rules(
         result.findings.extend(findings)
         if error is not None:
             result.errors.append(error)
+    return result
+
+
+def finish_findings(project: Project, result: RunResult, spans_of: Callable[[], dict[str, Span]]) -> RunResult:
+    """The rules' findings grouped by place, fingerprinted and sorted (`spans_of`: where each
+    qualified job is, asked for only when a group has several members)."""
     groups = group_findings(result.findings)
     fingerprint(project, [members[0] for members in groups])  # as the first one, ungrouped, had it
-    spans = _job_spans(project) if any(len(members) > 1 for members in groups) else {}
+    spans = spans_of() if any(len(members) > 1 for members in groups) else {}
     result.findings = [merge_group(members, spans) for members in groups]
     result.findings.sort(key=Finding.sort_key)
     return result
@@ -381,7 +399,7 @@ def _display(job: str) -> str:
     return job.partition(":")[2] or job
 
 
-def _job_spans(project: Project) -> dict[str, Span]:
+def job_spans(project: Project) -> dict[str, Span]:
     """Where each qualified job is (its first run): a job of a called workflow, where it is called."""
     spans: dict[str, Span] = {}
     for workflow in project.workflows():

@@ -247,9 +247,11 @@ _COMMANDS = tuple((re.compile(use.pattern), use) for use in COMMAND_USES)
 _ANY_COMMAND = re.compile("|".join(f"(?:{use.pattern})" for use in COMMAND_USES))
 
 
+@lru_cache(maxsize=4096)
 def action_scopes(name: str, inputs: frozenset[str] = frozenset()) -> tuple[str, ...] | None:
     """The scopes an action writes with the token (None: an action the table does not know);
-    `inputs`: the `with:` inputs the step sets to true."""
+    `inputs`: the `with:` inputs the step sets to true. Memoised: a repository's workflows use a
+    few actions in many steps, and each call would otherwise scan the tables."""
     lowered = name.lower()
     if any(lowered == a.lower() or lowered.startswith(a.lower() + "/") for a in ANY_SCOPE_ACTIONS):
         return SCOPES

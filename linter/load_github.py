@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from . import github_cache, github_filters, github_reporters, github_token_uses, github_untrusted
@@ -194,6 +195,7 @@ class _StepLog:
     def __init__(self) -> None:
         self.steps: list[Step] | None = None
         self.events: list[tuple[str, Any, Any]] = []
+        self.token_uses: list[TokenUse] | None = None  # what the steps use of the token (read once)
 
     def spend(self, source: Source, pos: Pos) -> bool:
         self.events.append(("spend", source, pos))
@@ -414,7 +416,12 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.kind = "call"
         run.uses = _reference(source, uses, job.pos_of("uses"), "workflow", run.qualified)
         context.pipeline.references.append(run.uses)
-    run.token_uses = _token_uses(run)
+    if shared is not None and shared.token_uses is not None and run.steps is shared.steps:
+        run.token_uses = list(shared.token_uses)  # a later leg: its steps are the first one's
+    else:
+        run.token_uses = _token_uses(run)
+        if shared is not None and run.steps is shared.steps:
+            shared.token_uses = list(run.token_uses)
     github_untrusted.annotate(run)
     context.pipeline.references.extend(
         step.uses for step in run.steps
@@ -791,14 +798,20 @@ def read_permissions(source: Source, node: YMap) -> Permissions | None:
     return None  # an expression or a value GitHub rejects (reported by the schema, not here)
 
 
+@lru_cache(maxsize=8192)
+def _hands_token(text: str) -> bool:
+    """Whether a value hands the job's token on (memoised: matrix legs repeat their steps' values)."""
+    return _TOKEN_HANDED.search(text) is not None
+
+
 def _token_uses(run: JobRun) -> list[TokenUse]:
     """What the job's steps do that needs a scope of its token (`github_token_uses`): certain for
     an action or command of the table; possible (`certain=False`) where the token is handed to
     something the table does not know, or an unknown action's name says it may write."""
     uses: list[TokenUse] = []
     for step in run.steps:
-        handed = any(_TOKEN_HANDED.search(text.value) for text in step.inputs.values()) or any(
-            _TOKEN_HANDED.search(var.written) for var in step.env.values())
+        handed = any(_hands_token(text.value) for text in step.inputs.values()) or any(
+            _hands_token(var.written) for var in step.env.values())
         if step.uses is not None and step.uses.kind == "action" and not step.uses.local:
             scopes = github_token_uses.action_scopes(step.uses.name, frozenset(
                 name for name, text in step.inputs.items() if text.value.strip().lower() == "true"))
@@ -820,7 +833,7 @@ def _token_uses(run: JobRun) -> list[TokenUse]:
             for use in github_token_uses.command_uses(command.text):
                 known = True
                 uses.extend(TokenUse(scope, use.what, command.span, certain=use.certain) for scope in use.scopes)
-        if step.run is not None and not known and (handed or _TOKEN_HANDED.search(step.run.value)):
+        if step.run is not None and not known and (handed or _hands_token(step.run.value)):
             uses.extend(TokenUse(scope, "a script given the token", step.run.span, certain=False)
                         for scope in github_token_uses.SCOPES if scope != "id-token")
     return uses

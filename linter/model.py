@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import tomllib
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -1113,6 +1112,8 @@ SKIP_DIRS = frozenset({".git", "node_modules", "_build", "deps", ".venv", "venv"
 def toml_table(text: str) -> dict[str, Any]:
     """A TOML document's top table ({} when it does not parse, or nests deeper than the parser's
     recursion allows): for `Project.repo_parsed`."""
+    import tomllib  # here: most checks read no TOML, and importing it is 10 ms of a cold start
+
     try:
         return tomllib.loads(text)
     except (tomllib.TOMLDecodeError, RecursionError):

@@ -367,8 +367,9 @@ def _is_ruleset(item: YMap) -> bool:
 class _Loader:
     """Reads and composes files once each, for the project and for local lookups."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, read: dict[Path, bytes] | None = None) -> None:
         self.project = project
+        self.preread = read or {}  # bytes read before (`FilePart.read`)
         self.docs: dict[str, tuple[Source, Document] | None] = {}
         # The root resolved once, and `load_local` answers by reference: composite actions are
         # looked up once per step that uses them (5,720 times for the 1,448 corpus workflows),
@@ -392,7 +393,9 @@ class _Loader:
 
     def _read(self, path: Path, rel: str) -> tuple[Source, Document] | None:
         problems = self.project.problems
-        data = self._bytes(path, rel)
+        data = self.preread.pop(path, None)
+        if data is None:
+            data = self._bytes(path, rel)
         if data is None:
             return None
         try:
@@ -515,18 +518,42 @@ def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
     return False
 
 
+@dataclass
+class FilePart:
+    """The share of a project's files one process loads when a check is split between two
+    (`split.py`): what discovery found (done once, before the split), the files of this share,
+    and whether this process reports what discovery skipped. `outside` is set by loading: the
+    files it read that are not in its share (a local reference into the other share)."""
+
+    found: list[tuple[Path, Placed]]
+    skipped: list[Skipped]
+    nested: list[Path]
+    files: frozenset[Path]
+    first: bool
+    outside: set[str] = field(default_factory=set)
+    # The bytes of files already read in full to make the split (regular files within the size
+    # limit): not read a second time.
+    read: dict[Path, bytes] = field(default_factory=dict)
+
+
 def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
-                  nested: list[Path] | None = None) -> Project:
+                  nested: list[Path] | None = None, part: FilePart | None = None) -> Project:
     """The project of `paths` (its root found from the first); the roots of the nested projects
-    its walks skipped are added to `nested`."""
+    its walks skipped are added to `nested`. With `part`, only that share of its files."""
     settings = settings or LoadSettings()
     paths = list(paths) or [Path(".")]
     root, is_repository = find_root(paths)
     project = Project(root=root, default_branch=settings.default_branch, is_repository=is_repository)
-    loader = _Loader(project)
+    loader = _Loader(project, part.read if part is not None else None)
     skipped: list[Skipped] = []
     only = Filter(root, settings.exclude, settings.extend_exclude)
-    for path, platform in discover(paths, root, skipped, only):
+    if part is None:
+        found = discover(paths, root, skipped, only)
+    else:
+        found = [(path, platform) for path, platform in part.found if path in part.files]
+        skipped = part.skipped if part.first else []
+        only.nested = part.nested if part.first else []
+    for path, platform in found:
         rel = loader.relpath(path)
         loaded = loader.read(path, rel)
         if loaded is None:
@@ -549,6 +576,8 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
         loaded = loader.read(path, rel)
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
+    if part is not None:
+        part.outside = set(loader.docs) - {loader.relpath(path) for path, _ in found}
     _link_workflows(project)
     project.holds_repository_contents = is_repository and holds_repository_contents(
         loader.root, {source.path for source in project.files})

@@ -18,6 +18,7 @@ from .model import Project
 if TYPE_CHECKING:
     from .config import Config
     from .engine import InternalError, Rule
+    from .project import FilePart
 
 
 @dataclass
@@ -80,31 +81,28 @@ def _exists(path: Path) -> bool:
 
 def load_for(
     paths: list[Path], config_path: Path | None, protection_files: list[Path],
-    nested: list[Path] | None = None,
+    nested: list[Path] | None = None, part: FilePart | None = None, config: Config | None = None,
 ) -> tuple[Project, Config]:
     """Configuration and project for these paths (UsageError for a bad config or path); the roots
-    of the nested projects discovery skipped are added to `nested`."""
+    of the nested projects discovery skipped are added to `nested`. `part`: only that share of
+    the files (`split.py`), with the configuration already loaded (`config`)."""
     with collector_paused():
-        return _load_for(paths, config_path, protection_files, nested)
+        return _load_for(paths, config_path, protection_files, nested, part, config)
 
 
 def _load_for(
     paths: list[Path], config_path: Path | None, protection_files: list[Path], nested: list[Path] | None = None,
+    part: FilePart | None = None, given: Config | None = None,
 ) -> tuple[Project, Config]:
-    from .config import ConfigError, load_config
     from .deploy import annotate_deploys
     from .load_circleci import fork_secrets
     from .project import LoadSettings, build_project
 
     paths = existing_paths(paths, protection_files)
-    start = paths[0] if paths else Path(".")
-    try:
-        config = load_config(config_path, start if start.is_dir() else start.parent)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    config = given or load_config_for(paths, config_path)
     settings = LoadSettings(default_branch=config.default_branch, protection_files=protection_files,
                             exclude=config.exclude, extend_exclude=config.extend_exclude)
-    project = build_project(paths, settings, nested)
+    project = build_project(paths, settings, nested, part)
     if config.protection is not None:
         project.protections.extend(config.protections(_relative(config.path, project.root)))
     project.protected_environments = config.protected_environments
@@ -113,6 +111,17 @@ def _load_for(
     fork_secrets(project, config.circleci_fork_secrets)
     annotate_deploys(project, config.deploy)
     return project, config
+
+
+def load_config_for(paths: list[Path], config_path: Path | None) -> Config:
+    """The configuration for these (existing) paths; UsageError for a bad one."""
+    from .config import ConfigError, load_config
+
+    start = paths[0] if paths else Path(".")
+    try:
+        return load_config(config_path, start if start.is_dir() else start.parent)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _relative(path: Path | None, root: Path) -> str:
@@ -202,12 +211,25 @@ class NoPipelineFiles(UsageError):
 
 def _check_project(request: CheckRequest, paths: list[Path], nested: list[Path]) -> _Checked:
     from .engine import run_rules
+    from .split import check_in_two
 
-    project, config = load_for(paths, request.config_path, request.protection_files, nested)
-    rules = select_rules(config, request.select, request.ignore)
-    options = {rule.id: config.options_for(rule.id) for rule in rules}
+    def configure() -> tuple[Config, list[Rule]]:
+        config = load_config_for(paths, request.config_path)
+        return config, select_rules(config, request.select, request.ignore)
+
+    def load(part: FilePart, into: list[Path] | None, config: Config) -> Project:
+        return load_for(paths, request.config_path, [], into, part, config)[0]
+
+    shared = None if request.protection_files else check_in_two(paths, nested, configure, load)
+    if shared is not None:  # many files: loaded and checked half in a forked process
+        project, config, rules, result = shared
+    else:
+        project, config = load_for(paths, request.config_path, request.protection_files, nested)
+        rules = select_rules(config, request.select, request.ignore)
     levels = {rule.id: level for rule in rules if (level := config.level_for(rule.id))}
-    result = run_rules(project, rules, options, levels, share=share_rules(project))
+    if shared is None:
+        options = {rule.id: config.options_for(rule.id) for rule in rules}
+        result = run_rules(project, rules, options, levels, share=share_rules(project))
     findings = [f for f in result.findings if not config.ignored_for_path(f.rule_id, f.rule, f.span.path)]
     failed = {error.rule for error in result.errors}
     findings += _inline_suppressions(project, config, [r for r in rules if r.name not in failed], levels,

@@ -15,6 +15,7 @@ from home (`~`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..cache_paths import literal_pins, outside_checkout, prefixes, read_path, variable_pin
 from ..loadutil import templates_of_kinds
@@ -53,8 +54,10 @@ def with_key_inputs(cache: Cache) -> Cache:
     return cache
 
 
+@lru_cache(maxsize=4096)
 def read_key(key: str) -> CacheKey:
-    """What a `save_cache`/`restore_cache` key is made of."""
+    """What a `save_cache`/`restore_cache` key is made of (memoised: jobs that share a command
+    repeat its keys; the answer is immutable)."""
     parts: list[KeyPart] = []
     last = 0
     for match in templates_of_kinds(_TEMPLATE, key, (("{{", "}}"), ("<<", ">>"))):

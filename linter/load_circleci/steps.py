@@ -21,6 +21,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..loadutil import scalar_str, spend
@@ -80,14 +81,20 @@ class JobCtx:
         any `checkout` (a job that attaches a workspace) it is taken to be where a job without
         `working_directory` checks it out."""
         where = self.checkout if self.checkout is not None else DEFAULT_WORKING_DIRECTORY
-        names = [where]
-        for home in HOME_NAMES:
-            if where == home or where.startswith(home + "/"):
-                names.extend(other + where[len(home):] for other in HOME_NAMES)
-                break
-        if where == self.start:
-            names.extend(WORKING_DIRECTORY_NAMES)
-        return tuple(dict.fromkeys(names))
+        return _checkout_names(where, where == self.start)
+
+
+@lru_cache(maxsize=1024)
+def _checkout_names(where: str, at_start: bool) -> tuple[str, ...]:
+    """`checkout_names` of a checkout directory (memoised: every step of every job asks)."""
+    names = [where]
+    for home in HOME_NAMES:
+        if where == home or where.startswith(home + "/"):
+            names.extend(other + where[len(home):] for other in HOME_NAMES)
+            break
+    if at_start:
+        names.extend(WORKING_DIRECTORY_NAMES)
+    return tuple(dict.fromkeys(names))
 
 
 @dataclass

@@ -1,0 +1,126 @@
+"""A check of many files split between two processes (`split.py`) reports what one process does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cilint.linter import split
+from cilint.linter.run import CheckRequest, run_check
+from cilint.linter.share import CAN_FORK
+
+pytestmark = pytest.mark.skipif(not CAN_FORK, reason="the split needs fork (Linux)")
+
+_WORKFLOW = """\
+name: {name}
+on: [push, pull_request]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/cache@v4
+        with:
+          path: ~/.npm
+          key: npm-${{{{ runner.os }}}}
+      - run: echo "${{{{ secrets.TOKEN_{index} }}}}" && npm publish
+        env:
+          GITHUB_TOKEN: ${{{{ secrets.GITHUB_TOKEN }}}}
+  deploy:
+    needs: build
+    runs-on: ubuntu-latest
+    steps:
+      - run: ./deploy.sh production  # cilint: ignore[CIL999]
+"""
+
+_DOWNSTREAM = """\
+name: After {upstream}
+on:
+  workflow_run:
+    workflows: [{upstream}]
+    types: [completed]
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    environment: production
+    steps:
+      - uses: actions/checkout@v4
+      - run: kubectl apply -f k8s/ --context production
+"""
+
+
+def _project(root: Path, files: int, folded_name: bool = False) -> Path:
+    workflows = root / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (root / ".git").mkdir()
+    for index in range(files):
+        name = f"Build {index}"
+        text = _WORKFLOW.format(name=name, index=index)
+        if folded_name and index == 0:  # the first files go to the child
+            text = text.replace(f"name: {name}\n", f"name: >-\n  {name}\n", 1)  # not read by the pre-scan
+        (workflows / f"w{index:03}.yml").write_text(text)
+    (workflows / "zz-after.yml").write_text(_DOWNSTREAM.format(upstream="Build 0"))
+    (workflows / "zz-reusable.yml").write_text(
+        "on: workflow_call\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n")
+    (workflows / "zz-caller.yml").write_text(
+        "on: push\njobs:\n  call:\n    uses: ./.github/workflows/zz-reusable.yml\n")
+    return root
+
+
+def _outputs(root: Path, monkeypatch: pytest.MonkeyPatch, processes: str | None) -> list[str]:
+    if processes is None:
+        monkeypatch.delenv("CILINT_PROCESSES", raising=False)
+    else:
+        monkeypatch.setenv("CILINT_PROCESSES", processes)
+    monkeypatch.chdir(root)
+    return [run_check(CheckRequest(paths=[Path(".")], output_format=fmt))[0] for fmt in ("json", "sarif", "text")]
+
+
+def _splits(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each check was split (recorded from `split._exact`)."""
+    made: list[bool] = []
+    exact = split._exact
+
+    def recorded(ours: split._Half, other: split._Half) -> bool:
+        made.append(exact(ours, other))
+        return made[-1]
+
+    monkeypatch.setattr(split, "_exact", recorded)
+    return made
+
+
+def test_a_split_check_reports_byte_for_byte_what_one_process_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path, 120)
+    one = _outputs(root, monkeypatch, "1")
+    made = _splits(monkeypatch)
+    two = _outputs(root, monkeypatch, None)
+    assert made == [True, True, True]
+    assert '"CIL' in one[0]  # the rules found something to compare
+    assert two == one
+
+
+def test_a_link_the_pre_scan_missed_is_checked_in_one_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path, 120, folded_name=True)
+    one = _outputs(root, monkeypatch, "1")
+    made = _splits(monkeypatch)
+    two = _outputs(root, monkeypatch, None)
+    assert made == [False, False, False]  # the child had the upstream of a `workflow_run`
+    assert two == one
+
+
+def test_few_files_are_not_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path, split.SPLIT_FROM_FILES - 10)
+    made = _splits(monkeypatch)
+    _outputs(root, monkeypatch, None)
+    assert made == []
+
+
+def test_the_pre_scan_reads_names_and_upstreams() -> None:
+    assert split._name_of(b"on: push\nname: 'CI / build'  # x\n") == b"CI / build"
+    assert split._name_of(b"name: >-\n  folded\n") is None
+    text = b"on:\n  workflow_run:\n    workflows:\n      - \"CI\"\n      - Deploy # x\n    types: [completed]\n"
+    assert split._upstream_names(text) == {b"CI", b"Deploy"}
+    assert split._upstream_names(b"workflows: [A, 'B c']\n") == {b"A", b"B c"}
