@@ -697,6 +697,12 @@ class Workflow:
     def ancestors(self, key: str) -> list[JobRun]:
         return [self.job(k) for k in sorted(self.dag.ancestors(key))]
 
+    def upstream_first(self, keys: Iterable[str]) -> dict[str, str]:
+        """Each job with a path to one of `keys` (those jobs included) -> the first of `keys`, in
+        the order given, that it leads to. One walk of the graph for all of them: asking for
+        each one's ancestors in turn is quadratic in a chain of deploys."""
+        return self.dag.upstream_first(keys)
+
 
 class JobGraph:
     """A directed graph stored as `networkx.DiGraph` stores one, and changed as its methods do.
@@ -805,6 +811,23 @@ class JobGraph:
                     queue.append(pred)
         seen.discard(node)
         return seen
+
+    def upstream_first(self, nodes: Iterable[str]) -> dict[str, str]:
+        """Each node with a path to one of `nodes` (those included) -> the first of `nodes` it
+        reaches, in the order given. A walk stops at a node already claimed: every node above it
+        leads to the earlier claimant too, so it is claimed already."""
+        first: dict[str, str] = {}
+        for start in nodes:
+            if start in first or start not in self._pred:
+                continue
+            first[start] = start
+            queue = [start]
+            for current in queue:
+                for pred in self._pred[current]:
+                    if pred not in first:
+                        first[pred] = start
+                        queue.append(pred)
+        return first
 
     def networkx(self) -> Any:
         if self._networkx is None:

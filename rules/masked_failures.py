@@ -330,16 +330,10 @@ class _Gates:
 
     def __init__(self, project: Project, workflow: Workflow) -> None:
         self.required = [c.context for p in project.protections for c in p.checks]
-        self.before: dict[str, str] = {}  # job key -> the production deploy it precedes (or is)
-        self.any_deploy: set[str] = set()
-        for job in workflow.jobs():
-            if job.deploy is None:
-                continue
-            ancestors = [job, *workflow.ancestors(job.key)]
-            for ancestor in ancestors:
-                self.any_deploy.add(ancestor.key)
-                if job.deploy.production:
-                    self.before.setdefault(ancestor.key, job.key)
+        deploys = [job for job in workflow.jobs() if job.deploy is not None]
+        # job key -> the (first) production deploy it precedes or is; the jobs before any deploy
+        self.before = workflow.upstream_first(job.key for job in deploys if job.deploy and job.deploy.production)
+        self.any_deploy = set(workflow.upstream_first(job.key for job in deploys))
 
     def reason(self, job: JobRun) -> str | None:
         """Why a masked failure in this job is an error, or None."""
