@@ -251,7 +251,12 @@ def _fixed_tool(argv: list[str]) -> tuple[str, ...] | None:
     return _tool(checking) if checking != argv and check_kind(checking) is not None else None
 
 
+_RUNNER_PROGRAMS = frozenset(prefix[0] for prefix in _RUNNERS)
+
+
 def _unwrap(argv: list[str]) -> list[str]:
+    if not argv or argv[0] not in _RUNNER_PROGRAMS:  # (most commands: no runner to peel)
+        return argv
     for _ in range(3):
         for prefix, drop in _RUNNERS.items():
             if tuple(argv[:len(prefix)]) == prefix:
@@ -356,13 +361,32 @@ class _Gates:
         return job.key in self.any_deploy or self.reason(job) is not None
 
 
+class _Argvs:
+    """What a command line checks, and which tool it runs or fixes, read once per distinct
+    command line (each matrix leg, each inlined command repeats the same ones)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, ...], tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None]] = {}
+
+    def facts(self, argv: list[str]) -> tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None]:
+        """(check_kind, _tool if it is a check, _fixed_tool)."""
+        key = tuple(argv)
+        known = self.memo.get(key)
+        if known is None:
+            kind = check_kind(argv)
+            known = self.memo[key] = (kind, _tool(argv) if kind is not None else None,
+                                      _fixed_tool(argv) if argv and kind is None else None)
+        return known
+
+
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
     found: dict[tuple[Span, str], Finding] = {}
+    argvs = _Argvs()
     for pipeline in project.pipelines:
         for workflow in pipeline.workflows:
             gates = _Gates(project, workflow)
             for job in workflow.jobs():
-                for finding in _job(job, gates, workflow):
+                for finding in _job(job, gates, workflow, argvs):
                     key = (finding.span, finding.message)
                     if key not in found or _RANK[finding.level or LEVEL] > _RANK[found[key].level or LEVEL]:
                         found[key] = finding
@@ -373,19 +397,20 @@ def _level(reason: str | None) -> tuple[str, str]:
     return ("error", f"; {reason}") if reason else ("warning", "")
 
 
-def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
+def _job(job: JobRun, gates: _Gates, workflow: Workflow, argvs: _Argvs) -> Iterator[Finding]:
     reason = gates.reason(job)
     level, why = _level(reason)
     job_checks: list[tuple[str, Command]] = []
     everything = [c for step in job.steps for c in step.commands]
     # A job that fixes what a tool reports (`pnpm audit --fix`, `eslint --fix`) and shows what is
     # left with the same tool, status ignored, is a fixing job: that run is its report.
-    fixed = {tool for c in everything if (tool := _fixed_tool(c.argv)) is not None}
+    facts = [argvs.facts(c.argv) for c in everything]
+    fixed = {tool for _, _, tool in facts if tool is not None}
     seen = 0
     for number, step in enumerate(job.steps):
         reporters = [later for later in job.steps[number + 1:] if later.reports_results]
         checks = [(kind, c, seen + i) for i, c in enumerate(step.commands)
-                  if (kind := check_kind(c.argv)) is not None and (not fixed or _tool(c.argv) not in fixed)]
+                  if (kind := facts[seen + i][0]) is not None and (not fixed or facts[seen + i][1] not in fixed)]
         job_checks.extend((kind, c) for kind, c, _ in checks)
         for kind, command, place in checks:
             how = _how(command, step, everything[place + 1:], reporters)
