@@ -143,6 +143,7 @@ def check(paths: tuple[Path, ...], output_format: str, statistics: bool, output:
         debug=debug,
         nested=nested,
         allow_no_files=allow_no_files,
+        retain=_owns_process(),
     )
     try:
         report, code = run_check(request)

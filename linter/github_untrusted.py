@@ -119,13 +119,15 @@ def _checks_out_head(step: Step) -> bool:
         return any(_HEAD.search(step.inputs[name].value) for name in ("ref", "repository") if name in step.inputs)
     if step.run is None:
         return False
-    tainted = {name for name, var in step.env.items() if _HEAD.search(var.written)}
+    tainted: set[str] | None = None  # (read only for a script that fetches with git)
     for command in step.commands:
         argv = command.argv
         if argv[:3] == ["gh", "pr", "checkout"]:
             return True
         if len(argv) > 1 and argv[0] == "git" and _GIT_FETCHES & set(argv[1:3]):
             text = command.text
+            if tainted is None:
+                tainted = {name for name, var in step.env.items() if _HEAD.search(var.written)}
             if _HEAD.search(text) or any(re.search(rf"\${{?{re.escape(name)}\b", text) for name in tainted):
                 return True
     return False
@@ -187,14 +189,34 @@ def _runs_checkout(step: Step, path: str | None) -> bool:
     return False
 
 
-def annotate(run: JobRun) -> None:
-    """Fill the job's facts about outsiders' code (see the module's docstring)."""
+# What `annotate` reads from a job's steps alone: (pr_checkout, runs_pr_code,
+# credential_checkouts, workspace_uploads); the matrix legs of a job share its steps.
+StepFacts = tuple[int | None, int | None, list[int], list[int]]
+
+
+def annotate(run: JobRun, step_facts: StepFacts | None = None) -> StepFacts:
+    """Fill the job's facts about outsiders' code (see the module's docstring). `step_facts`:
+    what an earlier call returned for a run with the same steps (then they are not read again);
+    returns the facts of the steps."""
+    if step_facts is not None:
+        run.pr_checkout, run.runs_pr_code = step_facts[0], step_facts[1]
+        run.credential_checkouts, run.workspace_uploads = list(step_facts[2]), list(step_facts[3])
+    else:
+        _annotate_steps(run)
+    _annotate_job(run)
+    return run.pr_checkout, run.runs_pr_code, list(run.credential_checkouts), list(run.workspace_uploads)
+
+
+def _annotate_job(run: JobRun) -> None:
     run.self_hosted = any(
         label.value.strip().lower() == _SELF_HOSTED
         or ("${{" in label.value and _CHOSEN_SELF_HOSTED.search(label.value) and not _FORK_CHOICE.search(label.value))
         for label in run.runs_on)
     if run.condition is not None and GATES.search(run.condition.value):
         run.outsider_gate = run.condition
+
+
+def _annotate_steps(run: JobRun) -> None:
     path: str | None = None
     for index, step in enumerate(run.steps):
         persist = step.inputs.get("persist-credentials")

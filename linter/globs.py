@@ -50,7 +50,8 @@ class Glob:
     matched by the regular expression; any other by simulating the pattern's automaton on
     every position at once, one bit per position (the "shift-and" method)."""
 
-    __slots__ = ("_accept", "_other", "_regex", "_skip1", "_skip2", "_steps", "pattern")
+    __slots__ = ("_accept", "_literals", "_other", "_prefix", "_regex", "_skip1", "_skip2", "_steps",
+                 "_suffix", "pattern")
 
     def __init__(self, pattern: str, parts: list[str]) -> None:
         self.pattern = pattern
@@ -58,6 +59,11 @@ class Glob:
         if sum(part in _UNBOUNDED for part in parts) <= 1:
             self._regex = re.compile("".join(_WILDCARDS.get(p, re.escape(p)) for p in parts))
             return
+        # What every match holds, checked first (in C) so that most paths are turned down
+        # without running the automaton: each literal part, the leading and trailing ones in place.
+        self._literals = [p for p in parts if p not in _WILDCARDS]
+        self._prefix = parts[0] if parts[0] not in _WILDCARDS else ""
+        self._suffix = parts[-1] if parts[-1] not in _WILDCARDS else ""
         # Positions: one per literal character or wildcard, two for `**/` (entering it, then
         # inside it until a `/`); bit i set: the pattern matched up to position i.
         kinds: list[str] = []
@@ -97,6 +103,9 @@ class Glob:
     def fullmatch(self, path: str) -> bool:
         if self._regex is not None:
             return self._regex.fullmatch(path) is not None
+        if not (path.startswith(self._prefix) and path.endswith(self._suffix)
+                and all(literal in path for literal in self._literals)):
+            return False
         steps, other = self._steps, self._other
         state = self._closure(1)
         for c in path:

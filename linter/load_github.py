@@ -196,6 +196,7 @@ class _StepLog:
         self.steps: list[Step] | None = None
         self.events: list[tuple[str, Any, Any]] = []
         self.token_uses: list[TokenUse] | None = None  # what the steps use of the token (read once)
+        self.untrusted: github_untrusted.StepFacts | None = None  # (read once too)
 
     def spend(self, source: Source, pos: Pos) -> bool:
         self.events.append(("spend", source, pos))
@@ -422,7 +423,10 @@ def _fill_job(context: _Context, run: JobRun, job: YMap, lookup: Callable[[str],
         run.token_uses = _token_uses(run)
         if shared is not None and run.steps is shared.steps:
             shared.token_uses = list(run.token_uses)
-    github_untrusted.annotate(run)
+    if shared is not None and run.steps is shared.steps:
+        shared.untrusted = github_untrusted.annotate(run, shared.untrusted)
+    else:
+        github_untrusted.annotate(run)
     context.pipeline.references.extend(
         step.uses for step in run.steps
         if step.uses is not None and step.origin is None and step.uses.kind in ("action", "docker")

@@ -47,7 +47,12 @@ def read_bounded(path: Path | str, limit: int = MAX_FILE_BYTES) -> bytes:
                 raise ReadRefused(f"not a regular file ({kind_of(info.st_mode)}); not read")
             if info.st_size > limit:
                 raise ReadRefused(f"the file is {megabytes(info.st_size)}, over the {megabytes(limit)} limit; not read")
-            data = handle.read(limit + 1)  # a file growing since fstat still stops here
+            # Asked for the size fstat gave (and one more byte): asking for `limit + 1` at once
+            # would allocate that much for every file. A file grown since fstat is read on, and
+            # still stops at `limit + 1`.
+            data = handle.read(info.st_size + 1)
+            if len(data) > info.st_size:
+                data += handle.read(limit + 1 - len(data))
     except OSError as exc:
         raise ReadRefused(f"cannot read the file: {exc.strerror or exc}") from exc
     if len(data) > limit:

@@ -39,6 +39,13 @@ class CheckRequest:
     sarif_category: str = "cilint"
     allow_no_files: bool = False  # exit 0, not 2, when the paths hold no pipeline file
     nested: bool = False  # also check every nested project, each on its own
+    # Keep the checked projects referenced after the call (`cli`, when the process ends right
+    # after it without the interpreter's teardown): freeing the model object by object when the
+    # call returns takes 0.2 s for 1,448 workflows, for memory nothing uses any more.
+    retain: bool = False
+
+
+_RETAINED: list[object] = []  # (what `CheckRequest.retain` keeps)
 
 
 @contextmanager
@@ -193,6 +200,8 @@ def _run_check(request: CheckRequest) -> tuple[str, int]:
         _no_pipeline_file(request, paths, [] if request.nested else nested)
         if not request.allow_no_files:
             raise NoPipelineFiles()
+    if request.retain:
+        _RETAINED.append(checked)
     _baselines(findings, request)
     report = render(request.output_format, findings, files, rules, errors, color=request.color,
                     quiet=request.quiet, category=request.sarif_category, statistics=request.statistics)

@@ -356,10 +356,12 @@ def _set_options(args: list[str], options: tuple[bool | None, bool | None]) -> t
     return errexit, pipefail
 
 
+@lru_cache(maxsize=256)
 def shell_options(command: str) -> tuple[bool | None, bool | None]:
     """(errexit, pipefail) of a shell started as `command` (`bash --noprofile --norc -eo pipefail
     {0}`, `/bin/sh`, `bash {0}`): whether `-e` and `-o pipefail` are on. (None, None) when it is
-    not a POSIX shell (`pwsh`, `python {0}`, `cmd`)."""
+    not a POSIX shell (`pwsh`, `python {0}`, `cmd`). Memoised: every `run` step asks, with a few
+    distinct shells."""
     words = command.split()
     if not words or posixpath.basename(words[0]) not in _SHELLS:
         return None, None

@@ -221,7 +221,9 @@ def _pre_read(path: Path) -> bytes | None:
             info = os.fstat(handle.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size > _PRE_READ_LIMIT:
                 return None
-            data = handle.read(_PRE_READ_LIMIT + 1)
+            data = handle.read(info.st_size + 1)  # (not the limit: that much would be allocated per file)
+            if len(data) > info.st_size:  # grown since fstat: read on, up to the limit
+                data += handle.read(_PRE_READ_LIMIT + 1 - len(data))
     except OSError:
         return None
     return data if len(data) <= _PRE_READ_LIMIT else None  # (what the loader reads, or nothing)

@@ -251,7 +251,12 @@ def _fixed_tool(argv: list[str]) -> tuple[str, ...] | None:
     return _tool(checking) if checking != argv and check_kind(checking) is not None else None
 
 
+_RUNNER_PROGRAMS = frozenset(prefix[0] for prefix in _RUNNERS)
+
+
 def _unwrap(argv: list[str]) -> list[str]:
+    if not argv or argv[0] not in _RUNNER_PROGRAMS:  # (most commands: no runner to peel)
+        return argv
     for _ in range(3):
         for prefix, drop in _RUNNERS.items():
             if tuple(argv[:len(prefix)]) == prefix:
@@ -350,13 +355,55 @@ class _Gates:
         return job.key in self.any_deploy or self.reason(job) is not None
 
 
+class _Argvs:
+    """What a command line checks, and which tool it runs or fixes, read once per distinct
+    command line (each matrix leg, each inlined command repeats the same ones); which commands
+    of a job's steps are checks, once per list of steps (the legs share the job's)."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, ...], tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None]] = {}
+        self.plans: dict[int, tuple[list[Step], list[Command], list[list[tuple[str, Command, int]]]]] = {}
+
+    def facts(self, argv: list[str]) -> tuple[str | None, tuple[str, ...] | None, tuple[str, ...] | None]:
+        """(check_kind, _tool if it is a check, _fixed_tool)."""
+        key = tuple(argv)
+        known = self.memo.get(key)
+        if known is None:
+            kind = check_kind(argv)
+            known = self.memo[key] = (kind, _tool(argv) if kind is not None else None,
+                                      _fixed_tool(argv) if argv and kind is None else None)
+        return known
+
+    def plan(self, steps: list[Step]) -> tuple[list[Command], list[list[tuple[str, Command, int]]]]:
+        """The job's commands, and each step's checks as (kind, command, its place among the
+        commands), read once per list of steps (a job's matrix legs share theirs)."""
+        known = self.plans.get(id(steps))
+        if known is not None and known[0] is steps:
+            return known[1], known[2]
+        everything = [c for step in steps for c in step.commands]
+        # A job that fixes what a tool reports (`pnpm audit --fix`, `eslint --fix`) and shows what
+        # is left with the same tool, status ignored, is a fixing job: that run is its report.
+        facts = [self.facts(c.argv) for c in everything]
+        fixed = {tool for _, _, tool in facts if tool is not None}
+        step_checks: list[list[tuple[str, Command, int]]] = []
+        seen = 0
+        for step in steps:
+            step_checks.append([(kind, c, seen + i) for i, c in enumerate(step.commands)
+                                if (kind := facts[seen + i][0]) is not None
+                                and (not fixed or facts[seen + i][1] not in fixed)])
+            seen += len(step.commands)
+        self.plans[id(steps)] = (steps, everything, step_checks)
+        return everything, step_checks
+
+
 def check(project: Project, options: dict[str, Any]) -> Iterator[Finding]:
     found: dict[tuple[Span, str], Finding] = {}
+    argvs = _Argvs()
     for pipeline in project.pipelines:
         for workflow in pipeline.workflows:
             gates = _Gates(project, workflow)
             for job in workflow.jobs():
-                for finding in _job(job, gates, workflow):
+                for finding in _job(job, gates, workflow, argvs):
                     key = (finding.span, finding.message)
                     if key not in found or _RANK[finding.level or LEVEL] > _RANK[found[key].level or LEVEL]:
                         found[key] = finding
@@ -367,20 +414,16 @@ def _level(reason: str | None) -> tuple[str, str]:
     return ("error", f"; {reason}") if reason else ("warning", "")
 
 
-def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
+def _job(job: JobRun, gates: _Gates, workflow: Workflow, argvs: _Argvs) -> Iterator[Finding]:
     reason = gates.reason(job)
     level, why = _level(reason)
     job_checks: list[tuple[str, Command]] = []
-    everything = [c for step in job.steps for c in step.commands]
-    # A job that fixes what a tool reports (`pnpm audit --fix`, `eslint --fix`) and shows what is
-    # left with the same tool, status ignored, is a fixing job: that run is its report.
-    fixed = {tool for c in everything if (tool := _fixed_tool(c.argv)) is not None}
-    seen = 0
+    everything, step_checks = argvs.plan(job.steps)
     for number, step in enumerate(job.steps):
-        reporters = [later for later in job.steps[number + 1:] if later.reports_results]
-        checks = [(kind, c, seen + i) for i, c in enumerate(step.commands)
-                  if (kind := check_kind(c.argv)) is not None and (not fixed or _tool(c.argv) not in fixed)]
+        checks = step_checks[number]
         job_checks.extend((kind, c) for kind, c, _ in checks)
+        if checks:  # (most steps run no check)
+            reporters = [later for later in job.steps[number + 1:] if later.reports_results]
         for kind, command, place in checks:
             how = _how(command, step, everything[place + 1:], reporters)
             if how is not None:
@@ -390,7 +433,6 @@ def _job(job: JobRun, gates: _Gates, workflow: Workflow) -> Iterator[Finding]:
             kind, command, _ = checks[0]
             yield Finding(f"the step running the {kind} `{_short(command)}` has `continue-on-error: true`: its "
                           f"failure does not fail the job{why}", step.span, job=job.qualified, level=level)
-        seen += len(step.commands)
     if job.continue_on_error and job_checks:
         kind, command = job_checks[0]
         job_level = level
