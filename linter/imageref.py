@@ -72,11 +72,27 @@ class ImageRef:
         return cls(head + slash + last, tag, digest or None)
 
     @property
+    def registry(self) -> str | None:
+        """The registry host the name starts with (`ghcr.io`, `localhost:5000`), None for Docker Hub's
+        short names (`postgres`, `cimg/node`): a first part is a host when it has a `.` or a `:`, or
+        is `localhost`, as Docker reads it."""
+        first, _, rest = self.name.partition("/")
+        return first if rest and ("." in first or ":" in first or first == "localhost") else None
+
+    @property
     def repository(self) -> str:
         """The name without a registry host (`ghcr.io/o/x` -> `o/x`, `docker.io/library/x` -> `x`)."""
-        first, _, rest = self.name.partition("/")
-        name = rest if rest and ("." in first or ":" in first or first == "localhost") else self.name
+        host = self.registry
+        name = self.name[len(host) + 1:] if host is not None else self.name
         return name.removeprefix("library/")
+
+    def docker_parts(self) -> tuple[str, str, str | None, str | None]:
+        """(registry, repository, tag, digest) as Docker reads the reference: `postgres:16` is
+        `docker.io`, `library/postgres`, `16`, None."""
+        host = self.registry
+        if host is not None:
+            return host, self.name[len(host) + 1:], self.tag, self.digest
+        return "docker.io", self.name if "/" in self.name else f"library/{self.name}", self.tag, self.digest
 
 
 _FULL_VERSION = re.compile(r"\d+\.\d+\.\d+")

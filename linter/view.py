@@ -23,9 +23,9 @@ Its conventions, chosen for short JSONPath expressions:
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from .imageref import ImageRef
 from .model import (
     Cache,
     CachedPath,
@@ -330,33 +330,11 @@ def _reference(reference: Reference) -> Json:
     }
 
 
-# [registry/]repository[:tag][@digest]; the first part is a registry when it looks like a host.
-_DIGEST = re.compile(r"@(sha256:[0-9a-fA-F]+|[a-z0-9]+:[0-9a-zA-Z]+)$")
-
-
-def image_parts(ref: str) -> tuple[str, str, str | None, str | None]:
-    """(registry, repository, tag, digest) of a Docker image reference, as Docker reads it:
-    `postgres:16` is `docker.io`, `library/postgres`, `16`, None."""
-    digest = None
-    match = _DIGEST.search(ref)
-    if match:
-        digest, ref = match.group(1), ref[: match.start()]
-    tag = None
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        ref, tag = ref[:colon], ref[colon + 1:]
-    first, _, rest = ref.partition("/")
-    if rest and ("." in first or ":" in first or first == "localhost"):
-        return first, rest, tag, digest
-    return "docker.io", ref if rest else f"library/{ref}", tag, digest
-
-
 def _image(image: Image) -> Json:
     registry = repository = tag = digest = None
     # A machine image or a reference only known at run time has no registry to speak of.
     if image.resolved and image.kind != "machine" and image.ref:
-        registry, repository, tag, digest = image_parts(image.ref)
+        registry, repository, tag, digest = ImageRef.parse(image.ref).docker_parts()
     return {
         "ref": image.ref,
         "written": image.written,

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from cilint.linter.cli import main
+from cilint.linter.imageref import ImageRef
 from cilint.linter.policies import Policy, policies_from_text, render_message
-from cilint.linter.view import image_parts, project_view
+from cilint.linter.view import project_view
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
@@ -404,7 +405,7 @@ def test_graph_json_is_the_view() -> None:
     ("registry.acme.dev/team/app", ("registry.acme.dev", "team/app", None, None)),
 ])
 def test_image_parts(ref: str, parts: tuple[str, str, str | None, str | None]) -> None:
-    assert image_parts(ref) == parts
+    assert ImageRef.parse(ref).docker_parts() == parts
 
 
 @pytest.mark.parametrize("written", [
