@@ -13,7 +13,7 @@ from typing import Any
 
 from ..loadutil import Source
 from ..model import Pipeline, ProblemKind, Reference, Span, Text
-from ..yamlsrc import Pos, YMap
+from ..yamlsrc import Pos, YMap, YStr
 from .secrets import BUILTIN_PREFIXES
 from .values import CHECKOUT_DIRECTORIES, STATUS_CONTEXT, STATUS_PREFIX, TEMPLATE_OPENERS
 
@@ -81,6 +81,10 @@ class Config:
         self.pipeline_args: dict[str, Arg] = {}
         self.base = Scope()
         self.reported: set[tuple[str, str, Pos]] = set()
+        # Spans and Texts by position: a command's steps are read again for every job that uses
+        # it (5,000 times in a generated 5,000-job config), each time at the same place.
+        self.spans: dict[Pos, Span] = {}
+        self.texts: dict[int, tuple[YStr, Text]] = {}  # by id() of a string without `<<`
 
     def report(self, kind: ProblemKind, message: str, pos: Pos, job: str | None = None) -> None:
         """Report once: a definition used by many invocations is broken only once."""
@@ -97,7 +101,13 @@ class Config:
 
     def span(self, pos: Pos) -> Span:
         """Source.span, also pulling a block node's end back from where the next item's `- ` or
-        key starts (the composer ends a block mapping at the next token)."""
+        key starts (the composer ends a block mapping at the next token); memoised."""
+        found = self.spans.get(pos)
+        if found is None:
+            found = self.spans[pos] = self._span(pos)
+        return found
+
+    def _span(self, pos: Pos) -> Span:
         line, column, end_line, end_column = pos
         if end_line > line and end_column > 1:
             lines = self.src.lines

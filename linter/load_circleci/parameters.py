@@ -23,7 +23,7 @@ from typing import Any
 
 from ..loadutil import items_with_pos, scalar_str
 from ..model import Text
-from ..yamlsrc import Pos, YMap, YSeq
+from ..yamlsrc import Pos, YMap, YSeq, YStr
 from .context import Arg, Config, Scope
 from .values import dedupe, is_scalar, is_set, plain
 
@@ -111,6 +111,11 @@ def subst_text(config: Config, text: Text, scope: Scope) -> tuple[Text, list[Tex
 
 def text_at(config: Config, raw: Any, pos: Pos, scope: Scope) -> tuple[Text, list[Text]]:
     """The scalar written at `pos` as a substituted Text, and the values used."""
+    if type(raw) is YStr and "<<" not in raw:  # nothing to substitute: the same Text every time
+        cached = config.texts.get(id(raw))
+        if cached is None or cached[0] is not raw:
+            cached = config.texts[id(raw)] = (raw, config.src.text(raw, pos))
+        return cached[1], []
     return subst_text(config, config.src.text(raw, pos), scope)
 
 
