@@ -788,3 +788,43 @@ def appended_assignments(command: Command, variable: str) -> list[tuple[str, str
         if match:
             found.append((match.group(1), match.group(2).strip("'\"")))
     return found
+
+
+# -- commands that run the command after them ------------------------------------------------
+
+# Launchers: prefixes that run the words after them, after their own `-` options (`npx --yes
+# eslint`, `poetry run pytest`, `bundle exec rspec`). Rules judge the command they run in their place.
+LAUNCHERS: tuple[tuple[str, ...], ...] = (
+    ("npx",), ("bunx",), ("pnpx",), ("pnpm", "exec"), ("pnpm", "dlx"), ("npm", "exec"), ("yarn", "exec"),
+    ("poetry", "run"), ("uv", "run"), ("uvx",), ("pipx", "run"), ("pipenv", "run"), ("pdm", "run"),
+    ("hatch", "run"), ("rye", "run"), ("bundle", "exec"), ("xcrun",), ("nix", "develop", "-c"),
+    ("nix", "develop", "--command"),
+)
+_LAUNCHER_FIRST = frozenset(prefix[0] for prefix in LAUNCHERS)
+_PYTHON = re.compile(r"python[\d.]*|py")
+
+
+def launched(argv: list[str]) -> list[str]:
+    """The command a chain of launchers runs (`npx --yes jest -u` -> `jest -u`; up to 4 deep);
+    the command itself when it is not launched."""
+    for _ in range(4):
+        if not argv or argv[0] not in _LAUNCHER_FIRST:  # (most commands: no launcher to peel)
+            break
+        for prefix in LAUNCHERS:
+            if tuple(argv[: len(prefix)]) == prefix:
+                argv = argv[len(prefix):]
+                while argv and argv[0].startswith("-"):
+                    argv = argv[1:]
+                break
+        else:
+            break
+    return argv
+
+
+def python_module(argv: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """`python [flags] -m MODULE args`: (the module, its arguments, the interpreter's flags)."""
+    if argv and "-m" in argv and _PYTHON.fullmatch(argv[0]):  # (the cheap test first)
+        at = argv.index("-m")
+        if at + 1 < len(argv):
+            return argv[at + 1], argv[at + 2:], argv[1:at]
+    return None

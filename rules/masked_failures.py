@@ -85,6 +85,7 @@ from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.model import Command, JobRun, Project, Span, Step, Workflow
+from ..linter.shell import launched, python_module
 from .check_commands import (
     FIX_OPTIONS,
     FIX_SUBCOMMANDS,
@@ -151,13 +152,6 @@ _SCRIPT_KINDS = (("test", re.compile(r"(unit|e2e|integration)?[-:_]?test")),
                  ("lint", re.compile(r"lint|typecheck|type-check|check|tsc|format:check|prettier:check")),
                  ("build", re.compile(r"build")),
                  ("security scan", re.compile(r"audit")))
-# Words in front of a command that run it: `npx jest`, `poetry run pytest`, `bundle exec rspec`,
-# `python -m pytest` (each: how many words to drop).
-_RUNNERS: dict[tuple[str, ...], int] = {
-    ("npx",): 1, ("bunx",): 1, ("pnpx",): 1, ("npm", "exec"): 2, ("pnpm", "exec"): 2, ("yarn", "exec"): 2,
-    ("poetry", "run"): 2, ("uv", "run"): 2, ("pipenv", "run"): 2, ("pdm", "run"): 2, ("hatch", "run"): 2,
-    ("bundle", "exec"): 2, ("python", "-m"): 2, ("python3", "-m"): 2, ("uvx",): 1, ("pipx", "run"): 2,
-}
 # Fallbacks after `||` that always succeed.
 _SUCCEEDS = frozenset({"true", ":", "echo", "printf"})
 _RANK = {"note": 0, "warning": 1, "error": 2}
@@ -251,22 +245,12 @@ def _fixed_tool(argv: list[str]) -> tuple[str, ...] | None:
     return _tool(checking) if checking != argv and check_kind(checking) is not None else None
 
 
-_RUNNER_PROGRAMS = frozenset(prefix[0] for prefix in _RUNNERS)
-
-
 def _unwrap(argv: list[str]) -> list[str]:
-    if not argv or argv[0] not in _RUNNER_PROGRAMS:  # (most commands: no runner to peel)
-        return argv
-    for _ in range(3):
-        for prefix, drop in _RUNNERS.items():
-            if tuple(argv[:len(prefix)]) == prefix:
-                argv = argv[drop:]
-                while argv and argv[0].startswith("-"):  # `npx --yes jest`
-                    argv = argv[1:]
-                break
-        else:
-            return argv
-    return argv
+    """The command that runs: launchers peeled (`npx jest`, `poetry run pytest`), and `python -m
+    X` read as `X`."""
+    argv = launched(argv)
+    module = python_module(argv)
+    return launched([module[0], *module[1]]) if module is not None else argv
 
 
 def _masks(fallback: tuple[tuple[str, ...], ...]) -> bool:

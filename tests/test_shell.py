@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cilint.linter.model import Span, Text
-from cilint.linter.shell import split_script
+from cilint.linter.shell import launched, python_module, split_script
 
 
 def split(script: str) -> list[tuple[list[str], int, int]]:
@@ -82,3 +82,20 @@ def test_masked_commands() -> None:
 @pytest.mark.parametrize("script", ["echo 'unterminated", 'x="$(', "a <<", "((", ")", "${{", "`", "\\"])
 def test_broken_input_does_not_raise(script: str) -> None:
     split_script(Text(script, Span("f", 1, 1, 1, 1), 1, 1))
+
+
+@pytest.mark.parametrize(("argv", "runs"), [
+    (["npx", "--yes", "jest", "-u"], ["jest", "-u"]),
+    (["poetry", "run", "npx", "eslint", "."], ["eslint", "."]),
+    (["nix", "develop", "-c", "cargo", "test"], ["cargo", "test"]),
+    (["eslint", "."], ["eslint", "."]),
+    (["npx"], []),
+])
+def test_launched_is_the_command_a_chain_of_launchers_runs(argv: list[str], runs: list[str]) -> None:
+    assert launched(argv) == runs
+
+
+def test_python_module_reads_flags_before_m() -> None:
+    assert python_module(["python3", "-W", "error", "-m", "pytest", "-q"]) == ("pytest", ["-q"], ["-W", "error"])
+    assert python_module(["python", "-m"]) is None
+    assert python_module(["pytest", "-m", "slow"]) is None

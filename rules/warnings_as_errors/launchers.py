@@ -8,38 +8,20 @@ import json
 import re
 from dataclasses import dataclass
 
-# Prefixes that run the words after them (after their own `-` options).
-_LAUNCHERS: tuple[tuple[str, ...], ...] = (
-    ("npx",), ("bunx",), ("pnpm", "exec"), ("pnpm", "dlx"), ("npm", "exec"), ("yarn", "exec"),
-    ("poetry", "run"), ("uv", "run"), ("uvx",), ("pipenv", "run"), ("pdm", "run"), ("hatch", "run"),
-    ("rye", "run"), ("bundle", "exec"), ("xcrun",), ("nix", "develop", "-c"), ("nix", "develop", "--command"),
-)
-_PYTHON = re.compile(r"python[\d.]*|py")
+from ...linter.shell import launched, python_module
+
 _MODULES = {"pytest": "pytest", "sphinx": "sphinx-build", "sphinx.cmd.build": "sphinx-build",
             "mkdocs": "mkdocs"}
 
 
-_LAUNCHER_FIRST = frozenset(prefix[0] for prefix in _LAUNCHERS)
-
-
 def unwrap(argv: list[str]) -> tuple[list[str], list[str]]:
-    """The command a launcher runs, and interpreter flags (`python -W error -m pytest`)."""
-    for _ in range(4):
-        if not argv or argv[0] not in _LAUNCHER_FIRST:  # most commands: no launcher to compare
-            break
-        for prefix in _LAUNCHERS:
-            if tuple(argv[: len(prefix)]) == prefix:
-                rest = argv[len(prefix):]
-                while rest and rest[0].startswith("-"):
-                    rest = rest[1:]
-                argv = rest
-                break
-        else:
-            break
-    if argv and "-m" in argv and _PYTHON.fullmatch(argv[0]):  # (the cheap test first)
-        at = argv.index("-m")
-        if at + 1 < len(argv) and argv[at + 1] in _MODULES:
-            return [_MODULES[argv[at + 1]], *argv[at + 2:]], argv[1:at]
+    """The command a launcher runs (`shell.launched`), and interpreter flags (`python -W error -m
+    pytest`, for the modules this rule knows)."""
+    argv = launched(argv)
+    module = python_module(argv)
+    if module is not None and module[0] in _MODULES:
+        name, rest, flags = module
+        return [_MODULES[name], *rest], flags
     if argv and argv[0] == "cargo":  # `cargo +nightly build`
         argv = ["cargo", *[a for a in argv[1:2] if not a.startswith("+")], *argv[2:]]
     return argv, []
