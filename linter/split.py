@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import os
 import pickle
-import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import github_prescan
 from .engine import InternalError, RunResult, finish_findings, job_spans, rule_findings
 from .findings import Finding
 from .model import Problem, Project, SourceFile
@@ -49,12 +49,6 @@ SPLIT_FROM_FILES = 100
 # The child's share of the bytes of the files that can go either way: this process also
 # discovers, pre-reads, merges and reports.
 CHILD_SHARE = 0.53
-# What in a file's text may make it depend on another file (checked exactly after loading):
-# triggers, and local references (`uses: ./...`) to what exists in the tree.
-_REFERS = re.compile(rb"workflow_run|workflow_call")
-_LOCAL_USES = re.compile(rb"uses:[ \t]*['\"]?(\.\.?/[^\s'\"@#]*)")
-# The names a `workflows:` key lists (flow or block list, or one name).
-_WORKFLOWS = re.compile(rb"workflows:[ \t]*(\[[^\]]*\]|[^\r\n]*)((?:\r?\n[ \t]*-[^\r\n]*)*)")
 _PRE_READ_LIMIT = 1_000_000
 
 
@@ -156,9 +150,9 @@ def _child_share(root: Path, found: list[tuple[Path, Placed]], read: dict[Path, 
             continue
         read[path] = data
         if b"workflow_run" in data:
-            upstream.update(_upstream_names(data))
-        if platform == "github" and not _REFERS.search(data) and not _refers_locally(root, data):
-            names[path] = _name_of(data) or path.name.encode()
+            upstream.update(github_prescan.upstream_names(data))
+        if platform == "github" and not github_prescan.may_refer(root, data):
+            names[path] = github_prescan.name_of(data) or path.name.encode()
     free = [path for path, name in names.items() if name not in upstream]
     target = sum(sizes.values()) * CHILD_SHARE
     share: list[Path] = []
@@ -169,48 +163,6 @@ def _child_share(root: Path, found: list[tuple[Path, Placed]], read: dict[Path, 
         share.append(path)
         taken += sizes[path]
     return frozenset(share)
-
-
-# A workflow's `name:` as most are written (anything else: the name is not known here).
-_NAME = re.compile(rb"^name:[ \t]*([^\s#>|&*!{\[][^#\r\n]*?)[ \t]*(?:#.*)?\r?$", re.M)
-
-
-def _name_of(data: bytes) -> bytes | None:
-    """The name a workflow's text gives itself at the top level, quotes taken off; None when it
-    is written in a way this reading does not follow (then its file name stands for it)."""
-    match = _NAME.search(data)
-    if match is None:
-        return None
-    name = match.group(1)
-    if len(name) >= 2 and name[:1] in (b"'", b'"') and name[-1:] == name[:1]:
-        name = name[1:-1]
-    return name or None
-
-
-def _refers_locally(root: Path, data: bytes) -> bool:
-    """Whether a `uses: ./...` of the text names something that exists in the tree."""
-    for match in _LOCAL_USES.finditer(data):
-        try:
-            if os.path.lexists(root / os.fsdecode(match.group(1))):
-                return True
-        except (OSError, ValueError):
-            return True
-    return False
-
-
-def _upstream_names(data: bytes) -> set[bytes]:
-    names: set[bytes] = set()
-    for match in _WORKFLOWS.finditer(data):
-        inline, block = match.group(1).strip(), match.group(2)
-        items = inline.strip(b"[]").split(b",") if inline.startswith(b"[") else [inline]
-        items += [line.strip()[1:] for line in block.splitlines() if line.strip()]
-        for item in items:
-            item = item.split(b" #", 1)[0].strip()
-            if len(item) >= 2 and item[:1] in (b"'", b'"') and item[-1:] == item[:1]:
-                item = item[1:-1]
-            if item:
-                names.add(item)
-    return names
 
 
 def _pre_read(path: Path) -> bytes | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cilint.linter import split
+from cilint.linter import github_prescan, split
 from cilint.linter.run import CheckRequest, run_check
 from cilint.linter.share import CAN_FORK
 
@@ -119,8 +119,8 @@ def test_few_files_are_not_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 def test_the_pre_scan_reads_names_and_upstreams() -> None:
-    assert split._name_of(b"on: push\nname: 'CI / build'  # x\n") == b"CI / build"
-    assert split._name_of(b"name: >-\n  folded\n") is None
+    assert github_prescan.name_of(b"on: push\nname: 'CI / build'  # x\n") == b"CI / build"
+    assert github_prescan.name_of(b"name: >-\n  folded\n") is None
     text = b"on:\n  workflow_run:\n    workflows:\n      - \"CI\"\n      - Deploy # x\n    types: [completed]\n"
-    assert split._upstream_names(text) == {b"CI", b"Deploy"}
-    assert split._upstream_names(b"workflows: [A, 'B c']\n") == {b"A", b"B c"}
+    assert github_prescan.upstream_names(text) == {b"CI", b"Deploy"}
+    assert github_prescan.upstream_names(b"workflows: [A, 'B c']\n") == {b"A", b"B c"}
