@@ -28,7 +28,7 @@ import os
 import stat
 import traceback
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -521,15 +521,18 @@ def holds_repository_contents(root: Path, inputs: set[str]) -> bool:
 @dataclass
 class FilePart:
     """The share of a project's files one process loads when a check is split between two
-    (`split.py`): what discovery found (done once, before the split), the files of this share,
-    and whether this process reports what discovery skipped. `outside` is set by loading: the
-    files it read that are not in its share (a local reference into the other share)."""
+    (`split.py`): what discovery found (done once, before the split), the files of this share
+    in the order to load them (taken one by one as loading goes: `split.py` hands them out
+    while both processes load), and whether this process reports what discovery skipped. Set by
+    loading: `loaded`, the files of the share it loaded, and `outside`, the files it read that
+    are not in its share (a local reference into the other share)."""
 
     found: list[tuple[Path, Placed]]
     skipped: list[Skipped]
     nested: list[Path]
-    files: frozenset[Path]
+    share: Iterable[Path]
     first: bool
+    loaded: list[Path] = field(default_factory=list)
     outside: set[str] = field(default_factory=set)
     # The bytes of files already read in full to make the split (regular files within the size
     # limit): not read a second time.
@@ -547,10 +550,11 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
     loader = _Loader(project, part.read if part is not None else None)
     skipped: list[Skipped] = []
     only = Filter(root, settings.exclude, settings.extend_exclude)
+    found: Iterable[tuple[Path, Placed]]
     if part is None:
         found = discover(paths, root, skipped, only)
     else:
-        found = [(path, platform) for path, platform in part.found if path in part.files]
+        found = _taken(part)
         skipped = part.skipped if part.first else []
         only.nested = part.nested if part.first else []
     for path, platform in found:
@@ -577,7 +581,7 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
         if loaded is not None:
             _load_one(project, loader, loaded[0], loaded[1], "protection")
     if part is not None:
-        part.outside = set(loader.docs) - {loader.relpath(path) for path, _ in found}
+        part.outside = set(loader.docs) - {loader.relpath(path) for path in part.loaded}
     _link_workflows(project)
     project.holds_repository_contents = is_repository and holds_repository_contents(
         loader.root, {source.path for source in project.files})
@@ -585,6 +589,14 @@ def build_project(paths: Iterable[Path], settings: LoadSettings | None = None,
     project.files.sort(key=lambda f: f.path)
     project.problems.sort(key=lambda p: (p.span.sort_key(), p.kind, p.message))
     return project
+
+
+def _taken(part: FilePart) -> Iterator[tuple[Path, Placed]]:
+    """The files of a share as they are handed out, each recorded in `part.loaded`."""
+    platforms = dict(part.found)
+    for path in part.share:
+        part.loaded.append(path)
+        yield path, platforms[path]
 
 
 # What a duplicate key does where the file is read: the message names the platform of the file.

@@ -11,7 +11,8 @@ The output must be byte for byte that of one process, so the split is made only 
 change a finding, and checked after the fact:
 
 * files that may refer to others (a local `uses: ./...`, a reusable workflow, `workflow_run`), an
-  action, a CircleCI config, all stay in this process's share; the others are divided by size;
+  action, a CircleCI config, all stay in this process's share; the others are handed out in
+  pieces while both load, each to whichever process is free first (`_Pieces`);
 * no protection input (settings files, protection files, configured protection): required
   checks are compared with every workflow;
 * afterwards: neither process read a file of the other share, no `workflow_run` of one names a
@@ -24,10 +25,11 @@ split then cost time, never a different answer). `CILINT_PROCESSES=1` turns it o
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -46,9 +48,11 @@ if TYPE_CHECKING:
 # From this many pipeline files a split pays: the fork and the hand-back cost about 20 ms, a
 # file about 2 ms to load and check.
 SPLIT_FROM_FILES = 100
-# The child's share of the bytes of the files that can go either way: this process also
-# discovers, pre-reads, merges and reports.
-CHILD_SHARE = 0.53
+# The files that can go to either process are handed out in this many pieces of about equal
+# bytes, each to whichever process asks first (`_Pieces`): the two finish loading within a piece
+# of each other, however the files' costs differ from their sizes and whatever else the machine
+# runs. A piece is one read of a pipe; fewer pieces would leave a larger last one.
+PIECES = 64
 _PRE_READ_LIMIT = 1_000_000
 
 
@@ -94,15 +98,17 @@ def check_in_two(
     if len(found) < SPLIT_FROM_FILES or any(platform in ("settings", "sniff") for _, platform in found):
         return None
     read: dict[Path, bytes] = {}
-    theirs = _child_share(root, found, read)
-    if not theirs:
+    free = _free_files(root, found, read)
+    if not free:
         return None
-    mine = frozenset(path for path, _ in found if path not in theirs)
+    pieces = _pieces(free, read)
+    taken = set(free)
+    fixed = [path for path, _ in found if path not in taken]  # this process's, whatever happens
     options = {rule.id: config.options_for(rule.id) for rule in rules}
     levels = {rule.id: level for rule in rules if (level := config.level_for(rule.id))}
 
     def half(part: FilePart, into: list[Path] | None) -> tuple[Project, _Half]:
-        part.read = {path: data for path, data in read.items() if path in part.files}
+        part.read = read
         project = load(part, into, config)
         result = rule_findings(project, rules, options, levels)
         # Grouping and fingerprints go by file (`engine.group_findings`, `engine.fingerprint`),
@@ -115,15 +121,21 @@ def check_in_two(
         return project, _Half(result.findings, result.errors, files, project.problems, names, wanted,
                               part.outside)
 
+    handout = _Pieces(pieces)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child(lambda: half(FilePart(found, skipped, only.nested, theirs, first=False), None)[1], write_end)
+        # The child starts on the first piece, so which files it checks begins the same way on
+        # every run (tests/test_split.py relies on it); the others go to whoever asks first.
+        share = itertools.chain(pieces[0], handout.taken())
+        _child(lambda: half(FilePart(found, skipped, only.nested, share, first=False), None)[1], write_end)
     os.close(write_end)
     try:
-        project, ours = half(FilePart(found, skipped, only.nested, mine, first=True), nested)
+        share = itertools.chain(fixed, handout.taken())
+        project, ours = half(FilePart(found, skipped, only.nested, share, first=True), nested)
     finally:
+        handout.close()
         other = _receive(read_end, pid)
     if other is None or not _exact(ours, other):
         return None
@@ -137,15 +149,14 @@ def check_in_two(
     return project, config, rules, RunResult(findings, [])
 
 
-def _child_share(root: Path, found: list[tuple[Path, Placed]], read: dict[Path, bytes]) -> frozenset[Path]:
-    """The files the child loads: GitHub workflows that refer to no other file of the tree and
-    that no `workflow_run` of another names, by size; the bytes read go to `read`."""
-    sizes: dict[Path, int] = {}
+def _free_files(root: Path, found: list[tuple[Path, Placed]], read: dict[Path, bytes]) -> list[Path]:
+    """The files either process may load, in the order found: GitHub workflows that refer to no
+    other file of the tree and that no `workflow_run` of another names. The bytes read to tell
+    go to `read`."""
     names: dict[Path, bytes] = {}
     upstream: set[bytes] = set()  # the names `workflow_run` triggers give
     for path, platform in found:
         data = _pre_read(path)
-        sizes[path] = len(data) if data is not None else 0
         if data is None:
             continue
         read[path] = data
@@ -153,16 +164,47 @@ def _child_share(root: Path, found: list[tuple[Path, Placed]], read: dict[Path, 
             upstream.update(github_prescan.upstream_names(data))
         if platform == "github" and not github_prescan.may_refer(root, data):
             names[path] = github_prescan.name_of(data) or path.name.encode()
-    free = [path for path, name in names.items() if name not in upstream]
-    target = sum(sizes.values()) * CHILD_SHARE
-    share: list[Path] = []
+    return [path for path, name in names.items() if name not in upstream]
+
+
+def _pieces(files: list[Path], read: dict[Path, bytes]) -> list[list[Path]]:
+    """`files` cut in order into at most PIECES runs of about equal bytes."""
+    size = max(1, sum(len(read[path]) for path in files) // PIECES)
+    pieces: list[list[Path]] = [[]]
     taken = 0
-    for path in free:
-        if taken >= target:
-            break
-        share.append(path)
-        taken += sizes[path]
-    return frozenset(share)
+    for path in files:
+        if taken >= size * len(pieces) and len(pieces) < PIECES:
+            pieces.append([])
+        pieces[-1].append(path)
+        taken += len(read[path])
+    return pieces
+
+
+class _Pieces:
+    """Pieces of the shares handed out to two processes, each to whichever asks first.
+
+    Their numbers (after the first, which the child starts on) are written to a pipe before the
+    fork and its writing end closed; each process then takes the next piece by reading one
+    number. The kernel hands each read's bytes to one reader, and a read of a pipe whose
+    writers are all closed returns nothing once it is empty: no lock, and no piece twice."""
+
+    _WIDTH = 2  # bytes per number: PIECES is far below 65,536; 64 numbers fill 128 bytes of the pipe
+
+    def __init__(self, pieces: list[list[Path]]) -> None:
+        self.pieces = pieces
+        self.source, writer = os.pipe()
+        try:
+            os.write(writer, b"".join(n.to_bytes(self._WIDTH, "big") for n in range(1, len(pieces))))
+        finally:
+            os.close(writer)
+
+    def taken(self) -> Iterator[Path]:
+        """The files of each piece this process takes, until none is left."""
+        while len(number := os.read(self.source, self._WIDTH)) == self._WIDTH:
+            yield from self.pieces[int.from_bytes(number, "big")]
+
+    def close(self) -> None:
+        os.close(self.source)
 
 
 def _pre_read(path: Path) -> bytes | None:

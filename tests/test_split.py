@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,46 @@ def test_the_pre_scan_reads_names_and_upstreams() -> None:
     text = b"on:\n  workflow_run:\n    workflows:\n      - \"CI\"\n      - Deploy # x\n    types: [completed]\n"
     assert github_prescan.upstream_names(text) == {b"CI", b"Deploy"}
     assert github_prescan.upstream_names(b"workflows: [A, 'B c']\n") == {b"A", b"B c"}
+
+
+def test_pieces_cut_the_files_in_order_by_bytes(tmp_path: Path) -> None:
+    files = [tmp_path / f"w{index:03}.yml" for index in range(300)]
+    read = {path: b"x" * (10 if index % 3 else 400) for index, path in enumerate(files)}
+    pieces = split._pieces(files, read)
+    assert [path for piece in pieces for path in piece] == files  # all, once, in order
+    assert len(pieces) == split.PIECES
+    # About equal: each piece ends within one file (400 bytes at most) of its share of the bytes.
+    share = sum(len(data) for data in read.values()) // split.PIECES
+    ended = 0
+    for number, piece in enumerate(pieces[:-1], start=1):
+        ended += sum(len(read[path]) for path in piece)
+        assert share * number <= ended < share * number + 400
+    assert split._pieces(files[:3], read) == [[files[0]], [files[1]], [files[2]]]  # a piece a file at most
+
+
+def test_each_piece_goes_to_one_process(tmp_path: Path) -> None:
+    """Two processes taking pieces at the same time: each piece is taken once, none is lost."""
+    files = [tmp_path / f"w{index:04}.yml" for index in range(2000)]
+    pieces = split._pieces(files, {path: b"x" for path in files})
+    handout = split._Pieces(pieces)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 1
+        try:
+            os.close(reader)
+            with os.fdopen(writer, "w") as out:
+                out.write("\n".join(str(path) for path in handout.taken()))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(writer)
+    mine = [str(path) for path in handout.taken()]
+    handout.close()
+    with os.fdopen(reader) as source:
+        theirs = [line for line in source.read().split("\n") if line]
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    taken = mine + theirs
+    assert sorted(taken) == sorted(str(path) for piece in pieces[1:] for path in piece)
+    assert len(set(taken)) == len(taken)
