@@ -234,9 +234,8 @@ def _tool(argv: list[str]) -> tuple[str, ...]:
 
 def _fixed_tool(argv: list[str]) -> tuple[str, ...] | None:
     """The tool a fixer invocation of a checking tool runs (`pnpm audit --fix=override`,
-    `eslint --fix .`), or None."""
-    if not argv or check_kind(argv) is not None:
-        return None
+    `eslint --fix .`), or None; `argv`: a command line that is no check (`check_kind` gave None:
+    asked once, by `_Argvs.facts`)."""
     unwrapped = _unwrap(argv)
     operands = [a for a in unwrapped[1:] if not a.startswith("-")]
     if operands and ((unwrapped[0], operands[0]) in REWRITES_UNLESS or tuple(operands[:2]) in FIX_SUBCOMMANDS):
