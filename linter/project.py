@@ -162,7 +162,10 @@ class Filter:
 
     def skipped(self, path: Path, directory: bool) -> bool:
         """Whether a file (or directory) under the root is excluded or git-ignored."""
-        rel = self._rel(path)
+        return self.skipped_rel(self._rel(path), directory)
+
+    def skipped_rel(self, rel: str | None, directory: bool) -> bool:
+        """`skipped` for the path's `_rel` (a walk computes it once per directory)."""
         if rel is None or rel == ".":
             return False
         if any(g.fullmatch(rel) or (directory and g.fullmatch(rel + "/")) for g in self.globs):
@@ -229,22 +232,55 @@ def _walk(top: Path, root: Path, found: dict[Path, Placed], skips: list[Skipped]
         dirnames[:] = sorted(d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))
                              and not only.skip_dir(Path(dirpath, d)))
         real_dir: str | None = None  # the directory resolved, once for all its files
+        # Where the directory lies, once for all its files: its parts below the root and its path
+        # relative to the filter's root (None: not below as given; each file then goes the long
+        # way). A file's are its directory's and its name (`tests/test_discovery_places.py`).
+        here: tuple[tuple[str, ...] | None, str | None] | None = None
         for name in sorted(filenames):
-            path = Path(dirpath, name)
-            platform = _platform_by_place(path, root)
-            if platform is None or only.skipped(path, False):
+            if not name.endswith(PIPELINE_SUFFIXES):  # (`_platform_by_place` would say None)
                 continue
+            if here is None:
+                here = _directory_place(Path(dirpath), root, only)
+            dir_parts, dir_rel = here
+            path: Path | None = None
+            if name in ("action.yml", "action.yaml"):
+                platform: FilePlatform | None = "action"
+            elif dir_parts is not None:
+                platform = _platform_under((*dir_parts, name))
+            else:
+                path = Path(dirpath, name)
+                platform = _platform_by_place(path, root)
+            if platform is None:
+                continue
+            if dir_rel is not None:
+                skip = only.skipped_rel(name if dir_rel == "." else f"{dir_rel}/{name}", False)
+            else:
+                path = path or Path(dirpath, name)
+                skip = only.skipped(path, False)
+            if skip:
+                continue
+            file = os.path.join(dirpath, name)
             try:
-                regular = stat.S_ISREG(os.lstat(path).st_mode)
+                regular = stat.S_ISREG(os.lstat(file).st_mode)
             except OSError:
                 regular = False
             if regular:  # not a link: resolving it is resolving its directory
                 real_dir = real_dir or os.path.realpath(dirpath)
                 found[Path(real_dir, name)] = platform
                 continue
-            target = _target(path, root, skips, named=False)
+            target = _target(path or Path(dirpath, name), root, skips, named=False)
             if target is not None:
                 found[target] = platform
+
+
+def _directory_place(directory: Path, root: Path, only: Filter) -> tuple[tuple[str, ...] | None, str | None]:
+    """A walked directory's parts below `root` as given (None when it is not inside it as given)
+    and its path relative to the filter's root (`Filter._rel`). A file in it, `directory/name`,
+    is inside the root as given exactly when the directory is (it cannot be the root itself: the
+    root is longer than the directory only if the directory is one of its parents), and then its
+    parts below the root are the directory's and its name; likewise for `relative_to`."""
+    parts = directory.parts[len(root.parts):] if _inside(directory, root) else None
+    return parts, only._rel(directory)
 
 
 def _target(path: Path, root: Path, skips: list[Skipped], named: bool) -> Path | None:
@@ -294,6 +330,11 @@ def _platform_by_place(path: Path, root: Path) -> FilePlatform | None:
             return "github"
         if parts[-2:-1] == (".circleci",):
             return "circleci"
+    return _platform_under(parts)
+
+
+def _platform_under(parts: tuple[str, ...]) -> FilePlatform | None:
+    """The platform of a pipeline-named file (not an action) by its parts below the root."""
     if len(parts) == 3 and parts[:2] == (".github", "workflows"):
         return "github"
     if len(parts) == 2 and parts[0] == ".circleci":
@@ -305,10 +346,13 @@ def _platform_by_place(path: Path, root: Path) -> FilePlatform | None:
 
 def _parts_under(path: Path, root: Path) -> tuple[str, ...] | None:
     """The parts of `path` below `root` (itself resolved), as given or with its directory
-    resolved; None outside the root."""
-    for candidate in (path, Path(os.path.realpath(path.parent), path.name)):
-        if _inside(candidate, root):
-            return candidate.parts[len(root.parts):]
+    resolved; None outside the root. (The directory is resolved only when the path as given is
+    not inside: `realpath` costs an `lstat` per component.)"""
+    if _inside(path, root):
+        return path.parts[len(root.parts):]
+    resolved = Path(os.path.realpath(path.parent), path.name)
+    if _inside(resolved, root):
+        return resolved.parts[len(root.parts):]
     return None
 
 

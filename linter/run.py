@@ -102,7 +102,6 @@ def _load_for(
     part: FilePart | None = None, given: Config | None = None,
 ) -> tuple[Project, Config]:
     from .deploy import annotate_deploys
-    from .load_circleci import fork_secrets
     from .project import LoadSettings, build_project
 
     paths = existing_paths(paths, protection_files)
@@ -115,7 +114,10 @@ def _load_for(
     project.protected_environments = config.protected_environments
     project.context_variables = dict(config.contexts)
     project.circleci_checks = config.circleci_checks or "status"
-    fork_secrets(project, config.circleci_fork_secrets)
+    if config.circleci_fork_secrets:  # (imported here: a repository without CircleCI need not load it)
+        from .load_circleci import fork_secrets
+
+        fork_secrets(project, config.circleci_fork_secrets)
     annotate_deploys(project, config.deploy)
     return project, config
 
