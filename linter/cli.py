@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .. import __version__, owns_process
+from .. import __version__
 from .exitcodes import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 
 if TYPE_CHECKING:
@@ -200,8 +200,7 @@ def _collector_off() -> None:
     """Turn the cyclic garbage collector off for the rest of the command when cilint is the
     process. `run.collector_paused` pauses it during the check and turns it back on for library
     callers, whose first collection then traverses the whole model once (0.8 s for 1,400
-    workflows); a process that ends right after has no use for that collection. (`cilint/__init__`
-    and `cilint/__main__` turn it off already, before the first import.)"""
+    workflows); a process that ends right after has no use for that collection."""
     if _owns_process():
         gc.disable()
 
@@ -235,7 +234,11 @@ def _stderr(message: str) -> None:
 
 
 def _owns_process() -> bool:
-    return owns_process()
+    main_module = sys.modules.get("__main__")
+    spec = getattr(main_module, "__spec__", None)
+    if spec is not None:  # `python -m ...`
+        return spec.name in ("cilint", "cilint.__main__")
+    return Path(sys.argv[0]).stem == "cilint" if sys.argv and sys.argv[0] else False
 
 
 def _known_rules(config_path: Path | None) -> list[Rule]:

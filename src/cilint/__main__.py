@@ -6,17 +6,11 @@ installed ones: a repository being checked could run its own code. It is dropped
 anything else is imported, as `python -P` (`PYTHONSAFEPATH`) would do.
 """
 
-import gc
 import os
 import sys
 
 if not sys.flags.safe_path and sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
-
-from cilint import owns_process
-
-if owns_process():  # (as `cilint/__init__` does for the `cilint` script: no collection from here on)
-    gc.disable()
 
 from cilint.linter.cli import main
 
