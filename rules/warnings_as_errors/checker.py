@@ -86,17 +86,28 @@ class Checker:
         for step in steps:
             if step.run is None or not is_shell(step.shell):
                 continue
-            env: Env = {name: UNKNOWN if value is None else value for name, value in step.environment.items()}
+            # The step's environment is made at its first command that changes it or is judged:
+            # most steps have neither (`npm ci`, `echo ...`), and their commands report nothing.
+            env: Env | None = None
             for command in step.commands:
+                judged = [argv for argv in mix_tasks(command.argv) if self.may_judge(argv)]
+                if env is None:
+                    if not judged and command.argv[0] not in ("export", "unset"):
+                        continue
+                    env = {name: UNKNOWN if value is None else value for name, value in step.environment.items()}
                 _exports(command, env, self.openers)
-                yield from self.command(command, env, step.checkout_names)
+                if judged:
+                    yield from self.command(command, env, step.checkout_names, judged)
 
-    def command(self, command: Command, env: Env, roots: tuple[str, ...] = ()) -> Iterator[_Report]:
+    def command(self, command: Command, env: Env, roots: tuple[str, ...] = (),
+                judged: list[list[str]] | None = None) -> Iterator[_Report]:
+        """The reports of `command`'s tasks that `may_judge` (`judged`: those tasks, when the
+        caller has them already)."""
         scope: Env | None = None
         cwd: str | Unknown = ""
-        for argv in mix_tasks(command.argv):
-            if not self.may_judge(argv):
-                continue
+        if judged is None:
+            judged = [argv for argv in mix_tasks(command.argv) if self.may_judge(argv)]
+        for argv in judged:
             if scope is None:  # built for the few commands that are judged, not for each one
                 scope = {**env, **{k: known(v, self.openers) for k, v in command.assignments.items()}}
                 cwd = repo_dir(command.cwd, roots or self.checkout)
