@@ -62,13 +62,17 @@ class Checker:
 
     def findings(self) -> Iterator[Finding]:
         seen: set[tuple[Any, str]] = set()
-        inlined = {step.span.path for w in self.project.workflows() for job in w.jobs() for step in job.steps}
+        inlined: set[str] | None = None  # the files steps were read from (made for an action only)
         for pipeline in self.project.pipelines:
             self.openers, self.checkout = pipeline.template_openers, pipeline.checkout_directories
             runs: list[tuple[list[Step], str | None]] = [
                 (job.steps, job.qualified) for workflow in pipeline.workflows for job in workflow.jobs()]
-            if pipeline.platform == "action" and pipeline.path not in inlined:
-                runs.append((pipeline.action_steps, None))  # checked where it is used, else here
+            if pipeline.platform == "action":
+                if inlined is None:
+                    inlined = {step.span.path for w in self.project.workflows() for job in w.jobs()
+                               for step in job.steps}
+                if pipeline.path not in inlined:
+                    runs.append((pipeline.action_steps, None))  # checked where it is used, else here
             done: set[tuple[int, str | None]] = set()
             for steps, job in runs:
                 # Matrix legs of a job share one list of steps (load_github._StepLog): what it
