@@ -164,10 +164,13 @@ class DeployRecogniser:
         if not argv:
             return None
         entries = self.by_program.get(argv[0].rsplit("/", 1)[-1])
-        if not entries or any(_DRY_RUN.match(word) for word in argv):
+        if not entries:
             return None
         for prefix, what in entries:
             if _follows(argv[1:], prefix[1:]):
+                # (a dry run deploys nothing: looked for only in a command the table names)
+                if any(_DRY_RUN.match(word) for word in argv):
+                    return None
                 return what if _publishes(what, argv) else None
         return None
 

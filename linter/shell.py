@@ -800,7 +800,11 @@ LAUNCHERS: tuple[tuple[str, ...], ...] = (
     ("hatch", "run"), ("rye", "run"), ("bundle", "exec"), ("xcrun",), ("nix", "develop", "-c"),
     ("nix", "develop", "--command"),
 )
-_LAUNCHER_FIRST = frozenset(prefix[0] for prefix in LAUNCHERS)
+# The launchers by their first word, in table order: a command is compared with its program's only.
+_LAUNCHERS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
+    first: tuple(prefix for prefix in LAUNCHERS if prefix[0] == first)
+    for first in dict.fromkeys(prefix[0] for prefix in LAUNCHERS)
+}
 _PYTHON = re.compile(r"python[\d.]*|py")
 
 
@@ -808,10 +812,11 @@ def launched(argv: list[str]) -> list[str]:
     """The command a chain of launchers runs (`npx --yes jest -u` -> `jest -u`; up to 4 deep);
     the command itself when it is not launched."""
     for _ in range(4):
-        if not argv or argv[0] not in _LAUNCHER_FIRST:  # (most commands: no launcher to peel)
+        prefixes = _LAUNCHERS_BY_FIRST.get(argv[0]) if argv else None
+        if prefixes is None:  # (most commands: no launcher to peel)
             break
-        for prefix in LAUNCHERS:
-            if tuple(argv[: len(prefix)]) == prefix:
+        for prefix in prefixes:
+            if len(prefix) == 1 or tuple(argv[: len(prefix)]) == prefix:
                 argv = argv[len(prefix):]
                 while argv and argv[0].startswith("-"):
                     argv = argv[1:]

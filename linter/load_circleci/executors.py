@@ -94,6 +94,8 @@ def resource_class(config: Config, body: YMap, scope: Scope) -> list[Text]:
 def environment(config: Config, body: YMap, level: EnvLevel, scope: Scope, job: str | None = None) -> dict[str, EnvVar]:
     """The `environment` of an executor, job, image or step, substituted in `scope`."""
     value = body.get("environment")
+    if value is None:  # (most steps and images: no environment of their own)
+        return {}
     if isinstance(value, str) and "=" in value:  # `environment: KEY=value`, accepted by CircleCI
         single = YSeq(body.pos_of("environment"))
         single.append(value)

@@ -129,10 +129,12 @@ def expand_job(config: Config, job: JobRun, jdef: Def, leg: Leg) -> None:
         if isinstance(node, YMap) and is_set(node.get("working_directory")):
             ctx.working_directory = subst(config, scalar_str(node["working_directory"]), node_scope)[0]
     matrix = leg.scope.matrix  # pre- and post-steps are written in the workflow
-    for key, where, site_scope in (("pre-steps", leg.conf, Scope(matrix=matrix, origin="pre-steps")),
-                                   ("steps", body, scope),
-                                   ("post-steps", leg.conf, Scope(matrix=matrix, origin="post-steps"))):
-        read_steps(config, where.get(key), where.pos_of(key), site_scope, ctx, 0, ())
+    for key, where in (("pre-steps", leg.conf), ("steps", body), ("post-steps", leg.conf)):
+        raw = where.get(key)
+        if raw is None:  # (most jobs: no pre- or post-steps)
+            continue
+        site_scope = scope if key == "steps" else Scope(matrix=matrix, origin=key)
+        read_steps(config, raw, where.pos_of(key), site_scope, ctx, 0, ())
     job.steps = ctx.steps
     _shells(config, job, body, scope, executor.body if executor is not None else None)
     carry_bash_env(job.steps)

@@ -32,6 +32,7 @@ _ASSIGNED = re.compile(
     r"|\bfor\s+([A-Za-z_]\w*)\s+in\b"
     r"|\bread\s+(?:-\w+\s+)*([A-Za-z_]\w*)"
 )
+_NOTHING: frozenset[str] = frozenset()
 
 
 def _builtin(name: str) -> bool:
@@ -65,6 +66,10 @@ def _variables(value: str) -> tuple[tuple[str, int, int], ...]:
 
 @lru_cache(maxsize=4096)
 def _assigned(script: str) -> frozenset[str]:
+    # Every match holds `=`, `for` or `read` (one per branch of the pattern): a script with none
+    # of them (`npm ci`, `echo ...`) is not searched.
+    if "=" not in script and "for" not in script and "read" not in script:
+        return _NOTHING
     return frozenset(next(g for g in m.groups() if g) for m in _ASSIGNED.finditer(script))
 
 

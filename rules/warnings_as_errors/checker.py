@@ -62,13 +62,17 @@ class Checker:
 
     def findings(self) -> Iterator[Finding]:
         seen: set[tuple[Any, str]] = set()
-        inlined = {step.span.path for w in self.project.workflows() for job in w.jobs() for step in job.steps}
+        inlined: set[str] | None = None  # the files steps were read from (made for an action only)
         for pipeline in self.project.pipelines:
             self.openers, self.checkout = pipeline.template_openers, pipeline.checkout_directories
             runs: list[tuple[list[Step], str | None]] = [
                 (job.steps, job.qualified) for workflow in pipeline.workflows for job in workflow.jobs()]
-            if pipeline.platform == "action" and pipeline.path not in inlined:
-                runs.append((pipeline.action_steps, None))  # checked where it is used, else here
+            if pipeline.platform == "action":
+                if inlined is None:
+                    inlined = {step.span.path for w in self.project.workflows() for job in w.jobs()
+                               for step in job.steps}
+                if pipeline.path not in inlined:
+                    runs.append((pipeline.action_steps, None))  # checked where it is used, else here
             done: set[tuple[int, str | None]] = set()
             for steps, job in runs:
                 # Matrix legs of a job share one list of steps (load_github._StepLog): what it
@@ -86,17 +90,28 @@ class Checker:
         for step in steps:
             if step.run is None or not is_shell(step.shell):
                 continue
-            env: Env = {name: UNKNOWN if value is None else value for name, value in step.environment.items()}
+            # The step's environment is made at its first command that changes it or is judged:
+            # most steps have neither (`npm ci`, `echo ...`), and their commands report nothing.
+            env: Env | None = None
             for command in step.commands:
+                judged = [argv for argv in mix_tasks(command.argv) if self.may_judge(argv)]
+                if env is None:
+                    if not judged and command.argv[0] not in ("export", "unset"):
+                        continue
+                    env = {name: UNKNOWN if value is None else value for name, value in step.environment.items()}
                 _exports(command, env, self.openers)
-                yield from self.command(command, env, step.checkout_names)
+                if judged:
+                    yield from self.command(command, env, step.checkout_names, judged)
 
-    def command(self, command: Command, env: Env, roots: tuple[str, ...] = ()) -> Iterator[_Report]:
+    def command(self, command: Command, env: Env, roots: tuple[str, ...] = (),
+                judged: list[list[str]] | None = None) -> Iterator[_Report]:
+        """The reports of `command`'s tasks that `may_judge` (`judged`: those tasks, when the
+        caller has them already)."""
         scope: Env | None = None
         cwd: str | Unknown = ""
-        for argv in mix_tasks(command.argv):
-            if not self.may_judge(argv):
-                continue
+        if judged is None:
+            judged = [argv for argv in mix_tasks(command.argv) if self.may_judge(argv)]
+        for argv in judged:
             if scope is None:  # built for the few commands that are judged, not for each one
                 scope = {**env, **{k: known(v, self.openers) for k, v in command.assignments.items()}}
                 cwd = repo_dir(command.cwd, roots or self.checkout)
