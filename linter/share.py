@@ -40,10 +40,7 @@ def in_two_processes(work: Callable[[int], T], count: int, first: Sequence[int] 
     if not CAN_FORK or count < 2 or count > _MAX_PIECES:
         return [work(i) for i in range(count)]
     early = set(first)
-    order = [*first, *(i for i in range(count) if i not in early)]
-    queue_read, queue_write = os.pipe()
-    os.write(queue_write, b"".join(_INDEX.pack(i) for i in order))
-    os.close(queue_write)
+    queue_read = piece_queue([*first, *(i for i in range(count) if i not in early)])
     results_read, results_write = os.pipe()
     # Ctrl-C is held back from the fork until the parent is inside the `try` that stops the child:
     # between the two it would leave the child running, unreaped.
@@ -61,7 +58,7 @@ def in_two_processes(work: Callable[[int], T], count: int, first: Sequence[int] 
     open_fds = [queue_read, results_read]
     try:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a Ctrl-C held back is raised here
-        done = {i: work(i) for i in _Claims(queue_read)}
+        done = {i: work(i) for i in Claims(queue_read)}
         os.close(open_fds.pop(0))
         theirs: dict[int, T] = _results(open_fds.pop(), pid)  # reads, then reaps the child
     except BaseException:  # an interrupt (Ctrl-C) or a failure here: the child's work is not wanted
@@ -73,13 +70,27 @@ def in_two_processes(work: Callable[[int], T], count: int, first: Sequence[int] 
     return [done[i] if i in done else theirs[i] if i in theirs else work(i) for i in range(count)]
 
 
-class _Claims:
-    """The numbers of the pieces this process takes, one read of the queue each."""
+def piece_queue(order: Sequence[int]) -> int:
+    """A pipe holding the numbers of the pieces in `order` (at most `_MAX_PIECES`), its writing
+    end closed: made before a fork, both processes take the next piece with `Claims` until it is
+    empty. The kernel gives each read's bytes to one reader: no lock, and no piece twice."""
+    if len(order) > _MAX_PIECES:
+        raise ValueError(f"{len(order)} pieces: at most {_MAX_PIECES} fit in a pipe")
+    queue_read, queue_write = os.pipe()
+    try:
+        os.write(queue_write, b"".join(_INDEX.pack(i) for i in order))
+    finally:
+        os.close(queue_write)
+    return queue_read
+
+
+class Claims:
+    """The numbers of the pieces this process takes from a `piece_queue`, one read each."""
 
     def __init__(self, queue: int) -> None:
         self.queue = queue
 
-    def __iter__(self) -> _Claims:
+    def __iter__(self) -> Claims:
         return self
 
     def __next__(self) -> int:
@@ -92,7 +103,7 @@ class _Claims:
 def _child(work: Callable[[int], object], queue: int, results: int) -> None:
     code = 1
     try:
-        payload = pickle.dumps({i: work(i) for i in _Claims(queue)}, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps({i: work(i) for i in Claims(queue)}, protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(results, "wb") as out:
             out.write(payload)
         code = 0

@@ -12,7 +12,7 @@ change a finding, and checked after the fact:
 
 * files that may refer to others (a local `uses: ./...`, a reusable workflow, `workflow_run`), an
   action, a CircleCI config, all stay in this process's share; the others are handed out in
-  pieces while both load, each to whichever process is free first (`_Pieces`);
+  pieces while both load, each to whichever process is free first (`share.piece_queue`);
 * no protection input (settings files, protection files, configured protection): required
   checks are compared with every workflow;
 * afterwards: neither process read a file of the other share, no `workflow_run` of one names a
@@ -29,7 +29,7 @@ import itertools
 import os
 import pickle
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,7 +38,7 @@ from . import github_prescan
 from .engine import InternalError, RunResult, finish_findings, job_spans, rule_findings
 from .findings import Finding
 from .model import Problem, Project, SourceFile
-from .share import CAN_FORK
+from .share import CAN_FORK, Claims, piece_queue
 
 if TYPE_CHECKING:
     from .config import Config
@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 # file about 2 ms to load and check.
 SPLIT_FROM_FILES = 100
 # The files that can go to either process are handed out in this many pieces of about equal
-# bytes, each to whichever process asks first (`_Pieces`): the two finish loading within a piece
+# bytes, each to whichever process asks first (`share.piece_queue`): the two finish loading within a piece
 # of each other, however the files' costs differ from their sizes and whatever else the machine
 # runs. A piece is one read of a pipe; fewer pieces would leave a larger last one.
 PIECES = 64
@@ -121,21 +121,21 @@ def check_in_two(
         return project, _Half(result.findings, result.errors, files, project.problems, names, wanted,
                               part.outside)
 
-    handout = _Pieces(pieces)
+    queue = piece_queue(range(1, len(pieces)))  # each piece to whichever process asks first
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
         # The child starts on the first piece, so which files it checks begins the same way on
         # every run (tests/test_split.py relies on it); the others go to whoever asks first.
-        share = itertools.chain(pieces[0], handout.taken())
+        share = itertools.chain(pieces[0], (path for n in Claims(queue) for path in pieces[n]))
         _child(lambda: half(FilePart(found, skipped, only.nested, share, first=False), None)[1], write_end)
     os.close(write_end)
     try:
-        share = itertools.chain(fixed, handout.taken())
+        share = itertools.chain(fixed, (path for n in Claims(queue) for path in pieces[n]))
         project, ours = half(FilePart(found, skipped, only.nested, share, first=True), nested)
     finally:
-        handout.close()
+        os.close(queue)
         other = _receive(read_end, pid)
     if other is None or not _exact(ours, other):
         return None
@@ -178,33 +178,6 @@ def _pieces(files: list[Path], read: dict[Path, bytes]) -> list[list[Path]]:
         pieces[-1].append(path)
         taken += len(read[path])
     return pieces
-
-
-class _Pieces:
-    """Pieces of the shares handed out to two processes, each to whichever asks first.
-
-    Their numbers (after the first, which the child starts on) are written to a pipe before the
-    fork and its writing end closed; each process then takes the next piece by reading one
-    number. The kernel hands each read's bytes to one reader, and a read of a pipe whose
-    writers are all closed returns nothing once it is empty: no lock, and no piece twice."""
-
-    _WIDTH = 2  # bytes per number: PIECES is far below 65,536; 64 numbers fill 128 bytes of the pipe
-
-    def __init__(self, pieces: list[list[Path]]) -> None:
-        self.pieces = pieces
-        self.source, writer = os.pipe()
-        try:
-            os.write(writer, b"".join(n.to_bytes(self._WIDTH, "big") for n in range(1, len(pieces))))
-        finally:
-            os.close(writer)
-
-    def taken(self) -> Iterator[Path]:
-        """The files of each piece this process takes, until none is left."""
-        while len(number := os.read(self.source, self._WIDTH)) == self._WIDTH:
-            yield from self.pieces[int.from_bytes(number, "big")]
-
-    def close(self) -> None:
-        os.close(self.source)
 
 
 def _pre_read(path: Path) -> bytes | None:

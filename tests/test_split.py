@@ -9,7 +9,7 @@ import pytest
 
 from cilint.linter import github_prescan, split
 from cilint.linter.run import CheckRequest, run_check
-from cilint.linter.share import CAN_FORK
+from cilint.linter.share import CAN_FORK, Claims, piece_queue
 
 pytestmark = pytest.mark.skipif(not CAN_FORK, reason="the split needs fork (Linux)")
 
@@ -146,7 +146,7 @@ def test_each_piece_goes_to_one_process(tmp_path: Path) -> None:
     """Two processes taking pieces at the same time: each piece is taken once, none is lost."""
     files = [tmp_path / f"w{index:04}.yml" for index in range(2000)]
     pieces = split._pieces(files, {path: b"x" for path in files})
-    handout = split._Pieces(pieces)
+    queue = piece_queue(range(1, len(pieces)))
     reader, writer = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -154,13 +154,13 @@ def test_each_piece_goes_to_one_process(tmp_path: Path) -> None:
         try:
             os.close(reader)
             with os.fdopen(writer, "w") as out:
-                out.write("\n".join(str(path) for path in handout.taken()))
+                out.write("\n".join(str(path) for n in Claims(queue) for path in pieces[n]))
             code = 0
         finally:
             os._exit(code)
     os.close(writer)
-    mine = [str(path) for path in handout.taken()]
-    handout.close()
+    mine = [str(path) for n in Claims(queue) for path in pieces[n]]
+    os.close(queue)
     with os.fdopen(reader) as source:
         theirs = [line for line in source.read().split("\n") if line]
     _, status = os.waitpid(pid, 0)
