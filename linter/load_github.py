@@ -804,8 +804,10 @@ def read_permissions(source: Source, node: YMap) -> Permissions | None:
 
 @lru_cache(maxsize=8192)
 def _hands_token(text: str) -> bool:
-    """Whether a value hands the job's token on (memoised: matrix legs repeat their steps' values)."""
-    return _TOKEN_HANDED.search(text) is not None
+    """Whether a value hands the job's token on (memoised: matrix legs repeat their steps' values).
+    Every form of the pattern holds `token` in some case: most values and scripts are answered by
+    that test alone (the case-insensitive search took 13 µs a text)."""
+    return "token" in text.lower() and _TOKEN_HANDED.search(text) is not None
 
 
 def _token_uses(run: JobRun) -> list[TokenUse]:
