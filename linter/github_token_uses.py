@@ -52,7 +52,7 @@ class CommandUse:
     # False: the command may write with any of `scopes`, or with none (`gh api` calls any
     # endpoint): no scope is named as used, and none is reported unused.
     certain: bool = True
-    # Words one of which every line the pattern matches holds (tests/test_token_uses_words.py
+    # Words one of which every line the pattern matches holds (tests/test_prefilters.py
     # proves it on generated lines): the pattern is searched only in a line that holds one, and
     # most command lines hold none of any entry's.
     words: tuple[str, ...] = field(kw_only=True)
