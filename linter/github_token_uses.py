@@ -267,6 +267,7 @@ _ENTRIES_OF: tuple[tuple[str, frozenset[int]], ...] = tuple(
     for word in sorted({word for use in COMMAND_USES for word in use.words}))
 _WORDS = tuple(word for word, _ in _ENTRIES_OF if not any(other != word and other in word for other, _ in _ENTRIES_OF))
 
+
 @lru_cache(maxsize=4096)
 def action_scopes(name: str, inputs: frozenset[str] = frozenset()) -> tuple[str, ...] | None:
     """The scopes an action writes with the token (None: an action the table does not know);
