@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from . import github_expr as expr
 from .github_untrusted_contexts import CALLER_EVENT, SCRIPT_INPUTS, Controllable, controllable, within
@@ -44,8 +45,9 @@ def read_injections(steps: list[Step]) -> None:
         found: list[Injection] = []
         if step.run is not None:
             found.extend(_pasted(step, step.run, "run", None, outputs))
-        if step.uses is not None:
-            inputs = SCRIPT_INPUTS.get(step.uses.name.lower(), ())
+        inputs = SCRIPT_INPUTS.get(step.uses.name.lower(), ()) if step.uses is not None else ()
+        if inputs:  # (most actions take no script)
+            assert step.uses is not None
             for name, text in step.inputs.items():
                 if name.lower() in inputs:
                     sink: InjectionSink = "github-script" if step.uses.name.lower() == "actions/github-script" \
@@ -64,8 +66,7 @@ def _pasted(step: Step, text: Text, sink: InjectionSink, input_name: str | None,
         return
     for match in expr.EXPRESSION.finditer(text.value):
         span = _span_of(text, match.start(), match.end())
-        for path, whole in _flowing_paths(match.group(1)):
-            row = controllable(path) or (within(path) if whole else None)
+        for path, row in _flowing_rows(match.group(1)):
             if row is not None:
                 yield _injection(step, match.group(0), span, row, sink, input_name)
                 continue
@@ -109,8 +110,7 @@ def _via(step: Step, path: list[str], outputs: dict[tuple[str | None, str], dict
 def _reads(value: str) -> Controllable | None:
     """The controllable value a text pastes, if it pastes one (its first)."""
     for match in expr.EXPRESSION.finditer(value):
-        for path, whole in _flowing_paths(match.group(1)):
-            row = controllable(path) or (within(path) if whole else None)
+        for _, row in _flowing_rows(match.group(1)):
             if row is not None:
                 return row
     return None
@@ -137,6 +137,15 @@ def _outputs_written(step: Step) -> dict[str, tuple[Controllable, Span]]:
         if row is not None:
             out[match.group("name").lower()] = (row, step.run.line_span(index))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _flowing_rows(expression: str) -> tuple[tuple[list[str], Controllable | None], ...]:
+    """`_flowing_paths`, each with the row of `CONTROLLABLE` it reads (None: none, or one only an
+    earlier step or `env:` can make it read). Memoised: a repository's expressions repeat (every
+    `${{ matrix.os }}`); the lists are not to be changed."""
+    return tuple((path, controllable(path) or (within(path) if whole else None))
+                 for path, whole in _flowing_paths(expression))
 
 
 def _flowing_paths(expression: str) -> list[tuple[list[str], bool]]:

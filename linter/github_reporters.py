@@ -8,6 +8,8 @@ marks such steps (`Step.reports_results`); the rules see only that mark.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 REPORTERS: dict[str, str] = {
     # Code scanning alerts from a SARIF file; a ruleset's "Require code scanning results" holds
     # merges on them.
@@ -21,8 +23,10 @@ REPORTERS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def reports_results(action: str) -> bool:
     """Whether `uses: action` (owner/repo[/path], no ref) is a reporter of `REPORTERS`, its
-    platform variants (`EnricoMi/publish-unit-test-result-action/linux`) included."""
+    platform variants (`EnricoMi/publish-unit-test-result-action/linux`) included (memoised: every
+    step using an action asks, a few hundred distinct actions)."""
     lowered = action.lower()
     return any(lowered == name.lower() or lowered.startswith(name.lower() + "/") for name in REPORTERS)

@@ -123,6 +123,9 @@ TOKEN_FORMATS: tuple[TokenFormat, ...] = (
 # of literals it can. Trying every pattern on every literal took 0.5 s of the rule's 0.9 s on the
 # 1,448 corpus workflows (64,696 literals, 67 of which hold a marker).
 _TOKEN_MARKERS = re.compile("|".join(f"(?:{f.marker})" for f in TOKEN_FORMATS))
+# No format matches fewer characters (an AWS key id: 20; a test reads each pattern's least width):
+# half the strings of a file are shorter, and are not searched.
+_MIN_TOKEN_LENGTH = 20
 
 # Credentials of a database the pipeline runs next to its jobs (a service container): throwaway
 # values that only exist inside the job (`POSTGRES_PASSWORD: postgres`, `MYSQL_ROOT_PASSWORD: ...`).
@@ -285,15 +288,26 @@ def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
     # each check starts with come first, so that most strings make no generator at all.
     for literal in pipeline.literals:
         value = literal.written  # (its place is looked up only for a finding)
-        if _TOKEN_MARKERS.search(value):
+        if len(value) >= _MIN_TOKEN_LENGTH and _TOKEN_MARKERS.search(value):
             formats = list(_known_formats(literal.value, pipeline))
             yield from formats
             if formats:
                 continue
         if is_secret_name(literal.name):
             yield from _secret_named_value(literal, pipeline, throwaway)
-        if "=" in value:
+        if "=" in value and _may_name_secret(value):
             yield from _secret_assignments(literal, pipeline, throwaway)
+
+
+# Every secret name holds one of these once upper-cased (`is_secret_name`; a test proves it on
+# names generated from its pattern): a text holding none assigns no secret-named variable. Most
+# scripts hold none, and are not searched for assignments.
+_SECRET_NAME_WORDS = ("TOKEN", "SECRET", "PAT", "KEY", "PASS", "PWD")
+
+
+def _may_name_secret(text: str) -> bool:
+    upper = text.upper()
+    return any(word in upper for word in _SECRET_NAME_WORDS)
 
 
 def _runs_database(pipeline: Pipeline) -> bool:
@@ -381,16 +395,19 @@ def secret_argument(command: Command, template_word: str = "") -> tuple[str, str
     platform's, `Pipeline.template_word`)."""
     text = command.text
     long_password, short_password = _password_forms(template_word)
-    long_form = long_password.search(text)
-    if long_form:
-        return "--password", long_form.group(1)
-    for option in _SECRET_OPTION.finditer(text):
-        name = option.group(1)
-        if not is_secret_name(name) or _NOT_SECRET_OPTIONS.search(name):
-            continue
-        given = _value_form(template_word).match(text, option.end())
-        if given and not given.group(1).startswith("-"):  # `--token --other`: a switch
-            return f"--{name}", given.group(1)
+    if "--" in text:  # what every long form holds (most commands hold none)
+        long_form = long_password.search(text)
+        if long_form:
+            return "--password", long_form.group(1)
+        for option in _SECRET_OPTION.finditer(text):
+            name = option.group(1)
+            if not is_secret_name(name) or _NOT_SECRET_OPTIONS.search(name):
+                continue
+            given = _value_form(template_word).match(text, option.end())
+            if given and not given.group(1).startswith("-"):  # `--token --other`: a switch
+                return f"--{name}", given.group(1)
+    if "-p" not in text:  # what every short form holds
+        return None
     short = _short_password(command, text, short_password)
     return ("-p", short) if short is not None else None
 
