@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import pickle
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -214,6 +213,8 @@ def _own(half: _Half) -> bool:
 def _child(work: Callable[[], _Half], results: int) -> None:
     code = 1
     try:
+        import pickle  # (here: a check that is not split never needs it, 2 ms of a cold start)
+
         payload = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(results, "wb") as out:
             out.write(payload)
@@ -226,6 +227,8 @@ def _child(work: Callable[[], _Half], results: int) -> None:
 
 def _receive(results: int, pid: int) -> _Half | None:
     """The child's half, or None if it failed."""
+    import pickle
+
     chunks = []
     try:
         with os.fdopen(results, "rb") as source:
