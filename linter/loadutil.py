@@ -24,6 +24,9 @@ MAX_MODEL_ITEMS = 100_000
 MAX_MODEL_SCRIPT_CHARS = 8_000_000
 
 
+_new_tuple = tuple.__new__
+
+
 class Source:
     """One file being loaded: its path, its lines, and the problems found in it."""
 
@@ -36,7 +39,8 @@ class Source:
         """A span, with a block node's end pulled back from the start of the next line."""
         line, column, end_line, end_column = pos
         if end_line == line:  # most values: on one line, nothing to pull back
-            return Span(self.path, line, column, line, end_column)
+            # (The tuple's own `__new__`: the named tuple's is a Python call, per value.)
+            return _new_tuple(Span, (self.path, line, column, line, end_column))
         # A block node ends where the next token starts: at column 1 of the next line, or at
         # the `- ` of the next list item. Pull it back to the end of its own last line.
         before = self._line(end_line)[: end_column - 1]

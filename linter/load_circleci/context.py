@@ -84,7 +84,7 @@ class Config:
         # Spans and Texts by position: a command's steps are read again for every job that uses
         # it (5,000 times in a generated 5,000-job config), each time at the same place.
         self.spans: dict[Pos, Span] = {}
-        self.texts: dict[int, tuple[YStr, Text]] = {}  # by id() of a string without `<<`
+        self.texts: dict[int, tuple[YStr, Text]] = {}  # by id() of the string as written
 
     def report(self, kind: ProblemKind, message: str, pos: Pos, job: str | None = None) -> None:
         """Report once: a definition used by many invocations is broken only once."""
@@ -98,6 +98,15 @@ class Config:
 
     def invalid(self, message: str, pos: Pos, job: str | None = None) -> None:
         self.report(ProblemKind.REFERENCE, message, pos, job)
+
+    def text(self, raw: Any, pos: Pos) -> Text:
+        """`Source.text`, memoised for strings (a YStr's Text is made from the YStr alone)."""
+        if type(raw) is not YStr:
+            return self.src.text(raw, pos)
+        cached = self.texts.get(id(raw))
+        if cached is None or cached[0] is not raw:
+            cached = self.texts[id(raw)] = (raw, self.src.text(raw, pos))
+        return cached[1]
 
     def span(self, pos: Pos) -> Span:
         """Source.span, also pulling a block node's end back from where the next item's `- ` or

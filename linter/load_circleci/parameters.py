@@ -23,7 +23,7 @@ from typing import Any
 
 from ..loadutil import items_with_pos, scalar_str
 from ..model import Text
-from ..yamlsrc import Pos, YMap, YSeq, YStr
+from ..yamlsrc import Pos, YMap, YSeq
 from .context import Arg, Config, Scope
 from .values import dedupe, is_scalar, is_set, plain
 
@@ -111,12 +111,10 @@ def subst_text(config: Config, text: Text, scope: Scope) -> tuple[Text, list[Tex
 
 def text_at(config: Config, raw: Any, pos: Pos, scope: Scope) -> tuple[Text, list[Text]]:
     """The scalar written at `pos` as a substituted Text, and the values used."""
-    if type(raw) is YStr and "<<" not in raw:  # nothing to substitute: the same Text every time
-        cached = config.texts.get(id(raw))
-        if cached is None or cached[0] is not raw:
-            cached = config.texts[id(raw)] = (raw, config.src.text(raw, pos))
-        return cached[1], []
-    return subst_text(config, config.src.text(raw, pos), scope)
+    written = config.text(raw, pos)
+    if "<<" not in written.value:  # nothing to substitute: the same Text every time
+        return written, []
+    return subst_text(config, written, scope)
 
 
 def texts_at(config: Config, value: Any, pos: Pos, scope: Scope) -> list[Text]:
@@ -130,7 +128,7 @@ def argument(config: Config, raw: Any, pos: Pos, scope: Scope) -> Arg:
     """The value a parameter gets from `raw`, written at `pos` in `scope`."""
     if isinstance(raw, (YMap, YSeq)):
         return Arg(raw, [], scope)
-    written = config.src.text(raw, pos)
+    written = config.text(raw, pos)
     passed = whole_arg(config, raw, scope)
     if passed is not None:  # `x: << parameters.y >>` passes y on, whatever its type
         via = [written, *passed.via] if is_scalar(passed.value) else passed.via

@@ -39,4 +39,6 @@ def is_set(value: Any) -> bool:
 
 
 def dedupe(texts: list[Text]) -> list[Text]:
+    if len(texts) < 2:  # most: nothing to compare (hashing a Text is a Python call)
+        return list(texts)
     return list(dict.fromkeys(texts))
