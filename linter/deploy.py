@@ -227,7 +227,7 @@ class DeployRecogniser:
 
 # Between a lower-case letter or digit and a capital: a space goes there. A plain replacement
 # string, not a template: every job's name and id pass through here.
-_CAMEL_BOUNDARY = lazy(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _words(name: str) -> str:

@@ -121,7 +121,7 @@ DRY_RUN_OPTIONS: tuple[str, ...] = (
     "--snapshot",  # goreleaser: builds, publishes nothing
 )
 DRY_RUN_EXACT_OPTIONS: tuple[str, ...] = ("--skip=publish",)  # goreleaser
-DRY_RUN_JOB_NAME = lazy(r"dry[-_ ]?run", re.I)  # a `deploy` job named `dry-run` rehearses
+DRY_RUN_JOB_NAME = re.compile(r"dry[-_ ]?run", re.I)  # a `deploy` job named `dry-run` rehearses
 
 # Actions (or orbs), matched on owner/repo (or orb namespace/name) prefixes, with the input
 # that must be set for the use to deploy (None: any use deploys).

@@ -67,7 +67,7 @@ from .yamlsrc import Pos, YMap, YSeq, YStr, pos_of
 ACTIONS_APP_ID = 15368  # GitHub Actions' app id in branch protection (domain-facts §1.4)
 MAX_MATRIX = 256  # GitHub's limit of jobs per matrix
 MAX_CALL_DEPTH = 4  # reusable workflows nest at most 4 levels
-_SECRET = lazy(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+_SECRET = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
 # A secret a value reads, spaces allowed around the dot (`secrets.X`, `secrets [ 'X' ]`):
 # `Step.secret_templates` and `Step.env_secrets`.
 _SECRET_READ = lazy(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
@@ -85,9 +85,9 @@ _PLATFORM_FACTS: dict[str, Any] = {
     "checkout_directories": CHECKOUT_DIRECTORIES,
     "builtin_variables": frozenset({"GITHUB_TOKEN"}), "builtin_prefixes": ("GITHUB_", "RUNNER_"),
 }
-_USES = lazy(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
-_TRAILING_COMMENT = lazy(r"#\s*(.*\S)")
-_RUNS_ALWAYS = lazy(r"always\(\)|!\s*cancelled\(\)")
+_USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
+_TRAILING_COMMENT = re.compile(r"#\s*(.*\S)")
+_RUNS_ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)")
 # What a matrix leg or a reusable workflow's caller may supply: `matrix.os`, `inputs['a-b'].c`.
 _LEG_VALUE = lazy(r"(matrix|inputs)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*'([^']+)'\s*\])"
                         r"((?:\.[A-Za-z0-9_-]+)*)")

@@ -38,15 +38,17 @@ from typing import Literal, NamedTuple
 from .lazyre import lazy
 from .values import Command, Span, Text
 
+# Compiled on first use (`lazy`), but for those every script's lexing calls (`re.compile`: a
+# lazy pattern's call costs a little more, and a script compiles them anyway).
 _ASSIGNMENT = lazy(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
 _TEMPLATE = lazy(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
 _HEREDOC = lazy(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
 _REDIRECT = lazy(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
 _FD_WORD = lazy(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
 _PLAIN_CHARACTER = r"[^\s'\"\\$`<>()&|;#{}]"  # a character that is only itself
-_PLAIN = lazy(_PLAIN_CHARACTER + "+")
-_NEWLINE = lazy("\n")
-_BLANKS = lazy(r"[ \t\r]+")
+_PLAIN = re.compile(_PLAIN_CHARACTER + "+")
+_NEWLINE = re.compile("\n")
+_BLANKS = re.compile(r"[ \t\r]+")
 _DUPLICATED_FD = lazy(r"\d+-?|-")  # what `>&` and `<&` take: `2>&1`, `>&-`
 _CONTINUATION = lazy(r"\\\n\s*")  # a backslash-newline and the indentation after it
 _DOUBLE_QUOTED_ESCAPE = lazy(r'\\([\\"$`])')  # what a backslash escapes inside "…"
@@ -59,7 +61,7 @@ _OPERATOR_STARTS = frozenset(op[0] for op in _OPERATORS)
 # under way, the lexer takes such a token, and the blanks around it, in one match (group 1: a
 # word, 2: an operator). A word must end where it does whatever it holds: not before `>` (`2>`
 # is a file descriptor) or `(` (`a=(1 2)`); `&>` is a redirection.
-_FAST_TOKEN = lazy(
+_FAST_TOKEN = re.compile(
     rf"[ \t\r]*(?:({_PLAIN_CHARACTER}+)(?=[ \t\r\n;|)]|&(?!>)|\Z)|(?!&>)({_OPERATOR.pattern}))[ \t\r]*"
 )
 
@@ -323,7 +325,7 @@ def _output(text: str, simples: list[_Simple], index: int) -> str | None:
     return None if target in (None, "", "/dev/null") else target
 
 
-_STATUS_READ = lazy(r"\$\?|PIPESTATUS|pipestatus")
+_STATUS_READ = re.compile(r"\$\?|PIPESTATUS|pipestatus")
 
 
 def _status_read(text: str, simples: list[_Simple], index: int) -> bool:
@@ -645,7 +647,7 @@ def _find(s: str, char: str, start: int) -> int:
 
 # The characters the scans below act on; they jump over the others in one search rather than
 # one Python step per character (quoted strings and `$(…)` hold most of a script's text).
-_DOUBLE_QUOTED_STOP = lazy(r'[\\"$`<>]')  # an escape, the end, or where an expansion may start
+_DOUBLE_QUOTED_STOP = re.compile(r'[\\"$`<>]')  # an escape, the end, or where an expansion may start
 _BALANCED_STOP = {"(": lazy(r"""[\\'"()]"""), "{": lazy(r"""[\\'"{}]""")}
 
 

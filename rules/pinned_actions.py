@@ -50,7 +50,7 @@ TAGS = ("security", "supply-chain")
 SECURITY_SEVERITY = "7.5"
 PRECISION = "high"
 
-_FULL_SHA = lazy(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _SHORT_SHA = lazy(r"[0-9a-f]{7,39}")
 # `v4`, `v4.1.1`, `1.0.4-beta`, and monorepo tags `contract-tests-v1.1.0` (no `/`: `releases/v1` is a
 # branch).
