@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .lazyre import lazy
 from .model import CachedPath, PathRoot, Text, VersionPin
 
 HOME = (r"~", r"\$HOME", r"\$\{HOME\}", r"%USERPROFILE%", r"/home/[^/]+", r"/Users/[^/]+", r"/root")
@@ -51,13 +52,13 @@ def outside_checkout(glob: str) -> bool:
 # A version literal after a name in a key's text: `protoc-3.21.12`, `sccache_0.7.4`, `tool@v1.2`.
 # A version has at least two numbers (`v1`, `-311` are cache generations, not versions); a word
 # of the name starts with a letter and is not a generation (`v1-tool-1.2`: the name is `tool`).
-_LITERAL_PIN = re.compile(
+_LITERAL_PIN = lazy(
     r"(?<![A-Za-z0-9.])(?P<name>[A-Za-z][A-Za-z0-9+]*(?:[-_][A-Za-z][A-Za-z0-9+]*)*)[-_@]v?"
     r"(?P<version>\d+(?:\.\d+)+)(?![.\d])"
 )
-_GENERATION = re.compile(r"^v\d+$", re.I)
+_GENERATION = lazy(r"^v\d+$", re.I)
 # A variable named as a version: `BAZELISK_VERSION`, `node-version`, `protoc_version`.
-_VERSION_VARIABLE = re.compile(r"^(?P<name>[A-Za-z][\w-]*?)[-_]?version$", re.I)
+_VERSION_VARIABLE = lazy(r"^(?P<name>[A-Za-z][\w-]*?)[-_]?version$", re.I)
 
 
 def _pin_name(name: str) -> str:

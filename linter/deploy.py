@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import deploy_table as table
+from .lazyre import lazy
 from .model import Command, Deploy, JobRun, Project, Span, Step, Text
 
 
@@ -38,23 +39,23 @@ DEPLOY_COMMANDS: list[tuple[tuple[str, ...], str]] = [(tuple(c.split()), c) for 
 _WRAPPERS: dict[str, int] = {runner: 1 if sub is None else 2 for runner, sub in table.COMMAND_RUNNERS.items()}
 _WRAPPER_SECOND = {runner: sub for runner, sub in table.COMMAND_RUNNERS.items() if sub is not None}
 _DRY_RUN_NAME = table.DRY_RUN_JOB_NAME
-_DRY_RUN = re.compile(f"^({_alternatives(table.DRY_RUN_OPTIONS)})(=.*)?$"
+_DRY_RUN = lazy(f"^({_alternatives(table.DRY_RUN_OPTIONS)})(=.*)?$"
                       f"|^({_alternatives(table.DRY_RUN_EXACT_OPTIONS)})$")
 DEPLOY_ACTIONS: list[tuple[str, tuple[str, re.Pattern[str]] | None]] = list(table.DEPLOY_ACTIONS)
 PAGES_ACTIONS = table.PAGES_ACTIONS
 PAGES_COMMANDS = table.PAGES_COMMANDS
 DRAFT_INPUTS = table.DRAFT_INPUTS
 TARGET_INPUTS = table.TARGET_INPUTS
-ORB_ELEMENTS = re.compile(
+ORB_ELEMENTS = lazy(
     rf"(^|[-_])({'|'.join(table.ORB_ELEMENT_WORDS)})([-_]|$)|{_alternatives(table.ORB_ELEMENT_PHRASES)}", re.I)
-IMAGE_ORBS = re.compile(_alternatives(table.IMAGE_ORB_WORDS), re.I)
+IMAGE_ORBS = lazy(_alternatives(table.IMAGE_ORB_WORDS), re.I)
 DEFAULT_VERBS = list(table.DEFAULT_VERBS)
 DEFAULT_NON_PRODUCTION = "|".join(table.NON_PRODUCTION_WORDS)
-WORKFLOW_TARGETS = re.compile(r"(^|[^a-z])(" + "|".join(table.WORKFLOW_TARGET_WORDS) + r")([^a-z]|$)", re.I)
+WORKFLOW_TARGETS = lazy(r"(^|[^a-z])(" + "|".join(table.WORKFLOW_TARGET_WORDS) + r")([^a-z]|$)", re.I)
 LOCAL_CLUSTER_ACTIONS = table.LOCAL_CLUSTER_ACTIONS
-LOCAL_CLUSTER_NAMES = re.compile(r"(^|[-_/.])(" + "|".join(table.LOCAL_CLUSTER_WORDS) + r")([-_/.]|$)", re.I)
+LOCAL_CLUSTER_NAMES = lazy(r"(^|[-_/.])(" + "|".join(table.LOCAL_CLUSTER_WORDS) + r")([-_/.]|$)", re.I)
 LOCAL_CLUSTER_COMMANDS = table.LOCAL_CLUSTER_COMMANDS
-PRODUCTION_ENVIRONMENT = re.compile(r"(^|[^a-z])(" + "|".join(table.PRODUCTION_WORDS) + r")([^a-z]|$)", re.I)
+PRODUCTION_ENVIRONMENT = lazy(r"(^|[^a-z])(" + "|".join(table.PRODUCTION_WORDS) + r")([^a-z]|$)", re.I)
 
 
 class DeployRecogniser:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .lazyre import lazy
+
 # Commands that deploy or publish, as their words: a command deploys when its words start with
 # these, options and their values allowed in between (`kubectl -n prod apply`, `aws --region x ecs
 # update-service`). Compared in this order within a program.
@@ -124,15 +126,15 @@ DRY_RUN_JOB_NAME = re.compile(r"dry[-_ ]?run", re.I)  # a `deploy` job named `dr
 # Actions (or orbs), matched on owner/repo (or orb namespace/name) prefixes, with the input
 # that must be set for the use to deploy (None: any use deploys).
 DEPLOY_ACTIONS: tuple[tuple[str, tuple[str, re.Pattern[str]] | None], ...] = (
-    ("superfly/flyctl-actions", ("args", re.compile(r"\bdeploy\b"))),
+    ("superfly/flyctl-actions", ("args", lazy(r"\bdeploy\b"))),
     ("pypa/gh-action-pypi-publish", None),
     # Actions that publish through their inputs (each action's README):
     # changesets/action publishes only when its `publish` input names the script to run,
     # otherwise it opens a "Version Packages" pull request (https://github.com/changesets/action).
-    ("changesets/action", ("publish", re.compile(r"^\s*(?!(echo|true|:|exit)(\s|$))\S"))),  # not a no-op
+    ("changesets/action", ("publish", lazy(r"^\s*(?!(echo|true|:|exit)(\s|$))\S"))),  # not a no-op
     ("cycjimmy/semantic-release-action", None),  # runs semantic-release
     ("codfish/semantic-release-action", None),  # runs semantic-release
-    ("actions-rs/cargo", ("command", re.compile(r"^\s*publish\b"))),  # `command: publish`
+    ("actions-rs/cargo", ("command", lazy(r"^\s*publish\b"))),  # `command: publish`
     ("katyo/publish-crates", None),
     ("marvinpinto/action-automatic-releases", None),  # creates a GitHub release
     ("mikepenz/action-gh-release", None),  # a fork of softprops/action-gh-release
@@ -140,8 +142,8 @@ DEPLOY_ACTIONS: tuple[tuple[str, tuple[str, re.Pattern[str]] | None], ...] = (
     ("actions/create-release", None),
     ("ncipollo/release-action", None),
     ("svenstaro/upload-release-action", None),
-    ("goreleaser/goreleaser-action", ("args", re.compile(r"^(?!.*--(snapshot|skip=publish)).*\brelease\b"))),
-    ("pulumi/actions", ("command", re.compile(r"^\s*up\s*$"))),  # not `preview`
+    ("goreleaser/goreleaser-action", ("args", lazy(r"^(?!.*--(snapshot|skip=publish)).*\brelease\b"))),
+    ("pulumi/actions", ("command", lazy(r"^\s*up\s*$"))),  # not `preview`
     ("js-devtools/npm-publish", None),
     ("rubygems/release-gem", None),
     ("aws-actions/amazon-ecs-deploy-task-definition", None),
@@ -184,7 +186,7 @@ TARGET_INPUTS: frozenset[str] = frozenset({
 })
 # Options of a deploy command whose value is not a target although a target word may be in it:
 # notes, titles, messages and input files (`--notes-file /dev/null`, `--title "Dev build"`).
-NOT_A_TARGET_OPTION = re.compile(r"^--?([a-z-]*file[a-z-]*|notes?|title|body|message|m|description)$")
+NOT_A_TARGET_OPTION = lazy(r"^--?([a-z-]*file[a-z-]*|notes?|title|body|message|m|description)$")
 
 # Deploys that publish a documentation site: the target is "pages" (non-production by default:
 # an approval before every docs publish is noise most teams do not want).
@@ -254,4 +256,4 @@ LOCAL_CLUSTER_COMMANDS: tuple[tuple[str, str], ...] = (
 # Arguments of a deploy command that are not a target although a target word may be in them:
 # notes files (`--notes-file docs/CHANGES.md`).
 # Machine paths (`/dev/null`, `/tmp/out`) are not targets either.
-NOT_A_TARGET = re.compile(r"\.(md|rst|txt|adoc)$|changelog|readme|^/(dev|tmp|proc|usr|etc|var)(/|$)", re.I)
+NOT_A_TARGET = lazy(r"\.(md|rst|txt|adoc)$|changelog|readme|^/(dev|tmp|proc|usr|etc|var)(/|$)", re.I)

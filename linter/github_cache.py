@@ -18,28 +18,29 @@ from __future__ import annotations
 import re
 
 from .cache_paths import literal_pins, outside_checkout, prefixes, read_path, variable_pin
+from .lazyre import lazy
 from .loadutil import TemplatePattern
 from .model import Cache, CacheKey, EnvVar, HashedFile, KeyPart, KeyPartKind, VersionPin
 
 _EXPRESSION = TemplatePattern(r"\$\{\{(.*?)\}\}", "}}")
-_HASHFILES = re.compile(r"\bhashFiles\s*\(([^()]*)\)")
-_HASHFILES_CALL = re.compile(r"\bhashFiles\s*\(")
-_STRING = re.compile(r"'((?:[^']|'')*)'")
-_REFERENCE = re.compile(r"(?<![\w.'-])([A-Za-z_][\w-]*(?:\.[\w*-]+|\[[^\]]*\])*)(?![\w.\[-]|\s*\()")
+_HASHFILES = lazy(r"\bhashFiles\s*\(([^()]*)\)")
+_HASHFILES_CALL = lazy(r"\bhashFiles\s*\(")
+_STRING = lazy(r"'((?:[^']|'')*)'")
+_REFERENCE = lazy(r"(?<![\w.'-])([A-Za-z_][\w-]*(?:\.[\w*-]+|\[[^\]]*\])*)(?![\w.\[-]|\s*\()")
 _LITERALS = {"true", "false", "null"}
 
 # Context values that change with every commit or every run (a key holding one is never reused
 # as it is). `github.event.head_commit.id` is the commit's SHA.
-_PER_COMMIT = re.compile(
+_PER_COMMIT = lazy(
     r"^github\.(sha|event\.after|event\.head_commit\.id|event\.pull_request\.head\.sha|"
     r"event\.workflow_run\.head_sha)$"
 )
-_PER_RUN = re.compile(r"^github\.(run_id|run_number|run_attempt)$")
-_PER_BRANCH = re.compile(r"^github\.(ref|ref_name|head_ref|base_ref)$")
+_PER_RUN = lazy(r"^github\.(run_id|run_number|run_attempt)$")
+_PER_BRANCH = lazy(r"^github\.(ref|ref_name|head_ref|base_ref)$")
 # Contexts whose values are settings of the run, the same from commit to commit (except
 # `github.event.inputs`, which a person types in). Anything else (steps, needs, inputs, vars,
 # secrets, env set at run time) cannot be known.
-_SETTING = re.compile(r"^(runner|matrix|strategy|job|github)\.")
+_SETTING = lazy(r"^(runner|matrix|strategy|job|github)\.")
 _MANUAL_INPUT = "github.event.inputs"
 # Templates no platform expands inside a file pattern: the name is not the file's.
 _TEMPLATE_MARKS = ("{{", "<<", "${")

@@ -20,6 +20,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Any
 
+from .lazyre import lazy
 from .loadutil import TemplatePattern, scalar_str
 from .model import JobRun
 
@@ -48,7 +49,7 @@ class Pattern:
 
 # (linear where `re.compile` of it is quadratic in a text of unclosed `${{`: loadutil.TemplatePattern)
 EXPRESSION = TemplatePattern(r"\$\{\{(.*?)\}\}", "}}")
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"\s*(?:(?P<num>-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?))"
     r"|(?P<str>'(?:[^']|'')*')"
     r"|(?P<op>&&|\|\||==|!=|<=|>=|[!<>()\[\].,*])"
@@ -408,8 +409,8 @@ def uses_status_function(condition: str) -> bool:
 # -- facts of a job, read once by the loader -----------------------------------------------
 
 # `github.event.workflow_run.conclusion == 'success'`: the run follows only a successful one.
-_CONCLUSION_SUCCESS = re.compile(r"workflow_run\s*\.\s*conclusion\s*==\s*'success'", re.I)
-_QUOTED = re.compile(r"'([^']+)'")
+_CONCLUSION_SUCCESS = lazy(r"workflow_run\s*\.\s*conclusion\s*==\s*'success'", re.I)
+_QUOTED = lazy(r"'([^']+)'")
 
 
 def read_job_facts(run: JobRun) -> None:

@@ -22,19 +22,19 @@ to `$GITHUB_ENV`, outputs of other jobs (`needs.*.outputs`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from functools import lru_cache
 
 from . import github_expr as expr
 from .github_untrusted_contexts import CALLER_EVENT, SCRIPT_INPUTS, Controllable, controllable, within
+from .lazyre import lazy
 from .model import Injection, InjectionSink, Span, Step, Text
 
 # A script line writing a step output: `echo "name=value" >> "$GITHUB_OUTPUT"`, `::set-output name=x::`
-_OUTPUT_WRITE = re.compile(r"""(?:^|[\s"'])(?P<name>[A-Za-z_][A-Za-z0-9_-]*)=(?P<value>.*?)["']?\s*>>\s*"?"""
+_OUTPUT_WRITE = lazy(r"""(?:^|[\s"'])(?P<name>[A-Za-z_][A-Za-z0-9_-]*)=(?P<value>.*?)["']?\s*>>\s*"?"""
                            r"""\$\{?GITHUB_OUTPUT""")
-_SET_OUTPUT = re.compile(r"::set-output\s+name=(?P<name>[A-Za-z_][A-Za-z0-9_-]*)::(?P<value>.*)")
-_SHELL_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_SET_OUTPUT = lazy(r"::set-output\s+name=(?P<name>[A-Za-z_][A-Za-z0-9_-]*)::(?P<value>.*)")
+_SHELL_VAR = lazy(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _FLOWING_CALLS = frozenset({"format", "join", "tojson", "fromjson"})
 
 

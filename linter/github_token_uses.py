@@ -22,6 +22,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .lazyre import lazy
+
 # Every scope `permissions:` takes (GitHub docs, "Assigning permissions to jobs").
 SCOPES: tuple[str, ...] = (
     "actions", "attestations", "checks", "contents", "deployments", "discussions", "id-token", "issues",
@@ -249,14 +251,14 @@ READ_ONLY_ACTIONS: tuple[str, ...] = (
 
 # An action the tables do not know, whose name says it may write with the token (many actions
 # read it by default, without a `with:` that shows it): a possible use of any scope.
-MAY_WRITE_NAME = re.compile(
+MAY_WRITE_NAME = lazy(
     r"release|publish|deploy|push|commit|comment|label|tag|pages|pull|merge|version|changelog|bump|sync|upload|"
     r"report|coverage|sarif|sign|attest|auth|login|credential|token|docker|registry|container|issue|stale|triage|"
     r"approve|status|check|bot|pr-|-pr\b|dispatch|cancel|gh-|github-|oidc|sts|vault",
     re.I,
 )
 
-_COMMANDS = tuple((re.compile(use.pattern), use) for use in COMMAND_USES)
+_COMMANDS = tuple((lazy(use.pattern), use) for use in COMMAND_USES)
 # Each word and the entries (indexes) that name it; and every word, less those holding another
 # (`gh-pages` holds `gh`): a line holding none of these matches no entry. Most command lines hold
 # none, and a line that holds one is searched only with the patterns of the words it holds (a

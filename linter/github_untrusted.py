@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from .lazyre import lazy
 from .model import JobRun, Step
 
 # Expressions naming the pull request's (or the upstream run's) own commit or branch: what a
@@ -33,7 +34,7 @@ HEAD_EXPRESSIONS = (
 )
 # A ref of a pull request written out: `refs/pull/123/head`, `pull/${{ ... }}/merge`.
 PULL_REFS = r"(refs/)?pull/(\$\{\{[^}]*\}\}|[^/\s]+)/(head|merge)"
-_HEAD = re.compile("|".join((*HEAD_EXPRESSIONS, PULL_REFS)))
+_HEAD = lazy("|".join((*HEAD_EXPRESSIONS, PULL_REFS)))
 
 # Commands that fetch or check out a pull request's code by the refs above, and `gh pr checkout`.
 _GIT_FETCHES = frozenset({"fetch", "checkout", "switch", "pull", "reset", "worktree"})
@@ -85,16 +86,16 @@ UPLOAD_ACTIONS = {"actions/upload-artifact": "path"}
 # an earlier version uploads `.git/config` with the workspace.
 HIDDEN_FILES_INPUT = "include-hidden-files"
 HIDDEN_FILES_EXCLUDED_SINCE = (4, 4)
-_VERSION = re.compile(r"v?(\d+)(?:\.(\d+))?(?:\.\d+)?")
+_VERSION = lazy(r"v?(\d+)(?:\.(\d+))?(?:\.\d+)?")
 # An upload path that is the whole checkout.
 # An exclusion that leaves the repository's metadata out: `!.git`, `!./.git/**`, `!**/.git/config`.
-_GIT_EXCLUDED = re.compile(r"^\s*!\s*(\./|\*\*/)?\.git(/|\s*$)")
-_WHOLE_CHECKOUT = re.compile(r"^\s*(\.|\./|\$\{\{\s*github\.workspace\s*\}\}/?|\$GITHUB_WORKSPACE/?)\s*$")
+_GIT_EXCLUDED = lazy(r"^\s*!\s*(\./|\*\*/)?\.git(/|\s*$)")
+_WHOLE_CHECKOUT = lazy(r"^\s*(\.|\./|\$\{\{\s*github\.workspace\s*\}\}/?|\$GITHUB_WORKSPACE/?)\s*$")
 
 # Conditions that keep outsiders out of a job: only pull requests from branches of the repository
 # itself, the author's association (member, owner, collaborator), a label (only someone with
 # triage access can set one), a named actor.
-GATES = re.compile("|".join((
+GATES = lazy("|".join((
     r"head\.repo\.full_name\s*==",
     r"==\s*github\.event\.pull_request\.head\.repo\.full_name",
     r"head\.repo\.fork\s*==\s*false",
@@ -110,8 +111,8 @@ GATES = re.compile("|".join((
 _SELF_HOSTED = "self-hosted"
 # `runs-on: ${{ fromJSON(cond && '["self-hosted", ...]' || '"ubuntu-latest"') }}`: a label chosen
 # at run time that can be `self-hosted`, unless the choice reads whether the pull request is a fork.
-_CHOSEN_SELF_HOSTED = re.compile(r"['\"]\s*self-hosted\s*['\"]")
-_FORK_CHOICE = re.compile(r"head\.repo\.(fork|full_name)")
+_CHOSEN_SELF_HOSTED = lazy(r"['\"]\s*self-hosted\s*['\"]")
+_FORK_CHOICE = lazy(r"head\.repo\.(fork|full_name)")
 
 
 def _checks_out_head(step: Step) -> bool:

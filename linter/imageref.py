@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lazyre import lazy
+
 # Tags that name no release, only a channel that moves (the first word of the tag decides:
 # `latest-alpine`, `lts-browsers`).
 FLOATING = frozenset({"latest", "stable", "edge", "current", "lts", "main", "master", "nightly", "dev",
@@ -46,10 +48,10 @@ PRODUCTS = frozenset({
     "valkey", "dotnet", "sdk", "aspnet", "runtime", "deno", "bun", "android", "base", "browsers", "kong",
 })
 # A version number and what follows it (`v1.2-alpine`: `1.2`, `-alpine`).
-VERSION = re.compile(r"v?(\d+(?:\.\d+)*)(.*)")
+VERSION = lazy(r"v?(\d+(?:\.\d+)*)(.*)")
 # A date (`20240601`, `2024-06-01`, `2024.06`, CircleCI machine images' `202010-01`).
-_DATED = re.compile(r"(19|20)\d\d([-.]?(0[1-9]|1[0-2]))([-.]?\d\d)?(?!\d)")
-_COMMIT = re.compile(r"g?(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}")  # a commit id inside a tag
+_DATED = lazy(r"(19|20)\d\d([-.]?(0[1-9]|1[0-2]))([-.]?\d\d)?(?!\d)")
+_COMMIT = lazy(r"g?(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{7,40}")  # a commit id inside a tag
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,7 @@ class ImageRef:
         return "docker.io", self.name if "/" in self.name else f"library/{self.name}", self.tag, self.digest
 
 
-_FULL_VERSION = re.compile(r"\d+\.\d+\.\d+")
+_FULL_VERSION = lazy(r"\d+\.\d+\.\d+")
 
 
 def tag_kind(ref: ImageRef) -> str:

@@ -22,6 +22,7 @@ from . import github_expr as expr
 from .github_env import carry_github_env
 from .github_events import EVENTS
 from .github_injection import read_injections
+from .lazyre import lazy
 from .loadutil import (
     MAX_CALLED_RUNS,
     Source,
@@ -69,7 +70,7 @@ MAX_CALL_DEPTH = 4  # reusable workflows nest at most 4 levels
 _SECRET = re.compile(r"\bsecrets(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
 # A secret a value reads, spaces allowed around the dot (`secrets.X`, `secrets [ 'X' ]`):
 # `Step.secret_templates` and `Step.env_secrets`.
-_SECRET_READ = re.compile(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
+_SECRET_READ = lazy(r"\bsecrets\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*'([^']+)'\s*\])")
 _BUILTIN_TOKEN = "github.token"  # the job's own token, read as an expression
 # How GitHub writes what it fills in before the shell runs (`Pipeline.template_openers`,
 # `Pipeline.template_word`: an expression is one argument though it holds spaces), and how
@@ -88,7 +89,7 @@ _USES = re.compile(r"^(?P<name>[^@\s]+)(?:@(?P<ref>\S+))?$")
 _TRAILING_COMMENT = re.compile(r"#\s*(.*\S)")
 _RUNS_ALWAYS = re.compile(r"always\(\)|!\s*cancelled\(\)")
 # What a matrix leg or a reusable workflow's caller may supply: `matrix.os`, `inputs['a-b'].c`.
-_LEG_VALUE = re.compile(r"(matrix|inputs)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*'([^']+)'\s*\])"
+_LEG_VALUE = lazy(r"(matrix|inputs)\s*(?:\.\s*([A-Za-z0-9_-]+)|\[\s*'([^']+)'\s*\])"
                         r"((?:\.[A-Za-z0-9_-]+)*)")
 
 # setup-* actions whose built-in cache is keyed on a hash of these files (domain-facts §5).
@@ -125,7 +126,7 @@ _TOOLCHAIN_RUNNERS: dict[str, tuple[frozenset[str], re.Pattern[str]]] = {
         frozenset({"go", "gofmt", "make", "gmake", "task", "mage", "just", "bazel", "bazelisk", "goreleaser",
                    "golangci-lint", "gotestsum", "ginkgo", "staticcheck", "govulncheck", "ko", "buf", "air",
                    "xcaddy", "bash", "sh", "zsh", "source", "."}),
-        re.compile(r"(?i)(?:^|[/-])go(?:lang)?(?:[/-]|$)|golangci|goreleaser|codeql-action"),
+        lazy(r"(?i)(?:^|[/-])go(?:lang)?(?:[/-]|$)|golangci|goreleaser|codeql-action"),
     ),
 }
 # Before these major versions the default key files were others: setup-go v4-v5 hashed go.sum.
@@ -773,7 +774,7 @@ def _check_names(
 
 _LEVELS: dict[str, PermissionLevel] = {"read": "read", "write": "write", "none": "none"}
 # The job's own token, as a step's `with:`/`env:` hands it on: `github.token`, `secrets.GITHUB_TOKEN`.
-_TOKEN_HANDED = re.compile(r"\bgithub\s*\.\s*token\b|\bsecrets\s*\.\s*GITHUB_TOKEN\b|secrets\[\s*'GITHUB_TOKEN'", re.I)
+_TOKEN_HANDED = lazy(r"\bgithub\s*\.\s*token\b|\bsecrets\s*\.\s*GITHUB_TOKEN\b|secrets\[\s*'GITHUB_TOKEN'", re.I)
 
 
 def read_permissions(source: Source, node: YMap) -> Permissions | None:

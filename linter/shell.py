@@ -35,20 +35,23 @@ from collections import deque
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
+from .lazyre import lazy
 from .values import Command, Span, Text
 
-_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
-_TEMPLATE = re.compile(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
-_HEREDOC = re.compile(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
-_REDIRECT = re.compile(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
-_FD_WORD = re.compile(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
+# Compiled on first use (`lazy`), but for those every script's lexing calls (`re.compile`: a
+# lazy pattern's call costs a little more, and a script compiles them anyway).
+_ASSIGNMENT = lazy(r"[A-Za-z_][A-Za-z0-9_]*(\[[^\]]*\])?\+?=")
+_TEMPLATE = lazy(r"<<\s*[A-Za-z_][\w-]*(\.[\w-]+)+\s*>>")  # CircleCI `<< parameters.x >>`
+_HEREDOC = lazy(r"<<(-?)\s*(?:'([^']*)'|\"([^\"]*)\"|\\?([^\s;&|<>()]+))")
+_REDIRECT = lazy(r"(&>>|&>|>>|>\||>&|<&|<>|>|<<<|<)")
+_FD_WORD = lazy(r"\d+|\{[A-Za-z_][A-Za-z0-9_]*\}")
 _PLAIN_CHARACTER = r"[^\s'\"\\$`<>()&|;#{}]"  # a character that is only itself
 _PLAIN = re.compile(_PLAIN_CHARACTER + "+")
 _NEWLINE = re.compile("\n")
 _BLANKS = re.compile(r"[ \t\r]+")
-_DUPLICATED_FD = re.compile(r"\d+-?|-")  # what `>&` and `<&` take: `2>&1`, `>&-`
-_CONTINUATION = re.compile(r"\\\n\s*")  # a backslash-newline and the indentation after it
-_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\([\\"$`])')  # what a backslash escapes inside "…"
+_DUPLICATED_FD = lazy(r"\d+-?|-")  # what `>&` and `<&` take: `2>&1`, `>&-`
+_CONTINUATION = lazy(r"\\\n\s*")  # a backslash-newline and the indentation after it
+_DOUBLE_QUOTED_ESCAPE = lazy(r'\\([\\"$`])')  # what a backslash escapes inside "…"
 _OPERATORS = ("&&", "||", ";;&", ";;", ";&", "|&", ";", "|", "&", "(", ")")
 _OPERATOR = re.compile("|".join(map(re.escape, _OPERATORS)))  # the first of them that matches
 # The lexer tries operators and redirections at each character that is not a plain word
@@ -298,7 +301,7 @@ def _fallback(simples: list[_Simple], index: int) -> tuple[tuple[str, ...], ...]
 
 
 # A redirection of standard output to a file (`> f`, `>> f`, `1> f`, `&> f`; not `2> f`, `>&2`).
-_STDOUT_REDIRECT = re.compile(r"(?:^|(?<=[\s;]))1?(?:>>|>\||&>>|&>|>)(?!&)\s*([^\s;&|<>()]+)")
+_STDOUT_REDIRECT = lazy(r"(?:^|(?<=[\s;]))1?(?:>>|>\||&>>|&>|>)(?!&)\s*([^\s;&|<>()]+)")
 
 
 def _output(text: str, simples: list[_Simple], index: int) -> str | None:
@@ -645,7 +648,7 @@ def _find(s: str, char: str, start: int) -> int:
 # The characters the scans below act on; they jump over the others in one search rather than
 # one Python step per character (quoted strings and `$(…)` hold most of a script's text).
 _DOUBLE_QUOTED_STOP = re.compile(r'[\\"$`<>]')  # an escape, the end, or where an expansion may start
-_BALANCED_STOP = {"(": re.compile(r"""[\\'"()]"""), "{": re.compile(r"""[\\'"{}]""")}
+_BALANCED_STOP = {"(": lazy(r"""[\\'"()]"""), "{": lazy(r"""[\\'"{}]""")}
 
 
 def _double_quoted_end(s: str, i: int) -> int:
@@ -762,8 +765,8 @@ _CLOSING = {"(": ")", "{": "}"}
 # What a step exports to the later steps of its job
 
 
-_NOT_SHELL = re.compile(r"^(python|node|perl|ruby|pwsh|powershell|cmd)\b")
-_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+_NOT_SHELL = lazy(r"^(python|node|perl|ruby|pwsh|powershell|cmd)\b")
+_ENV_LINE = lazy(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
 def is_shell(shell: str | None) -> bool:
@@ -805,7 +808,7 @@ _LAUNCHERS_BY_FIRST: dict[str, tuple[tuple[str, ...], ...]] = {
     first: tuple(prefix for prefix in LAUNCHERS if prefix[0] == first)
     for first in dict.fromkeys(prefix[0] for prefix in LAUNCHERS)
 }
-_PYTHON = re.compile(r"python[\d.]*|py")
+_PYTHON = lazy(r"python[\d.]*|py")
 
 
 def launched(argv: list[str]) -> list[str]:

@@ -62,6 +62,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.lazyre import lazy
 from ..linter.model import (
     Cache,
     CachedPath,
@@ -200,9 +201,9 @@ _NOT_A_TOOL = frozenset({
     "store", "home", "local", "tools", "tool",
 })
 
-_GLOB_CHARS = re.compile(r"[*?\[]")
+_GLOB_CHARS = lazy(r"[*?\[]")
 # Words in a key that say the cache holds dependencies even where its paths do not tell.
-_DEPENDENCY_WORDS = re.compile(
+_DEPENDENCY_WORDS = lazy(
     r"(?<![a-z])(?:deps?|dependenc[a-z]*|node[-_]?modules|packages?|gems?|bundler?|pip|npm|yarn|pnpm|"
     r"cargo|maven|m2|gradle|venv|virtualenv|poetry|composer|pods|gomod|go[-_]mod|mix|hex|uv)(?![a-z])",
     re.I,

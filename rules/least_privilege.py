@@ -60,6 +60,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.lazyre import lazy
 from ..linter.model import JobRun, Permissions, Pipeline, Project, Span, Workflow
 
 ID = "CIL109"
@@ -91,13 +92,13 @@ _EXPECTED: dict[str, str] = {
 }
 
 # Contexts named for deployment: their credentials reach production or publish.
-_DEPLOY_CONTEXT = re.compile(
+_DEPLOY_CONTEXT = lazy(
     r"(?:^|[^a-z])(?:deploy|deploys|deployment|deployments|prod|production|release|releases|publish|publishing|live)"
     r"(?:[^a-z]|$)", re.I)
 # A branch no filter meant for deployments admits: a job whose triggers admit it runs on any branch.
 _ANY_BRANCH = "cilint-example/any-feature-branch"
 # Commands that run a repository script, which may read variables the configuration does not show.
-_SCRIPT = re.compile(r"^(?:\.{0,2}/\S+|\S+\.(?:sh|bash|py|rb|js|ts|pl)\b|(?:make|just|task|rake)\b|(?:bash|sh)\s+\S)")
+_SCRIPT = lazy(r"^(?:\.{0,2}/\S+|\S+\.(?:sh|bash|py|rb|js|ts|pl)\b|(?:make|just|task|rake)\b|(?:bash|sh)\s+\S)")
 # Tools that read their credentials from the environment without a `$NAME` in the script: a
 # variable whose name starts with the key counts as read by a job that runs one of the tools.
 _TOOL_VARIABLES: dict[str, tuple[str, ...]] = {

@@ -84,6 +84,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.lazyre import lazy
 from ..linter.model import Command, JobRun, Project, Span, Step, Workflow
 from ..linter.shell import launched, python_module
 from .check_commands import (
@@ -148,10 +149,10 @@ CHECKS: dict[str, tuple[str, frozenset[str] | None]] = {
 # Package managers whose `run <script>` (and, for yarn and pnpm, `<script>`) runs a script of the
 # project: a check when its name says so (`test`, `lint:js`, `typecheck`, `build`, `audit`).
 _SCRIPT_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun"})
-_SCRIPT_KINDS = (("test", re.compile(r"(unit|e2e|integration)?[-:_]?test")),
-                 ("lint", re.compile(r"lint|typecheck|type-check|check|tsc|format:check|prettier:check")),
-                 ("build", re.compile(r"build")),
-                 ("security scan", re.compile(r"audit")))
+_SCRIPT_KINDS = (("test", lazy(r"(unit|e2e|integration)?[-:_]?test")),
+                 ("lint", lazy(r"lint|typecheck|type-check|check|tsc|format:check|prettier:check")),
+                 ("build", lazy(r"build")),
+                 ("security scan", lazy(r"audit")))
 # Fallbacks after `||` that always succeed.
 _SUCCEEDS = frozenset({"true", ":", "echo", "printf"})
 _RANK = {"note": 0, "warning": 1, "error": 2}

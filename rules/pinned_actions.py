@@ -36,6 +36,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.lazyre import lazy
 from ..linter.limits import MAX_VERSION_REF_CHARS
 from ..linter.model import Project, Reference, Span
 
@@ -50,12 +51,12 @@ SECURITY_SEVERITY = "7.5"
 PRECISION = "high"
 
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-_SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
+_SHORT_SHA = lazy(r"[0-9a-f]{7,39}")
 # `v4`, `v4.1.1`, `1.0.4-beta`, and monorepo tags `contract-tests-v1.1.0` (no `/`: `releases/v1` is a
 # branch).
-_VERSION_TAG = re.compile(r"([\w.-]*[-_])?v?\d+(\.\d+)*([-+.][0-9A-Za-z.-]+)?")
-_ORB_EXACT = re.compile(r"\d+\.\d+\.\d+")
-_ORB_PARTIAL = re.compile(r"\d+(\.\d+)?")
+_VERSION_TAG = lazy(r"([\w.-]*[-_])?v?\d+(\.\d+)*([-+.][0-9A-Za-z.-]+)?")
+_ORB_EXACT = lazy(r"\d+\.\d+\.\d+")
+_ORB_PARTIAL = lazy(r"\d+(\.\d+)?")
 
 
 @dataclass(frozen=True)

@@ -33,13 +33,13 @@ Options: `require` — `tag` (default: a full version tag is enough) or `digest`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..linter.findings import Finding
 from ..linter.imageref import VERSION, ImageRef, tag_kind
+from ..linter.lazyre import lazy
 from ..linter.model import Image, Project, Span
 from ..linter.printable import clip
 
@@ -53,7 +53,7 @@ TAGS = ("security", "supply-chain", "reproducibility")
 SECURITY_SEVERITY = "6.5"
 PRECISION = "high"
 
-_DIGEST = re.compile(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
+_DIGEST = lazy(r"sha256:[0-9a-f]{64}|sha512:[0-9a-f]{128}")
 
 
 @dataclass(frozen=True)

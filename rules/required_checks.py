@@ -92,6 +92,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.lazyre import lazy
 from ..linter.model import (
     BranchPattern,
     CheckName,
@@ -122,7 +123,7 @@ PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 # A status another app posts (`codecov/patch`, `license/cla`, `continuous-integration/travis-ci`):
 # a slash, but not a reusable-workflow ` / ` (statuses of a platform checked here are told first,
 # by `Pipeline.status_context`).
-_OTHER_APP = re.compile(r"^[^ /][^/]*/(?! )")
+_OTHER_APP = lazy(r"^[^ /][^/]*/(?! )")
 MAX_NAMES = 5
 
 

@@ -65,6 +65,7 @@ from functools import cache
 from typing import Any
 
 from ..linter.findings import Finding
+from ..linter.lazyre import lazy
 from ..linter.model import Command, EnvVar, JobRun, Pipeline, Project, SecretRef, Span, Step, Text, Workflow
 from ..linter.secretnames import is_secret_name, says_not_secret
 from ..linter.values import refers_elsewhere
@@ -93,28 +94,28 @@ class TokenFormat:
 
 
 TOKEN_FORMATS: tuple[TokenFormat, ...] = (
-    TokenFormat("GitHub personal access token", re.compile(r"\bghp_[A-Za-z0-9]{36}\b"), 4, "ghp_"),
+    TokenFormat("GitHub personal access token", lazy(r"\bghp_[A-Za-z0-9]{36}\b"), 4, "ghp_"),
     TokenFormat("GitHub fine-grained personal access token",
-                re.compile(r"\bgithub_pat_[A-Za-z0-9_]{60,}"), 11, "github_pat_"),
-    TokenFormat("GitHub OAuth token", re.compile(r"\bgho_[A-Za-z0-9]{36}\b"), 4, "gho_"),
-    TokenFormat("GitHub user-to-server token", re.compile(r"\bghu_[A-Za-z0-9]{36}\b"), 4, "ghu_"),
-    TokenFormat("GitHub server-to-server token", re.compile(r"\bghs_[A-Za-z0-9]{36}\b"), 4, "ghs_"),
-    TokenFormat("GitHub refresh token", re.compile(r"\bghr_[A-Za-z0-9]{36,}\b"), 4, "ghr_"),
-    TokenFormat("AWS access key id", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), 4,
+                lazy(r"\bgithub_pat_[A-Za-z0-9_]{60,}"), 11, "github_pat_"),
+    TokenFormat("GitHub OAuth token", lazy(r"\bgho_[A-Za-z0-9]{36}\b"), 4, "gho_"),
+    TokenFormat("GitHub user-to-server token", lazy(r"\bghu_[A-Za-z0-9]{36}\b"), 4, "ghu_"),
+    TokenFormat("GitHub server-to-server token", lazy(r"\bghs_[A-Za-z0-9]{36}\b"), 4, "ghs_"),
+    TokenFormat("GitHub refresh token", lazy(r"\bghr_[A-Za-z0-9]{36,}\b"), 4, "ghr_"),
+    TokenFormat("AWS access key id", lazy(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), 4,
                 "AKIA|ASIA|ABIA|ACCA"),
-    TokenFormat("Slack token", re.compile(r"\bxox[abprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,}"), 5, "xox"),
+    TokenFormat("Slack token", lazy(r"\bxox[abprs]-[0-9A-Za-z]{8,}-[0-9A-Za-z-]{8,}"), 5, "xox"),
     TokenFormat("Slack webhook URL",
-                re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}"),
+                lazy(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,}"),
                 33, r"hooks\.slack\.com"),
-    TokenFormat("GitLab personal access token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"), 6, "glpat-"),
-    TokenFormat("npm access token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), 4, "npm_"),
-    TokenFormat("PyPI API token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"), 5, "pypi-"),
-    TokenFormat("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}"), 8, "k_live_"),
-    TokenFormat("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4, "AIza"),
-    TokenFormat("Docker Hub access token", re.compile(r"\bdckr_pat_[A-Za-z0-9_-]{20,}"), 9, "dckr_pat_"),
-    TokenFormat("SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 3, r"SG\."),
+    TokenFormat("GitLab personal access token", lazy(r"\bglpat-[A-Za-z0-9_-]{20,}"), 6, "glpat-"),
+    TokenFormat("npm access token", lazy(r"\bnpm_[A-Za-z0-9]{36}\b"), 4, "npm_"),
+    TokenFormat("PyPI API token", lazy(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}"), 5, "pypi-"),
+    TokenFormat("Stripe live secret key", lazy(r"\b[sr]k_live_[0-9A-Za-z]{20,}"), 8, "k_live_"),
+    TokenFormat("Google API key", lazy(r"\bAIza[0-9A-Za-z_-]{35}\b"), 4, "AIza"),
+    TokenFormat("Docker Hub access token", lazy(r"\bdckr_pat_[A-Za-z0-9_-]{20,}"), 9, "dckr_pat_"),
+    TokenFormat("SendGrid API key", lazy(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b"), 3, r"SG\."),
     TokenFormat("private key",
-                re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*"
+                lazy(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----\s*"
                            r"(?P<body>(?:[A-Za-z0-9+/=]+\s*){3,})"),
                 0, "PRIVATE KEY"),
 )
@@ -129,25 +130,25 @@ _MIN_TOKEN_LENGTH = 20
 
 # Credentials of a database the pipeline runs next to its jobs (a service container): throwaway
 # values that only exist inside the job (`POSTGRES_PASSWORD: postgres`, `MYSQL_ROOT_PASSWORD: ...`).
-_DATABASE_CREDENTIAL = re.compile(
+_DATABASE_CREDENTIAL = lazy(
     r"^(?:POSTGRES|PG|MYSQL|MARIADB|MSSQL|SA|ORACLE|MONGO|REDIS|DB|DATABASE|CLICKHOUSE|ELASTIC|OPENSEARCH|"
     r"RABBITMQ|COUCHDB|NEO4J|CASSANDRA|INFLUXDB|MINIO|KEYCLOAK|LDAP|TEST)"
 )
-_DATABASE_IMAGE = re.compile(
+_DATABASE_IMAGE = lazy(
     r"postgres|postgis|mysql|mariadb|mssql|sqlserver|oracle|mongo|redis|clickhouse|elasticsearch|opensearch|"
     r"rabbitmq|couchdb|neo4j|cassandra|scylla|influxdb|minio|keycloak|ldap",
     re.I,
 )
 
-_PLACEHOLDER_WORDS = re.compile(
+_PLACEHOLDER_WORDS = lazy(
     r"example|sample|placeholder|change_?-?me|replace|your[_-]?|dummy|fake|redacted|xxx|todo|fixme|insert|"
     r"secret|passw(?:or|0r)d|test|mock|foobar|<|>|\*\*\*|\.\.\.|…|^(?:true|false|yes|no|null|none|read|write|"
     r"required|optional|foo|bar|admin|root|postgres|mysql|guest|user|default|local|dev)$",
     re.I,
 )
-_IDENTIFIER = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$")
-_REPEATED = re.compile(r"(.)\1{4,}")
-_NUMBER = re.compile(r"^[-+]?\d+(?:\.\d+)?$")
+_IDENTIFIER = lazy(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$|^[a-z][a-z0-9]*(?:[._-][a-z0-9]+)+$")
+_REPEATED = lazy(r"(.)\1{4,}")
+_NUMBER = lazy(r"^[-+]?\d+(?:\.\d+)?$")
 _MIN_LENGTH = 8
 _MIN_DISTINCT = 5
 
@@ -161,20 +162,20 @@ _SHORT_PASSWORD_FLAG: dict[tuple[str, ...], bool] = {  # command -> `-pVALUE` at
     ("regctl", "registry", "login"): False,
     ("mysql",): True, ("mysqladmin",): True, ("mysqldump",): True, ("mysqlimport",): True,
 }
-_ATTACHED_PASSWORD = re.compile(r"(?:^|\s)-p(\S+)")
-_ASSIGNMENT = re.compile(
+_ATTACHED_PASSWORD = lazy(r"(?:^|\s)-p(\S+)")
+_ASSIGNMENT = lazy(
     r"(?:^|[\s;&|(])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|)'\"]+)"
 )
-_VARIABLE = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+_VARIABLE = lazy(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
 # Long options that take a secret: any `--*password*`, `--*token*`, `--*secret*` (`--docker-password`,
 # `--api-token=X`, `--client-secret X`) whose name is secret-shaped (`secretnames`: not
 # `--token-file`, `--secret-name`, `--password-stdin`), except options that take no value or
 # whose value is not the secret:
-_SECRET_OPTION = re.compile(r"(?:^|\s)--((?:[A-Za-z0-9][\w-]*)?(?:password|passwd|token|secret)[\w-]*)(=|\s+)",
+_SECRET_OPTION = lazy(r"(?:^|\s)--((?:[A-Za-z0-9][\w-]*)?(?:password|passwd|token|secret)[\w-]*)(=|\s+)",
                             re.I)
-_NOT_SECRET_OPTIONS = re.compile(
+_NOT_SECRET_OPTIONS = lazy(
     r"^(?:no|ask|prompt|with|without|use|skip|require|allow|disable|enable|show|print|read)[-_]"  # switches
     r"|^secrets?$"  # `docker build --secret id=x,src=file`: a secret's description (BuildKit, podman)
     r"|^with-token$",  # `gh auth login --with-token`: read from stdin

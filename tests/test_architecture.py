@@ -34,6 +34,7 @@ RULE_MAY_IMPORT = frozenset({
     "linter.secretnames",  # which variable names hold secrets
     "linter.shell",  # how a POSIX shell splits a script into commands (no platform syntax)
     "linter.printable",  # control characters escaped, quoted values cut (no platform syntax)
+    "linter.lazyre",  # regular expressions compiled on first use (no platform syntax)
 })
 
 # Imports of rules that break the rule above and are being removed on other branches; each

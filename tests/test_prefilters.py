@@ -58,7 +58,8 @@ def test_command_uses_answer_as_searching_every_pattern(line: str) -> None:
     assert github_token_uses.command_uses.__wrapped__(line) == expected
 
 
-_TOKEN_HANDED = load_github._TOKEN_HANDED
+# (compiled lazily in load_github: hypothesis's `from_regex` takes a `re.Pattern` or a string)
+_TOKEN_HANDED = re.compile(load_github._TOKEN_HANDED.pattern, load_github._TOKEN_HANDED.flags)
 
 
 @_SETTINGS

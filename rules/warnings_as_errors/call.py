@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...linter.lazyre import lazy
 from ...linter.model import Project, toml_table
 
 
@@ -66,7 +67,7 @@ class Need:
     patterns: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "patterns", tuple(re.compile(word) for word in self.words))
+        object.__setattr__(self, "patterns", tuple(lazy(word) for word in self.words))
 
     def matches(self, argv: list[str]) -> bool:
         return len(argv) >= len(self.patterns) and all(

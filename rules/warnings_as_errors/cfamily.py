@@ -6,11 +6,12 @@ import posixpath
 import re
 from dataclasses import replace
 
+from ...linter.lazyre import lazy
 from .call import OK, Call, Unknown, Verdict, repo_dir, text_or_unknown
 
 _NOT_COMPILING = frozenset({"-E", "-M", "-MM", "--version", "-v", "-dumpversion", "-dumpmachine",
                             "--help", "-###", "-print-search-dirs", "-print-file-name"})
-_SOURCE = re.compile(r".+\.(c|cc|cpp|cxx|c\+\+|C|m|mm)$")
+_SOURCE = lazy(r".+\.(c|cc|cpp|cxx|c\+\+|C|m|mm)$")
 
 
 def _werror(flags: list[str]) -> bool:
@@ -37,10 +38,10 @@ def compiler(call: Call) -> Verdict:
 
 _CMAKE_NOT_CONFIGURE = frozenset({"--build", "--install", "-E", "-P", "--version", "--help", "--workflow",
                                   "-N", "--find-package", "--preset", "--list-presets", "-L", "-LA", "-LH"})
-_CMAKE_WAE = re.compile(r"-DCMAKE_COMPILE_WARNING_AS_ERROR(:BOOL)?=(ON|TRUE|1|YES|Y)$", re.IGNORECASE)
-_CMAKE_FLAGS = re.compile(r"-DCMAKE_(C|CXX)_FLAGS(:STRING)?=(.*)")
+_CMAKE_WAE = lazy(r"-DCMAKE_COMPILE_WARNING_AS_ERROR(:BOOL)?=(ON|TRUE|1|YES|Y)$", re.IGNORECASE)
+_CMAKE_FLAGS = lazy(r"-DCMAKE_(C|CXX)_FLAGS(:STRING)?=(.*)")
 # A project's own switch, conventionally named so (`-DCURL_WERROR=ON`, `-DWARNINGS_AS_ERRORS=ON`).
-_CMAKE_PROJECT_SWITCH = re.compile(
+_CMAKE_PROJECT_SWITCH = lazy(
     r"-D\w*(WERROR|WARNINGS?_AS_ERRORS?|FATAL_WARNINGS)\w*(:BOOL)?=(ON|TRUE|1|YES|Y)$", re.IGNORECASE)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...linter.findings import Finding
+from ...linter.lazyre import lazy
 from ...linter.model import Command, Project, Span, Step, Text
 from ...linter.shell import is_shell, split_script
 from .call import UNKNOWN, Call, Env, Files, Unknown, known, repo_dir
@@ -191,7 +192,7 @@ def _exports(command: Command, env: Env, openers: tuple[str, ...]) -> None:
             env.pop(name, None)
 
 
-_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+_VARIABLE = lazy(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 def _expand(argv: list[str], env: Env) -> list[str] | None:

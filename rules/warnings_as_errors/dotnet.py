@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
+from ...linter.lazyre import lazy
 from .call import OK, Call, Unknown, Verdict
 
-_DOTNET_WAE = re.compile(r"[-/]{1,2}(warnaserror|err)$", re.IGNORECASE)
-_DOTNET_PROP = re.compile(r"[-/]{1,2}(p|property):TreatWarningsAsErrors=(true)$", re.IGNORECASE)
-_TREAT = re.compile(r"<TreatWarningsAsErrors>\s*true\s*</TreatWarningsAsErrors>", re.IGNORECASE)
+_DOTNET_WAE = lazy(r"[-/]{1,2}(warnaserror|err)$", re.IGNORECASE)
+_DOTNET_PROP = lazy(r"[-/]{1,2}(p|property):TreatWarningsAsErrors=(true)$", re.IGNORECASE)
+_TREAT = lazy(r"<TreatWarningsAsErrors>\s*true\s*</TreatWarningsAsErrors>", re.IGNORECASE)
 
 
 def dotnet(call: Call) -> Verdict:

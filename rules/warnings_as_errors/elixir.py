@@ -5,9 +5,10 @@ from __future__ import annotations
 import posixpath
 import re
 
+from ...linter.lazyre import lazy
 from .call import OK, UNKNOWN, Call, Unknown, Verdict, text_or_unknown
 
-_MIX_WAE = re.compile(r"warnings_as_errors:\s*([^,\]\s]+)")
+_MIX_WAE = lazy(r"warnings_as_errors:\s*([^,\]\s]+)")
 
 
 def _mix_exs_setting(text: str) -> bool | Unknown | None:

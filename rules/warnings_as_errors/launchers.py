@@ -8,6 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from ...linter.lazyre import lazy
 from ...linter.shell import launched, python_module
 
 _MODULES = {"pytest": "pytest", "sphinx": "sphinx-build", "sphinx.cmd.build": "sphinx-build",
@@ -34,7 +35,7 @@ _RUNNERS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (("yarn", "run"), True), (("bun", "run"), True), (("yarn",), True), (("pnpm",), True),
 )
 _NPM_SHORTCUTS = {"test": "test", "t": "test", "tst": "test", "start": "start", "stop": "stop"}
-_WORKSPACE_FLAGS = re.compile(r"-w|-ws|--workspaces?(=.*)?|--filter(=.*)?|-F|-r|--recursive|--if-present"
+_WORKSPACE_FLAGS = lazy(r"-w|-ws|--workspaces?(=.*)?|--filter(=.*)?|-F|-r|--recursive|--if-present"
                               r"|--prefix(=.*)?|-C|--dir(=.*)?|--cwd(=.*)?")
 _YARN_COMMANDS = frozenset({"install", "add", "remove", "upgrade", "why", "info", "init", "publish", "pack",
                             "config", "cache", "global", "link", "unlink", "workspace", "workspaces", "dlx",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
+from ...linter.lazyre import lazy
 from .call import OK, Call, Verdict, text_or_unknown
 
-_SWIFT_SETTING = re.compile(r"warnings-as-errors|treatAllWarnings\(as:\s*\.error")
+_SWIFT_SETTING = lazy(r"warnings-as-errors|treatAllWarnings\(as:\s*\.error")
 
 
 def swift(call: Call) -> Verdict:
