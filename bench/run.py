@@ -162,8 +162,9 @@ def compile_cilint() -> str:
     repository; an editable install from a checkout then has no bytecode at all, and every run
     would compile cilint's modules from source first (about 0.1 s, a third of a cold run on one
     small workflow), which no installed copy does. The `__pycache__` folders are git-ignored.
-    The package's folders are symbolic links into the checkout, which compileall does not follow:
-    each is compiled at its real path."""
+    An editable install's folders are either symbolic links into the checkout (compiled at their
+    real path) or real folders of links to its files (pip's strict mode: compiled where they are,
+    which is where the interpreter looks for the bytecode)."""
     import compileall
     import importlib.util
 
