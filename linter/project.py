@@ -146,7 +146,8 @@ class Filter:
         self.ignore_files: dict[str, list[IgnorePattern]] = {}
         self.nested: list[Path] = []
 
-    def _rel(self, path: Path) -> str | None:
+    def relative(self, path: Path) -> str | None:
+        """`path` relative to the filter's root, as git writes it; None outside it."""
         try:
             return path.relative_to(self.root).as_posix()
         except ValueError:
@@ -162,10 +163,10 @@ class Filter:
 
     def skipped(self, path: Path, directory: bool) -> bool:
         """Whether a file (or directory) under the root is excluded or git-ignored."""
-        return self.skipped_rel(self._rel(path), directory)
+        return self.skipped_rel(self.relative(path), directory)
 
     def skipped_rel(self, rel: str | None, directory: bool) -> bool:
-        """`skipped` for the path's `_rel` (a walk computes it once per directory)."""
+        """`skipped` for the path's `relative` path (a walk computes it once per directory)."""
         if rel is None or rel == ".":
             return False
         if any(g.fullmatch(rel) or (directory and g.fullmatch(rel + "/")) for g in self.globs):
@@ -275,12 +276,12 @@ def _walk(top: Path, root: Path, found: dict[Path, Placed], skips: list[Skipped]
 
 def _directory_place(directory: Path, root: Path, only: Filter) -> tuple[tuple[str, ...] | None, str | None]:
     """A walked directory's parts below `root` as given (None when it is not inside it as given)
-    and its path relative to the filter's root (`Filter._rel`). A file in it, `directory/name`,
+    and its path relative to the filter's root (`Filter.relative`). A file in it, `directory/name`,
     is inside the root as given exactly when the directory is (it cannot be the root itself: the
     root is longer than the directory only if the directory is one of its parents), and then its
     parts below the root are the directory's and its name; likewise for `relative_to`."""
     parts = directory.parts[len(root.parts):] if _inside(directory, root) else None
-    return parts, only._rel(directory)
+    return parts, only.relative(directory)
 
 
 def _target(path: Path, root: Path, skips: list[Skipped], named: bool) -> Path | None:

@@ -35,6 +35,17 @@ _NOT_SECRET_KEY = re.compile(
 )
 
 
+# Every secret name holds one of these once upper-cased (tests/test_prefilters.py proves it on
+# names drawn from `_SECRET_NAME`): a text holding none names no secret.
+_SECRET_NAME_WORDS = ("TOKEN", "SECRET", "PAT", "KEY", "PASS", "PWD")
+
+
+def may_name_secret(text: str) -> bool:
+    """Whether `text` may hold a secret name (False: it holds none); a cheap test before a search."""
+    upper = text.upper()
+    return any(word in upper for word in _SECRET_NAME_WORDS)
+
+
 @lru_cache(maxsize=4096)  # asked for each `key: string` of every file: a few hundred distinct keys
 def is_secret_name(name: str) -> bool:
     normalised = name.upper().replace("-", "_")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,9 +48,9 @@ if TYPE_CHECKING:
 # file about 2 ms to load and check.
 SPLIT_FROM_FILES = 100
 # The files that can go to either process are handed out in this many pieces of about equal
-# bytes, each to whichever process asks first (`share.piece_queue`): the two finish loading within a piece
-# of each other, however the files' costs differ from their sizes and whatever else the machine
-# runs. A piece is one read of a pipe; fewer pieces would leave a larger last one.
+# bytes, each to whichever process asks first (`share.piece_queue`): the two finish loading
+# within a piece of each other, however the files' costs differ from their sizes and whatever
+# else the machine runs. A piece is one read of a pipe; fewer pieces would leave a larger last one.
 PIECES = 64
 _PRE_READ_LIMIT = 1_000_000
 
@@ -121,17 +121,22 @@ def check_in_two(
                               part.outside)
 
     queue = piece_queue(range(1, len(pieces)))  # each piece to whichever process asks first
+
+    def claimed() -> Iterator[Path]:
+        for number in Claims(queue):
+            yield from pieces[number]
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
         # The child starts on the first piece, so which files it checks begins the same way on
         # every run (tests/test_split.py relies on it); the others go to whoever asks first.
-        share = itertools.chain(pieces[0], (path for n in Claims(queue) for path in pieces[n]))
+        share = itertools.chain(pieces[0], claimed())
         _child(lambda: half(FilePart(found, skipped, only.nested, share, first=False), None)[1], write_end)
     os.close(write_end)
     try:
-        share = itertools.chain(fixed, (path for n in Claims(queue) for path in pieces[n]))
+        share = itertools.chain(fixed, claimed())
         project, ours = half(FilePart(found, skipped, only.nested, share, first=True), nested)
     finally:
         os.close(queue)

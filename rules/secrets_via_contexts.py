@@ -67,7 +67,7 @@ from typing import Any
 from ..linter.findings import Finding
 from ..linter.lazyre import lazy
 from ..linter.model import Command, EnvVar, JobRun, Pipeline, Project, SecretRef, Span, Step, Text, Workflow
-from ..linter.secretnames import is_secret_name, says_not_secret
+from ..linter.secretnames import is_secret_name, may_name_secret, says_not_secret
 from ..linter.values import refers_elsewhere
 
 ID = "CIL104"
@@ -296,19 +296,10 @@ def _literal_secrets(pipeline: Pipeline) -> Iterator[Finding]:
                 continue
         if is_secret_name(literal.name):
             yield from _secret_named_value(literal, pipeline, throwaway)
-        if "=" in value and _may_name_secret(value):
+        if "=" in value and may_name_secret(value):  # (most scripts: no search)
             yield from _secret_assignments(literal, pipeline, throwaway)
 
 
-# Every secret name holds one of these once upper-cased (`is_secret_name`; a test proves it on
-# names generated from its pattern): a text holding none assigns no secret-named variable. Most
-# scripts hold none, and are not searched for assignments.
-_SECRET_NAME_WORDS = ("TOKEN", "SECRET", "PAT", "KEY", "PASS", "PWD")
-
-
-def _may_name_secret(text: str) -> bool:
-    upper = text.upper()
-    return any(word in upper for word in _SECRET_NAME_WORDS)
 
 
 def _runs_database(pipeline: Pipeline) -> bool:

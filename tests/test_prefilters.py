@@ -85,7 +85,7 @@ def test_no_token_format_matches_fewer_characters_than_the_least_length(
 @_SETTINGS
 @given(st.from_regex(secretnames._SECRET_NAME))
 def test_every_secret_name_holds_one_of_the_words(name: str) -> None:
-    assert any(word in name.upper() for word in secrets_via_contexts._SECRET_NAME_WORDS)
+    assert any(word in name.upper() for word in secretnames._SECRET_NAME_WORDS)
 
 
 _SECRET_PIECES = sorted(set(_PIECES) | {
@@ -101,7 +101,7 @@ _SECRET_LINES = st.one_of(st.lists(st.sampled_from(_SECRET_PIECES), max_size=12)
 def test_texts_without_the_words_assign_no_secret(text: str) -> None:
     assignments = [match.group(1) for match in secrets_via_contexts._ASSIGNMENT.finditer(text)]
     if any(secretnames.is_secret_name(name) for name in assignments):
-        assert secrets_via_contexts._may_name_secret(text)
+        assert secretnames.may_name_secret(text)
 
 
 def _command(text: str) -> Command:
